@@ -1,0 +1,17 @@
+// Bundles the trainer (CLI + child-process entry) with esbuild. TensorFlow.js stays external:
+// its wasm binaries are loaded from node_modules at run time.
+import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external: ['@tensorflow/*', 'vscode'],
+  logLevel: 'warning',
+};
+
+await esbuild.build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
+chmodSync('dist/cli.js', 0o755);

@@ -1,0 +1,202 @@
+/**
+ * The on-disk run format, shared by the trainer (writer), the CLI and the extension host (readers).
+ * A run directory holds:
+ *   run.json              RunRecord, rewritten atomically (temp file + rename) at each state change
+ *   metrics.jsonl         MetricsLine per line, append-only; a torn last line is tolerated
+ *   model/                TensorFlow.js weights (model.json + weights.bin) of the best-validation epoch
+ *   recommendations.json  top-100 recommendations of every test user (TestRecommendations)
+ *   split.json            the held-out users and their fold-in/target items, for inspection
+ */
+
+export const RUN_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
+
+export type ModelKind = 'mvae' | 'mdae' | 'pop';
+export const MODEL_KINDS: readonly ModelKind[] = ['mvae', 'mdae', 'pop'];
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** Where the ratings come from: a named dataset (downloaded and cached) or a directory/file given by the user. */
+export interface DataSourceSpec {
+  /** 'ml-1m' or an absolute path to a directory (auto-detected layout) or to a generic CSV/TSV file. */
+  source: string;
+  /** For a generic CSV/TSV: column positions (0-based) or header names. */
+  columns?: { user: string | number; item: string | number; rating: string | number; timestamp?: string | number };
+  delimiter?: string;
+  hasHeader?: boolean;
+  /** 'error' (default) stops at the first malformed row; 'skip' skips and reports every skipped line. */
+  onBadRow?: 'error' | 'skip';
+}
+
+export interface ProtocolConfig {
+  /** Ratings strictly above this are positive (implicit) feedback. */
+  minRating: number;
+  /** Users with fewer positive ratings are dropped. */
+  minUserItems: number;
+  /** Number of validation and of test held-out users (each). */
+  heldoutUsers: number;
+  /** Fraction of a held-out user's items used as targets (the rest is fold-in). */
+  targetFraction: number;
+}
+
+export interface TrainConfig {
+  model: ModelKind;
+  data: DataSourceSpec;
+  protocol: ProtocolConfig;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** L2 penalty on weights (0 = none). */
+  l2: number;
+  hidden: number;
+  latent: number;
+  dropout: number;
+  /** beta = min(annealCap, step / annealSteps); mvae only. */
+  annealCap: number;
+  annealSteps: number;
+  backend: BackendChoice;
+  /** Validate every N epochs (1 = every epoch). */
+  evalEvery: number;
+}
+
+export interface DataFingerprint {
+  layout: string;
+  files: { name: string; bytes: number; sha256: string }[];
+}
+
+export interface RankingMetrics {
+  'ndcg@100': number;
+  'recall@10': number;
+  'recall@20': number;
+  'recall@50': number;
+  /** Number of users the averages are over (users with at least one target). */
+  users: number;
+}
+
+export interface SplitSummary {
+  trainUsers: number;
+  validationUsers: number;
+  testUsers: number;
+  items: number;
+  trainInteractions: number;
+  droppedUsers: number;
+  droppedRatings: number;
+}
+
+export interface RunRecord {
+  schemaVersion: number;
+  id: string;
+  /** Human-readable name; defaults to model + start time. */
+  name: string;
+  model: ModelKind;
+  status: RunStatus;
+  config: TrainConfig;
+  fingerprint?: DataFingerprint;
+  split?: SplitSummary;
+  /** The backend that actually ran (e.g. 'wasm'), set once chosen. */
+  backend?: string;
+  /** Process id of the trainer while running; lets readers detect a dead process. */
+  pid?: number;
+  /** Host name of the trainer, so a pid is only trusted on the same machine. */
+  host?: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  epochsCompleted: number;
+  steps: number;
+  epochSeconds: number[];
+  best?: { epoch: number; 'ndcg@100': number };
+  lastValidation?: { epoch: number; 'ndcg@100': number };
+  test?: RankingMetrics;
+  error?: string;
+  /** Paths relative to the run directory. */
+  artifacts: { model?: string; recommendations?: string; split?: string };
+}
+
+export type MetricsLine =
+  | { kind: 'step'; step: number; epoch: number; time: number; loss: number; nll: number; kl: number; beta: number; negElbo: number }
+  | { kind: 'epoch'; epoch: number; step: number; time: number; seconds: number; loss: number; nll: number; kl: number; beta: number; negElbo: number; 'val_ndcg@100'?: number };
+
+export interface TestRecommendations {
+  k: number;
+  users: { user: string; items: string[]; scores: number[] }[];
+}
+
+/** A run as a reader sees it: either a valid record, or a damaged directory with the reason. */
+export type RunEntry =
+  | { ok: true; dir: string; record: RunRecord }
+  | { ok: false; dir: string; id: string; reason: string };
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/**
+ * Validates a parsed run.json. Returns the record or a reason; never throws.
+ * Tolerant: unknown extra fields are kept, optional fields may be missing.
+ */
+export function validateRunRecord(v: unknown): { record: RunRecord } | { reason: string } {
+  if (!isRecord(v)) return { reason: 'run.json is not a JSON object' };
+  if (typeof v.id !== 'string' || v.id.length === 0) return { reason: 'run.json has no id' };
+  if (typeof v.model !== 'string' || !(MODEL_KINDS as readonly string[]).includes(v.model)) return { reason: `run.json has an unknown model ${JSON.stringify(v.model)}` };
+  if (typeof v.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(v.status)) return { reason: `run.json has an unknown status ${JSON.stringify(v.status)}` };
+  if (!isRecord(v.config)) return { reason: 'run.json has no config' };
+  if (typeof v.createdAt !== 'string') return { reason: 'run.json has no createdAt' };
+  if (v.schemaVersion !== undefined && (!isFiniteNumber(v.schemaVersion) || v.schemaVersion > RUN_SCHEMA_VERSION)) {
+    return { reason: `run.json schema version ${String(v.schemaVersion)} is newer than this reader (${RUN_SCHEMA_VERSION})` };
+  }
+  const record = {
+    ...v,
+    name: typeof v.name === 'string' ? v.name : v.id,
+    updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : v.createdAt,
+    epochsCompleted: isFiniteNumber(v.epochsCompleted) ? v.epochsCompleted : 0,
+    steps: isFiniteNumber(v.steps) ? v.steps : 0,
+    epochSeconds: Array.isArray(v.epochSeconds) ? v.epochSeconds.filter(isFiniteNumber) : [],
+    artifacts: isRecord(v.artifacts) ? v.artifacts : {},
+  } as unknown as RunRecord;
+  return { record };
+}
+
+/**
+ * Parses metrics.jsonl text. Lines that are not valid JSON objects of a known kind are counted,
+ * not thrown: a torn last line (a crash mid-append) is normal, garbage in the middle is reported.
+ */
+export function parseMetricsLines(text: string): { lines: MetricsLine[]; bad: number; tornTail: boolean } {
+  const lines: MetricsLine[] = [];
+  let bad = 0;
+  let tornTail = false;
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const s = raw[i].trim();
+    if (s.length === 0) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      if (i === raw.length - 1) tornTail = true;
+      else bad++;
+      continue;
+    }
+    if (isRecord(parsed) && (parsed.kind === 'step' || parsed.kind === 'epoch') && isFiniteNumber(parsed.step) && isFiniteNumber(parsed.epoch)) {
+      lines.push(parsed as unknown as MetricsLine);
+    } else {
+      bad++;
+    }
+  }
+  return { lines, bad, tornTail };
+}
+
+/** Run ids are generated by the trainer; anything else (from a webview, from disk) is checked against this. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function isValidRunId(id: unknown): id is string {
+  return typeof id === 'string' && RUN_ID_PATTERN.test(id) && !id.includes('..');
+}

@@ -1,0 +1,49 @@
+/**
+ * The typed protocol between a trainer child process and its parent (the CLI or the extension host),
+ * carried over Node's IPC channel (child_process.fork).
+ */
+import type { MetricsLine, RankingMetrics, RunStatus, TrainConfig } from './runSchema';
+import { isRecord } from './runSchema';
+
+export interface StartRequest {
+  type: 'start';
+  config: TrainConfig;
+  runsDir: string;
+  /** Cache directory for named datasets (ml-1m). */
+  cacheDir: string;
+  /** Optional display name for the run. */
+  name?: string;
+}
+
+export interface CancelRequest {
+  type: 'cancel';
+}
+
+export type ParentToTrainer = StartRequest | CancelRequest;
+
+export type TrainerPhase = 'download' | 'load' | 'split' | 'backend' | 'train' | 'evaluate' | 'checkpoint' | 'test';
+
+export type TrainerToParent =
+  | { type: 'started'; runId: string; runDir: string; pid: number }
+  | { type: 'phase'; phase: TrainerPhase; message: string; /** 0..1 when known */ fraction?: number }
+  | { type: 'backend'; backend: string; note?: string }
+  | { type: 'progress'; epoch: number; epochs: number; step: number; stepInEpoch: number; stepsPerEpoch: number; loss: number; etaSeconds?: number }
+  | { type: 'metrics'; line: MetricsLine }
+  | { type: 'epoch'; epoch: number; epochs: number; seconds: number; loss: number; 'val_ndcg@100'?: number; best?: { epoch: number; 'ndcg@100': number } }
+  | { type: 'checkpoint'; epoch: number; path: string }
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
+  | { type: 'done'; status: RunStatus; runId: string; runDir: string; test?: RankingMetrics; best?: { epoch: number; 'ndcg@100': number }; medianEpochSeconds?: number; epochs: number; backend?: string }
+  | { type: 'error'; message: string; runId?: string; runDir?: string };
+
+const TRAINER_MESSAGE_TYPES = new Set(['started', 'phase', 'backend', 'progress', 'metrics', 'epoch', 'checkpoint', 'log', 'done', 'error']);
+
+/** The parent treats the child as untrusted-ish: it checks the shape of what arrives before acting. */
+export function isTrainerMessage(v: unknown): v is TrainerToParent {
+  return isRecord(v) && typeof v.type === 'string' && TRAINER_MESSAGE_TYPES.has(v.type);
+}
+
+export function isParentMessage(v: unknown): v is ParentToTrainer {
+  if (!isRecord(v)) return false;
+  if (v.type === 'cancel') return true;
+  return v.type === 'start' && isRecord(v.config) && typeof v.runsDir === 'string' && typeof v.cacheDir === 'string';
+}

@@ -1,0 +1,53 @@
+/** What every dataset reader produces: raw interactions with original ids, plus optional movie metadata. */
+
+export interface MovieInfo {
+  title: string;
+  year?: number;
+  genres: string[];
+}
+
+export interface Interactions {
+  /** Original user ids as strings (ids are labels, not numbers: "007" and "7" differ in a generic CSV). */
+  users: string[];
+  /** Per row: index into `users`. */
+  user: Int32Array;
+  /** Original item ids as strings. */
+  items: string[];
+  /** Per row: index into `items`. */
+  item: Int32Array;
+  rating: Float32Array;
+  /** Seconds since epoch, or null when the layout has no timestamps. */
+  timestamp: Float64Array | null;
+  /** Number of rows. */
+  length: number;
+}
+
+export interface SkippedRows {
+  count: number;
+  /** The first few, each "file:line: reason". */
+  examples: string[];
+}
+
+export interface Dataset {
+  /** e.g. 'ml-100k', 'ml-1m', 'ml-10m', 'ml-20m' (csv layout), 'generic' */
+  layout: string;
+  interactions: Interactions;
+  /** Keyed by original item id; null when the dataset has no movie file. */
+  movies: Map<string, MovieInfo> | null;
+  files: { name: string; path: string; bytes: number; sha256: string }[];
+  skipped: SkippedRows;
+  /** Duplicate (user, item) rows: the last one wins and they are counted here. */
+  duplicates: number;
+}
+
+/** Every data error names the file and (where there is one) the 1-based line. */
+export class DataError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
+    super(file ? `${file}${line !== undefined ? `:${line}` : ''}: ${message}` : message);
+    this.name = 'DataError';
+  }
+}

@@ -1,0 +1,30 @@
+/** The model contract the training loop relies on; Mult-VAE, Mult-DAE and popularity implement it. */
+
+/** A batch of users as a binary CSR matrix over the model's item indices. */
+export interface SparseBatch {
+  rows: number;
+  /** rows + 1 offsets into `indices`. */
+  indptr: Int32Array;
+  /** Item indices (0..numItems-1), sorted within a row. */
+  indices: Int32Array;
+}
+
+export interface StepStats {
+  /** The optimised objective: nll + beta * kl (+ l2 term if any). */
+  loss: number;
+  /** Multinomial negative log-likelihood per user (mean over the batch). */
+  nll: number;
+  /** KL(q(z|x) || N(0, I)) per user (mean over the batch); 0 for Mult-DAE. */
+  kl: number;
+}
+
+export interface Recommender {
+  readonly numItems: number;
+  /** One optimisation step on a batch; beta is ignored by models without a KL term. */
+  trainStep(batch: SparseBatch, beta: number): StepStats;
+  /** Deterministic scores (z = mu, no dropout) for each row: rows x numItems, row-major. */
+  score(batch: SparseBatch): Float32Array;
+  /** Saves weights (TensorFlow.js format) into dir. */
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
