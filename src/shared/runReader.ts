@@ -1,0 +1,90 @@
+/**
+ * The tolerant reader of the runs directory, used by the extension host, the CLI and the trainer.
+ * A damaged run is returned with its reason instead of throwing, so one bad directory never hides
+ * the others. Nothing here writes to disk.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MetricsLine, RunEntry, RunRecord } from './runSchema';
+import { isValidRunId, parseMetricsLines, validateRunRecord } from './runSchema';
+
+export const RUN_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+/** Is a process with this pid alive on this machine? (signal 0 probes without signalling) */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A record that says "running" but whose trainer is gone is shown as interrupted. The file is not
+ * rewritten here: readers never write; the trainer (or a later repair) owns the file.
+ */
+export function effectiveStatus(record: RunRecord): RunRecord {
+  if (record.status !== 'running') return record;
+  const sameHost = record.host === undefined || record.host === os.hostname();
+  if (sameHost && (record.pid === undefined || !isProcessAlive(record.pid))) {
+    return { ...record, status: 'interrupted', error: record.error ?? 'the trainer process is gone (killed or crashed); metrics up to its last epoch are kept' };
+  }
+  return record;
+}
+
+/** Resolves a run id to its directory, refusing anything that would leave the runs directory. */
+export function runDirFor(runsDir: string, runId: string): string {
+  if (!isValidRunId(runId)) throw new Error(`invalid run id ${JSON.stringify(runId).slice(0, 60)}`);
+  const root = path.resolve(runsDir);
+  const dir = path.resolve(root, runId);
+  if (path.dirname(dir) !== root) throw new Error(`run id ${runId} is outside the runs directory`);
+  return dir;
+}
+
+export function readRun(dir: string): RunEntry {
+  const id = path.basename(dir);
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, RUN_FILE), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, dir, id, reason: code === 'ENOENT' ? 'run.json is missing' : `run.json cannot be read (${code ?? String(err)})` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, dir, id, reason: text.trim().length === 0 ? 'run.json is empty' : 'run.json is truncated or not valid JSON' };
+  }
+  const v = validateRunRecord(parsed);
+  if ('reason' in v) return { ok: false, dir, id, reason: v.reason };
+  return { ok: true, dir, record: effectiveStatus(v.record) };
+}
+
+/** Every run directory under runsDir, newest first; a missing runsDir is simply empty. */
+export function listRuns(runsDir: string): RunEntry[] {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(runsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const entries = names
+    .filter((d) => d.isDirectory() && isValidRunId(d.name) && !d.name.startsWith('.'))
+    .map((d) => readRun(path.join(runsDir, d.name)));
+  const created = (e: RunEntry) => (e.ok ? e.record.createdAt : '');
+  return entries.sort((a, b) => created(b).localeCompare(created(a)) || b.dir.localeCompare(a.dir));
+}
+
+export function readMetrics(dir: string): { lines: MetricsLine[]; bad: number; tornTail: boolean } {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, METRICS_FILE), 'utf8');
+  } catch {
+    return { lines: [], bad: 0, tornTail: false };
+  }
+  return parseMetricsLines(text);
+}
