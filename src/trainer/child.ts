@@ -1,0 +1,52 @@
+/**
+ * Entry point of the trainer child process (dist/trainer.js). The parent sends one `start`, may send
+ * `cancel`; the child reports through typed messages and exits when the run is finished.
+ * If the parent goes away (a window reload), training goes on and keeps writing its run directory,
+ * so a new window can pick the run up; SIGTERM/SIGINT cancel like a `cancel` message.
+ */
+import type { TrainerToParent } from '../shared/trainerMessages';
+import { isParentMessage } from '../shared/trainerMessages';
+import { runTraining } from './train';
+
+const abort = new AbortController();
+let started = false;
+
+function emit(message: TrainerToParent): void {
+  if (process.connected && process.send) process.send(message);
+}
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => abort.abort());
+
+process.on('message', (m: unknown) => {
+  if (!isParentMessage(m)) {
+    emit({ type: 'log', level: 'warn', message: 'ignored a malformed message from the parent' });
+    return;
+  }
+  if (m.type === 'cancel') {
+    abort.abort();
+    return;
+  }
+  if (started) {
+    emit({ type: 'error', message: 'this trainer process is already running a job' });
+    return;
+  }
+  started = true;
+  runTraining({ config: m.config, runsDir: m.runsDir, cacheDir: m.cacheDir, name: m.name, emit, signal: abort.signal })
+    .then((record) => {
+      process.exitCode = record?.status === 'completed' ? 0 : (record?.status ?? (abort.signal.aborted ? 'cancelled' : 'failed')) === 'cancelled' ? 130 : 1;
+    })
+    .catch((err: unknown) => {
+      // Only reached when the run directory itself could not be created or written.
+      emit({ type: 'error', message: (err as Error).message });
+      emit({ type: 'done', status: 'failed', epochs: 0 });
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      if (process.connected) process.disconnect();
+    });
+});
+
+if (!process.send) {
+  process.stderr.write('dist/trainer.js is the trainer child process; start it through `vaerec train` or the extension.\n');
+  process.exit(2);
+}

@@ -1,0 +1,193 @@
+/**
+ * `vaerec`: the headless face of the engine. Training runs in the same child process the extension
+ * uses; `recommend` loads a run's weights in this process.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listRuns } from '../shared/runReader';
+import type { ModelKind, RunEntry } from '../shared/runSchema';
+import { MODEL_KINDS } from '../shared/runSchema';
+import { ConfigError, isBackendChoice, makeConfig } from '../shared/trainConfig';
+import { trainFromCli } from './cli/trainCommand';
+
+export function defaultRunsDir(): string {
+  return path.resolve('.vaerec', 'runs');
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'vaerec');
+}
+
+/** Errors meant for the user: printed as one line, exit code 2 (bad input) or 1 (run failed). */
+export class UsageError extends Error {}
+
+function intOption(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function numberOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    return n;
+  };
+}
+
+function headline(e: RunEntry) {
+  if (!e.ok) return { id: e.id, dir: e.dir, status: 'damaged', reason: e.reason };
+  const r = e.record;
+  return {
+    id: r.id,
+    dir: e.dir,
+    name: r.name,
+    model: r.model,
+    status: r.status,
+    backend: r.backend,
+    epochs: r.epochsCompleted,
+    createdAt: r.createdAt,
+    best: r.best,
+    test: r.test,
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
+
+export function buildProgram(): Command {
+  const program = new Command('vaerec')
+    .description('Train and study variational autoencoders for collaborative filtering (Mult-VAE, Mult-DAE) on MovieLens.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('train')
+    .description('train a model; runs are recorded under --runs-dir')
+    .requiredOption('--data <dir|file|ml-1m>', 'a MovieLens directory (any layout), a CSV/TSV file, or ml-1m (downloaded once into the cache)')
+    .option('--model <kind>', `model: ${MODEL_KINDS.join(', ')}`, 'mvae')
+    .option('--epochs <n>', 'training epochs', intOption('--epochs', 1))
+    .option('--seed <n>', 'seed of the split, initialisation, dropout and noise', intOption('--seed', 0))
+    .option('--heldout <n>', 'validation and test users (each); default: 10% of users rounded to hundreds (600 on ML-1M)', intOption('--heldout', 1))
+    .option('--batch-size <n>', 'users per mini-batch', intOption('--batch-size', 1))
+    .option('--lr <x>', 'Adam learning rate', numberOption('--lr'))
+    .option('--l2 <x>', 'L2 penalty on weights', numberOption('--l2'))
+    .option('--anneal-cap <x>', 'largest beta (Mult-VAE)', numberOption('--anneal-cap'))
+    .option('--anneal-steps <n>', 'steps over which beta rises to its cap; default: the whole run', intOption('--anneal-steps', 1))
+    .option('--min-rating <x>', 'ratings above this are positives', numberOption('--min-rating'))
+    .option('--columns <user,item,rating[,timestamp]>', 'generic CSV/TSV: column names or 0-based indices')
+    .option('--delimiter <d>', 'generic CSV/TSV: field delimiter (default: sniffed)')
+    .option('--skip-bad-rows', 'skip malformed rows (each reported) instead of stopping at the first')
+    .option('--name <name>', 'display name of the run')
+    .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
+    .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
+    .option('--backend <b>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
+    .option('--quiet', 'no progress output')
+    .action(async (o: Record<string, unknown>) => {
+      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend "${String(o.backend)}" (expected auto, tensorflow, wasm or cpu)`);
+      const data = String(o.data);
+      const source = data === 'ml-1m' ? data : path.resolve(data);
+      const overrides: Record<string, unknown> = { backend: o.backend };
+      const set = (key: string, v: unknown) => v !== undefined && (overrides[key] = v);
+      set('epochs', o.epochs);
+      set('seed', o.seed);
+      set('batchSize', o.batchSize);
+      set('learningRate', o.lr);
+      set('l2', o.l2);
+      set('annealCap', o.annealCap);
+      set('annealSteps', o.annealSteps);
+      const protocol: Record<string, unknown> = {};
+      if (o.heldout !== undefined) protocol.heldoutUsers = o.heldout;
+      if (o.minRating !== undefined) protocol.minRating = o.minRating;
+      if (Object.keys(protocol).length) overrides.protocol = protocol;
+      const dataSpec: Record<string, unknown> = {};
+      if (typeof o.columns === 'string') {
+        const cols = o.columns.split(',').map((c) => (/^\d+$/.test(c.trim()) ? Number(c) : c.trim()));
+        if (cols.length < 3 || cols.length > 4) throw new UsageError('--columns takes user,item,rating[,timestamp]');
+        dataSpec.columns = { user: cols[0], item: cols[1], rating: cols[2], ...(cols[3] !== undefined ? { timestamp: cols[3] } : {}) };
+      }
+      if (typeof o.delimiter === 'string') dataSpec.delimiter = o.delimiter === '\\t' ? '\t' : o.delimiter;
+      if (o.skipBadRows) dataSpec.onBadRow = 'skip';
+      if (Object.keys(dataSpec).length) overrides.data = dataSpec;
+      const model = String(o.model) as ModelKind;
+      const config = makeConfig(model, source, overrides);
+      process.exitCode = await trainFromCli({
+        config,
+        runsDir: path.resolve(String(o.runsDir)),
+        cacheDir: path.resolve(String(o.cacheDir)),
+        name: typeof o.name === 'string' ? o.name : undefined,
+        json: Boolean(o.json),
+        quiet: Boolean(o.quiet),
+      });
+    });
+
+  program
+    .command('recommend')
+    .description("top-k recommendations for one user of a run, the user's known items excluded")
+    .requiredOption('--run <dir>', 'a run directory')
+    .requiredOption('--user <id>', 'original user id (as in the dataset)')
+    .option('--k <n>', 'how many', intOption('--k', 1), 10)
+    .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
+    .option('--json', 'print JSON')
+    .action(async (o: { run: string; user: string; k: number; cacheDir: string; json?: boolean }) => {
+      const { recommendForUser, formatRecommendations } = await import('./cli/recommendCommand');
+      const result = await recommendForUser(path.resolve(o.run), o.user, o.k, path.resolve(o.cacheDir));
+      process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatRecommendations(result));
+    });
+
+  program
+    .command('runs')
+    .description('every run with its status and headline metrics')
+    .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
+    .option('--json', 'print JSON')
+    .action((o: { runsDir: string; json?: boolean }) => {
+      const runs = listRuns(path.resolve(o.runsDir)).map(headline);
+      if (o.json) {
+        process.stdout.write(JSON.stringify(runs) + '\n');
+        return;
+      }
+      if (runs.length === 0) {
+        process.stdout.write(`no runs in ${path.resolve(o.runsDir)}\n`);
+        return;
+      }
+      for (const r of runs) {
+        if (r.status === 'damaged') {
+          process.stdout.write(`${r.id}  damaged: ${'reason' in r ? r.reason : ''}\n`);
+          continue;
+        }
+        const h = r as Exclude<ReturnType<typeof headline>, { reason: string }>;
+        process.stdout.write(
+          `${h.id}  ${h.model}  ${h.status}  epochs ${h.epochs}  best val NDCG@100 ${fmt(h.best?.['ndcg@100'])}  test NDCG@100 ${fmt(h.test?.['ndcg@100'])} R@20 ${fmt(h.test?.['recall@20'])} R@50 ${fmt(h.test?.['recall@50'])}\n`,
+        );
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+      process.exitCode = 0;
+      return;
+    }
+    if (e.code?.startsWith('commander.')) {
+      process.exitCode = 2; // commander already printed its one-line message
+      return;
+    }
+    const oneLine = e.message.split('\n')[0];
+    process.stderr.write(`vaerec: error: ${oneLine}\n`);
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);

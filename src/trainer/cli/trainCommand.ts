@@ -1,0 +1,119 @@
+/** `vaerec train`: starts the trainer child process and follows it on the terminal. */
+import { SingleBar } from 'cli-progress';
+import * as path from 'node:path';
+import type { TrainConfig } from '../../shared/runSchema';
+import type { TrainerToParent } from '../../shared/trainerMessages';
+import { startTrainer } from '../process/client';
+
+export interface TrainCliOptions {
+  config: TrainConfig;
+  runsDir: string;
+  cacheDir: string;
+  name?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+const fmt = (v: number | undefined, d = 4) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+
+/** Resolves with the process exit code: 0 completed, 1 failed, 130 cancelled. */
+export async function trainFromCli(o: TrainCliOptions): Promise<number> {
+  const tty = process.stderr.isTTY && !o.quiet && !o.json;
+  const verbose = !o.quiet && !o.json;
+  const say = (line: string) => verbose && process.stderr.write(line + '\n');
+  let bar: SingleBar | undefined;
+  let done: Extract<TrainerToParent, { type: 'done' }> | undefined;
+  let errorMessage: string | undefined;
+
+  const onMessage = (m: TrainerToParent) => {
+    switch (m.type) {
+      case 'started':
+        say(`run ${m.runId} in ${m.runDir}`);
+        break;
+      case 'phase':
+        if (m.phase === 'download' && tty && m.fraction !== undefined) {
+          process.stderr.write(`\r${m.message} ${(m.fraction * 100).toFixed(0)}%`);
+        } else if (m.phase !== 'evaluate' && m.phase !== 'checkpoint' && m.phase !== 'train') {
+          if (!bar) say(m.message);
+        }
+        break;
+      case 'backend':
+        say(`backend: ${m.backend}${m.note ? ` (${m.note})` : ''}`);
+        break;
+      case 'log':
+        if (bar) bar.stop();
+        bar = undefined;
+        say(`${m.level === 'warn' ? 'warning: ' : ''}${m.message}`);
+        break;
+      case 'progress':
+        if (tty) {
+          if (!bar) {
+            bar = new SingleBar({ format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | val NDCG@100 {ndcg} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 });
+            bar.start(m.epochs * m.stepsPerEpoch, 0, { epoch: m.epoch, epochs: m.epochs, loss: '-', ndcg: '-' });
+          }
+          bar.update(m.step, { epoch: m.epoch, loss: fmt(m.loss, 2) });
+        }
+        break;
+      case 'epoch':
+        if (bar) bar.update({ ndcg: fmt(m['val_ndcg@100']) });
+        else say(`epoch ${m.epoch}/${m.epochs}  ${m.seconds.toFixed(2)} s  loss ${fmt(m.loss, 2)}  val NDCG@100 ${fmt(m['val_ndcg@100'])}  best ${fmt(m.best?.['ndcg@100'])} (epoch ${m.best?.epoch ?? '-'})`);
+        break;
+      case 'error':
+        errorMessage = m.message;
+        break;
+      case 'done':
+        done = m;
+        break;
+      default:
+        break;
+    }
+  };
+
+  const handle = startTrainer({
+    trainerScript: path.join(__dirname, 'trainer.js'),
+    request: { type: 'start', config: o.config, runsDir: o.runsDir, cacheDir: o.cacheDir, name: o.name },
+    onMessage,
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      say('\ncancelling at the next batch (Ctrl-C again to kill)');
+      handle.cancel();
+    } else handle.kill();
+  };
+  process.on('SIGINT', onSigint);
+  const exit = await handle.exited;
+  process.off('SIGINT', onSigint);
+  bar?.stop();
+
+  if (!done) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const tail = exit.stderrTail.trim().split('\n').slice(-1)[0];
+    process.stderr.write(`vaerec: error: the trainer ${how}${tail ? `: ${tail}` : ''}\n`);
+    return 1;
+  }
+  if (done.status === 'failed') {
+    process.stderr.write(`vaerec: error: ${(errorMessage ?? 'training failed').split('\n')[0]}\n`);
+  }
+  const summary = {
+    runId: done.runId,
+    runDir: done.runDir,
+    status: done.status,
+    model: o.config.model,
+    backend: done.backend,
+    epochs: done.epochs,
+    medianEpochSeconds: done.medianEpochSeconds,
+    best: done.best,
+    test: done.test,
+  };
+  if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else if (done.status !== 'failed') {
+    process.stdout.write(
+      `${done.status}: ${done.runId ?? ''}  ${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
+        `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n` +
+        `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
+    );
+  }
+  return done.status === 'completed' ? 0 : done.status === 'cancelled' ? 130 : 1;
+}

@@ -1,0 +1,162 @@
+/**
+ * Strong generalisation (Liang et al. 2018, dawenl/vae_cf), step for step as the PyTorch reference
+ * in ../shared/bench/ref_multvae.py so that the same seed yields the same users, items and targets:
+ *   1. keep ratings > minRating as implicit feedback; keep users with >= minUserItems of them;
+ *   2. sort users by id, shuffle with NumPy's RandomState(seed); the last 2N are validation then test;
+ *   3. items = those of training users (sorted by id); held-out users keep only those items;
+ *   4. per held-out user (validation first, then test; each in shuffled order), if it has >= 5 items,
+ *      a random floor(targetFraction * n) of them are targets, the rest fold-in.
+ */
+import type { ProtocolConfig, SplitSummary } from '../../shared/runSchema';
+import type { Interactions } from '../data/types';
+import type { SparseBatch } from '../model/types';
+import { NumpyRandomState } from './mt19937';
+
+/** A set of users as binary rows over the model's item indices (CSR). */
+export interface UserRows {
+  /** Original user ids, in row order. */
+  users: string[];
+  indptr: Int32Array;
+  indices: Int32Array;
+}
+
+export interface HeldOut {
+  users: string[];
+  foldIn: UserRows;
+  targets: UserRows;
+}
+
+export interface Split {
+  /** Original item ids, by model item index. */
+  items: string[];
+  train: UserRows;
+  validation: HeldOut;
+  test: HeldOut;
+  summary: SplitSummary;
+}
+
+/** Numeric ids sort as numbers (as np.unique on integer ids does); anything else as strings. */
+function idComparator(ids: string[]): (a: number, b: number) => number {
+  const numeric = ids.every((s) => /^-?\d+$/.test(s) && Number.isSafeInteger(Number(s)));
+  if (numeric) {
+    const n = ids.map(Number);
+    return (a, b) => n[a] - n[b];
+  }
+  return (a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0);
+}
+
+function buildRows(users: number[], itemsByUser: Int32Array[], userIds: string[]): UserRows {
+  const indptr = new Int32Array(users.length + 1);
+  for (let r = 0; r < users.length; r++) indptr[r + 1] = indptr[r] + itemsByUser[users[r]].length;
+  const indices = new Int32Array(indptr[users.length]);
+  for (let r = 0; r < users.length; r++) indices.set(itemsByUser[users[r]], indptr[r]);
+  return { users: users.map((u) => userIds[u]), indptr, indices };
+}
+
+export function rowsToBatch(rows: UserRows, start = 0, end = rows.users.length): SparseBatch {
+  const base = rows.indptr[start];
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = rows.indptr[r] - base;
+  return { rows: end - start, indptr, indices: rows.indices.subarray(base, rows.indptr[end]) };
+}
+
+/** The rows of a subset of users (by row number), e.g. a shuffled mini-batch. */
+export function gatherRows(rows: UserRows, order: ArrayLike<number>, start: number, end: number): SparseBatch {
+  const n = end - start;
+  const indptr = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    const r = order[start + k];
+    indptr[k + 1] = indptr[k] + rows.indptr[r + 1] - rows.indptr[r];
+  }
+  const indices = new Int32Array(indptr[n]);
+  for (let k = 0; k < n; k++) {
+    const r = order[start + k];
+    indices.set(rows.indices.subarray(rows.indptr[r], rows.indptr[r + 1]), indptr[k]);
+  }
+  return { rows: n, indptr, indices };
+}
+
+export function splitStrongGeneralisation(data: Interactions, protocol: ProtocolConfig, seed: number): Split {
+  const nUsersAll = data.users.length;
+  // 1. positive feedback, per user, as original item indices
+  const positives: number[][] = Array.from({ length: nUsersAll }, () => []);
+  let kept = 0;
+  for (let r = 0; r < data.length; r++) {
+    if (data.rating[r] > protocol.minRating) {
+      positives[data.user[r]].push(data.item[r]);
+      kept++;
+    }
+  }
+  const eligible: number[] = [];
+  for (let u = 0; u < nUsersAll; u++) if (positives[u].length >= protocol.minUserItems) eligible.push(u);
+  eligible.sort(idComparator(data.users));
+
+  const n = eligible.length;
+  const heldout = protocol.heldoutUsers;
+  if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
+  if (n - 2 * heldout < 1) {
+    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users (lower --heldout)`);
+  }
+
+  // 2. shuffle users as the reference does
+  const rng = new NumpyRandomState(seed);
+  const order = Int32Array.from(eligible);
+  rng.shuffle(order);
+  const trainUsers = Array.from(order.subarray(0, n - 2 * heldout));
+  const valUsers = Array.from(order.subarray(n - 2 * heldout, n - heldout));
+  const testUsers = Array.from(order.subarray(n - heldout));
+
+  // 3. items of training users, sorted by id, re-indexed 0..I-1
+  const itemSeen = new Uint8Array(data.items.length);
+  for (const u of trainUsers) for (const i of positives[u]) itemSeen[i] = 1;
+  const itemOrig: number[] = [];
+  for (let i = 0; i < itemSeen.length; i++) if (itemSeen[i]) itemOrig.push(i);
+  itemOrig.sort(idComparator(data.items));
+  const itemIndex = new Int32Array(data.items.length).fill(-1);
+  itemOrig.forEach((orig, idx) => (itemIndex[orig] = idx));
+
+  const itemsByUser: Int32Array[] = new Array(nUsersAll);
+  for (const u of [...trainUsers, ...valUsers, ...testUsers]) {
+    const mapped = positives[u].map((i) => itemIndex[i]).filter((i) => i >= 0);
+    itemsByUser[u] = Int32Array.from(new Set(mapped)).sort();
+  }
+
+  // 4. fold-in / target split of held-out users, validation first (the reference's draw order)
+  const foldUsers = (users: number[]): HeldOut => {
+    const foldIn: Int32Array[] = new Array(nUsersAll);
+    const targets: Int32Array[] = new Array(nUsersAll);
+    for (const u of users) {
+      const nz = itemsByUser[u];
+      if (nz.length >= 5) {
+        const pick = rng.choiceWithoutReplacement(nz.length, Math.floor(protocol.targetFraction * nz.length));
+        const isTarget = new Uint8Array(nz.length);
+        for (const k of pick) isTarget[k] = 1;
+        foldIn[u] = nz.filter((_, k) => !isTarget[k]);
+        targets[u] = nz.filter((_, k) => isTarget[k] === 1);
+      } else {
+        foldIn[u] = nz;
+        targets[u] = new Int32Array(0);
+      }
+    }
+    return { users: users.map((u) => data.users[u]), foldIn: buildRows(users, foldIn, data.users), targets: buildRows(users, targets, data.users) };
+  };
+  const validation = foldUsers(valUsers);
+  const test = foldUsers(testUsers);
+  const train = buildRows(trainUsers, itemsByUser, data.users);
+
+  return {
+    items: itemOrig.map((i) => data.items[i]),
+    train,
+    validation,
+    test,
+    summary: {
+      trainUsers: trainUsers.length,
+      validationUsers: valUsers.length,
+      testUsers: testUsers.length,
+      items: itemOrig.length,
+      trainInteractions: train.indices.length,
+      droppedUsers: nUsersAll - n,
+      droppedRatings: data.length - kept,
+    },
+  };
+}

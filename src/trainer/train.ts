@@ -1,0 +1,262 @@
+/**
+ * One training run from data to test metrics, writing everything to its run directory as it goes.
+ * Runs inside the trainer child process; talks to the parent only through `emit`.
+ */
+import type { DataFingerprint, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
+import { autoHeldoutUsers } from '../shared/trainConfig';
+import type { TrainerToParent } from '../shared/trainerMessages';
+import { selectBackend } from './backend';
+import { fingerprintOf, loadDataset } from './data/load';
+import { evaluateHeldOut } from './evaluate';
+import { createMultVae, loadMultVae } from './model/multvae';
+import type { Recommender } from './model/types';
+import { PopularityModel } from './popularity';
+import { NumpyRandomState } from './protocol/mt19937';
+import { gatherRows, splitStrongGeneralisation, type Split } from './protocol/split';
+import { RunWriter } from './runStore';
+
+export const MODEL_DIR = 'model';
+export const RECOMMENDATIONS_FILE = 'recommendations.json';
+export const SPLIT_FILE = 'split.json';
+export const RECOMMENDATIONS_K = 100;
+
+export interface TrainOptions {
+  config: TrainConfig;
+  runsDir: string;
+  cacheDir: string;
+  name?: string;
+  emit(message: TrainerToParent): void;
+  /** Aborted when the parent asks to cancel; checked at every batch boundary and inside data loading. */
+  signal: AbortSignal;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+function checkCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError();
+}
+
+/** Lets IPC messages (cancel) in between synchronous training steps. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function heldOutJson(split: Split) {
+  const side = (h: Split['validation']) =>
+    h.users.map((user, r) => ({
+      user,
+      foldIn: Array.from(h.foldIn.indices.subarray(h.foldIn.indptr[r], h.foldIn.indptr[r + 1]), (i) => split.items[i]),
+      targets: Array.from(h.targets.indices.subarray(h.targets.indptr[r], h.targets.indptr[r + 1]), (i) => split.items[i]),
+    }));
+  return { items: split.items, validation: side(split.validation), test: side(split.test) };
+}
+
+/** Loads and splits the data; nothing is written yet, so bad data leaves no half-made run behind. */
+async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number }> {
+  const { emit, signal } = opts;
+  let config = opts.config;
+  emit({ type: 'phase', phase: 'load', message: `loading ${config.data.source}` });
+  const dataset = await loadDataset(config.data, {
+    cacheDir: opts.cacheDir,
+    signal,
+    onProgress: (p) => emit({ type: 'phase', phase: p.phase, message: p.message, fraction: p.fraction }),
+  });
+  if (dataset.skipped.count > 0) emit({ type: 'log', level: 'warn', message: `skipped ${dataset.skipped.count} malformed rows, e.g. ${dataset.skipped.examples.join('; ')}` });
+  if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
+  checkCancelled(signal);
+
+  emit({ type: 'phase', phase: 'split', message: 'splitting users (strong generalisation)' });
+  if (config.protocol.heldoutUsers === 0) {
+    const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
+    config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible) } };
+  }
+  const split = splitStrongGeneralisation(dataset.interactions, config.protocol, config.seed);
+  const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
+  if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
+  emit({ type: 'log', level: 'info', message: `split: ${split.summary.trainUsers} train / ${split.summary.validationUsers} validation / ${split.summary.testUsers} test users, ${split.summary.items} items` });
+  checkCancelled(signal);
+  return { config, split, fingerprint: fingerprintOf(dataset), stepsPerEpoch };
+}
+
+export async function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
+  const { emit } = opts;
+  let prepared: Awaited<ReturnType<typeof prepareData>>;
+  try {
+    prepared = await prepareData(opts);
+  } catch (err) {
+    const cancelled = opts.signal.aborted || (err as Error).name === 'AbortError';
+    if (!cancelled) emit({ type: 'error', message: (err as Error).message });
+    emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0 });
+    return undefined;
+  }
+  const { config, split, fingerprint, stepsPerEpoch } = prepared;
+  const run = RunWriter.create(opts.runsDir, config, opts.name);
+  emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
+  let model: Recommender | undefined;
+  let status: RunStatus = 'failed';
+  let error: string | undefined;
+  try {
+    run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
+    run.update({ fingerprint, split: split.summary, artifacts: { split: SPLIT_FILE } });
+    if (config.model === 'pop') {
+      const pop = PopularityModel.fit(split.train, split.items.length);
+      model = pop;
+      run.update({ backend: 'js' });
+      const val = evaluateHeldOut(pop, split.validation).metrics;
+      await run.saveCheckpoint(MODEL_DIR, (dir) => pop.save(dir));
+      run.update({ best: { epoch: 0, 'ndcg@100': val['ndcg@100'] }, lastValidation: { epoch: 0, 'ndcg@100': val['ndcg@100'] }, artifacts: { ...run.current.artifacts, model: MODEL_DIR } });
+    } else {
+      emit({ type: 'phase', phase: 'backend', message: `starting the ${config.backend} backend` });
+      const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
+      run.update({ backend: backend.name });
+      emit({ type: 'backend', backend: backend.name, note: backend.note });
+      model = createMultVae({
+        numItems: split.items.length,
+        hidden: config.hidden,
+        latent: config.latent,
+        dropout: config.dropout,
+        variational: config.model === 'mvae',
+        learningRate: config.learningRate,
+        l2: config.l2,
+        seed: config.seed,
+      });
+      await trainEpochs(model, split, config, run, opts, stepsPerEpoch);
+    }
+    status = 'completed';
+  } catch (err) {
+    if (opts.signal.aborted || (err as Error).name === 'AbortError') {
+      status = 'cancelled';
+    } else {
+      status = 'failed';
+      error = (err as Error).message;
+    }
+  }
+  return finish(run, model, split, status, error, opts);
+}
+
+function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
+  const counts = new Int32Array(data.users.length);
+  for (let r = 0; r < data.length; r++) if (data.rating[r] > minRating) counts[data.user[r]]++;
+  let n = 0;
+  for (const c of counts) if (c >= minItems) n++;
+  return n;
+}
+
+async function trainEpochs(model: Recommender, split: Split, config: TrainConfig, run: RunWriter, opts: TrainOptions, stepsPerEpoch: number): Promise<void> {
+  const { emit, signal } = opts;
+  const rng = new NumpyRandomState(config.seed);
+  const nTrain = split.train.users.length;
+  const t0 = Date.now();
+  let step = 0;
+  let best = run.current.best;
+  const epochSeconds: number[] = [];
+  emit({ type: 'phase', phase: 'train', message: `training ${config.model} for ${config.epochs} epochs` });
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const order = rng.permutation(nTrain);
+    const epochStart = Date.now();
+    const sums = { loss: 0, nll: 0, kl: 0, beta: 0 };
+    const lines: MetricsLine[] = [];
+    let stepInEpoch = 0;
+    for (let start = 0; start < nTrain; start += config.batchSize) {
+      await yieldToEventLoop();
+      checkCancelled(signal);
+      const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
+      const beta = config.model === 'mvae' ? Math.min(config.annealCap, step / config.annealSteps) : 0;
+      const s = model.trainStep(batch, beta);
+      if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
+      step++;
+      stepInEpoch++;
+      sums.loss += s.loss;
+      sums.nll += s.nll;
+      sums.kl += s.kl;
+      sums.beta += beta;
+      const line: MetricsLine = { kind: 'step', step, epoch, time: (Date.now() - t0) / 1000, loss: s.loss, nll: s.nll, kl: s.kl, beta, negElbo: s.nll + s.kl };
+      lines.push(line);
+      emit({ type: 'metrics', line });
+      const elapsed = (Date.now() - t0) / 1000;
+      const etaSeconds = (elapsed / step) * (config.epochs * stepsPerEpoch - step);
+      emit({ type: 'progress', epoch, epochs: config.epochs, step, stepInEpoch, stepsPerEpoch, loss: s.loss, etaSeconds });
+    }
+    const seconds = (Date.now() - epochStart) / 1000;
+    epochSeconds.push(seconds);
+    run.appendMetrics(lines);
+
+    let valNdcg: number | undefined;
+    if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
+      emit({ type: 'phase', phase: 'evaluate', message: `validating epoch ${epoch}` });
+      valNdcg = evaluateHeldOut(model, split.validation).metrics['ndcg@100'];
+      if (!best || valNdcg > best['ndcg@100']) {
+        best = { epoch, 'ndcg@100': valNdcg };
+        emit({ type: 'phase', phase: 'checkpoint', message: `saving the best weights (epoch ${epoch})` });
+        const dir = await run.saveCheckpoint(MODEL_DIR, (d) => model.save(d));
+        emit({ type: 'checkpoint', epoch, path: dir });
+      }
+    }
+    const mean = (v: number) => v / stepInEpoch;
+    const epochLine: MetricsLine = {
+      kind: 'epoch', epoch, step, time: (Date.now() - t0) / 1000, seconds,
+      loss: mean(sums.loss), nll: mean(sums.nll), kl: mean(sums.kl), beta: mean(sums.beta), negElbo: mean(sums.nll) + mean(sums.kl),
+      ...(valNdcg !== undefined ? { 'val_ndcg@100': valNdcg } : {}),
+    };
+    run.appendMetrics([epochLine]);
+    run.syncMetrics();
+    emit({ type: 'metrics', line: epochLine });
+    run.update({
+      epochsCompleted: epoch,
+      steps: step,
+      epochSeconds: [...epochSeconds],
+      best,
+      ...(valNdcg !== undefined ? { lastValidation: { epoch, 'ndcg@100': valNdcg } } : {}),
+      artifacts: { ...run.current.artifacts, ...(best ? { model: MODEL_DIR } : {}) },
+    });
+    emit({ type: 'epoch', epoch, epochs: config.epochs, seconds, loss: epochLine.loss, 'val_ndcg@100': valNdcg, best });
+  }
+}
+
+/** Tests the best weights (when there are any), writes recommendations and the final record. */
+async function finish(run: RunWriter, model: Recommender | undefined, split: Split, status: RunStatus, error: string | undefined, opts: TrainOptions): Promise<RunRecord> {
+  const { emit } = opts;
+  let patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString(), pid: undefined, ...(error ? { error } : {}) };
+  try {
+    const record = run.current;
+    if (model && record.artifacts.model && (status === 'completed' || status === 'cancelled')) {
+      emit({ type: 'phase', phase: 'test', message: 'testing the best-validation weights' });
+      const best = record.model === 'pop' ? model : await loadMultVae(`${run.dir}/${MODEL_DIR}`);
+      const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
+      const users = (evaluation.perUser ?? []).map((u, r) => ({ user: split.test.users[r], items: Array.from(u.top, (i) => split.items[i]), scores: Array.from(u.scores) }));
+      run.writeArtifact(RECOMMENDATIONS_FILE, JSON.stringify({ k: RECOMMENDATIONS_K, users }));
+      patch = { ...patch, test: evaluation.metrics, artifacts: { ...record.artifacts, recommendations: RECOMMENDATIONS_FILE } };
+      if (best !== model) best.dispose();
+    }
+  } catch (err) {
+    patch = { ...patch, status: 'failed', error: `testing failed: ${(err as Error).message}` };
+  } finally {
+    model?.dispose();
+  }
+  run.update(patch);
+  run.close();
+  const final = run.current;
+  emit({
+    type: 'done',
+    status: final.status,
+    runId: final.id,
+    runDir: run.dir,
+    test: final.test,
+    best: final.best,
+    medianEpochSeconds: median(final.epochSeconds),
+    epochs: final.epochsCompleted,
+    backend: final.backend,
+  });
+  if (final.error && final.status === 'failed') emit({ type: 'error', message: final.error, runId: final.id, runDir: run.dir });
+  return final;
+}
