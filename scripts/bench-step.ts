@@ -1,0 +1,81 @@
+/**
+ * Times Mult-VAE training steps and scoring on a random batch shaped like ML-1M after the Liang et
+ * al. protocol (I = 3,497 items, batch 500, ~100 positives per user).
+ *
+ *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--steps 15]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendChoice, selectBackend } from '../src/trainer/backend';
+import { createMultVae } from '../src/trainer/model/multvae';
+import { Rng } from '../src/trainer/model/rng';
+import { SparseBatch } from '../src/trainer/model/types';
+
+const NUM_ITEMS = 3497;
+const MEAN_POSITIVES = 100;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** Rows with a skewed count of distinct items (between 5 and 3x the mean), popular items more likely. */
+function randomBatch(rng: Rng, rows: number): SparseBatch {
+  const indptr = new Int32Array(rows + 1);
+  const all: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const count = Math.max(5, Math.min(3 * MEAN_POSITIVES, Math.round(-Math.log(1 - rng.uniform()) * MEAN_POSITIVES)));
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(Math.floor(NUM_ITEMS * rng.uniform() ** 2));
+    all.push(...[...picked].sort((a, b) => a - b));
+    indptr[r + 1] = all.length;
+  }
+  return { rows, indptr, indices: Int32Array.from(all) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function timeMs(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+async function benchBackend(choice: BackendChoice, steps: number): Promise<void> {
+  const selected = await selectBackend(choice, (msg) => console.log(`  ${msg}`));
+  const rng = new Rng(7);
+  const batches = Array.from({ length: 4 }, () => randomBatch(rng, 500));
+  const users = randomBatch(rng, 600);
+  const model = createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 });
+  const warmup = 3;
+  const stepTimes: number[] = [];
+  for (let s = 0; s < warmup + steps; s++) {
+    const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
+    if (s >= warmup) stepTimes.push(t);
+  }
+  const scoreTimes: number[] = [];
+  for (let s = 0; s < 2 + 7; s++) {
+    const t = timeMs(() => model.score(users));
+    if (s >= 2) scoreTimes.push(t);
+  }
+  const nnz = batches.reduce((n, b) => n + b.indices.length, 0) / batches.length / 500;
+  console.log(
+    `${selected.name} (${selected.note ?? ''}): train step (batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row) ` +
+      `median ${median(stepTimes).toFixed(1)} ms [min ${Math.min(...stepTimes).toFixed(1)}, max ${Math.max(...stepTimes).toFixed(1)}] over ${steps}; ` +
+      `score 600 users median ${median(scoreTimes).toFixed(1)} ms; tensors ${tf.memory().numTensors}`,
+  );
+  model.dispose();
+}
+
+async function main(): Promise<void> {
+  const backends = arg('backends', 'wasm').split(',') as BackendChoice[];
+  const steps = Number(arg('steps', '15'));
+  for (const b of backends) await benchBackend(b, b === 'cpu' ? Math.min(steps, 3) : steps);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+/**
+ * Chooses the TensorFlow.js backend the trainer runs on. Native TensorFlow (tfjs-node[-gpu]) is
+ * optional and usually absent (its install downloads libtensorflow); WebAssembly is the normal
+ * fast path; the pure-JS cpu backend is the last resort.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface SelectedBackend {
+  /** What tf.getBackend() reports after selection: the backend that actually runs. */
+  name: string;
+  note?: string;
+}
+
+// createRequire instead of a bare require: resolution starts from this file (or from the esbuild
+// bundle in dist/), so node_modules is found the same way in both layouts.
+const nodeRequire = createRequire(__filename);
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+function reason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}
+
+/** Loads a native binding package; null (with the reason) if it is missing or its .node file is broken. */
+function loadNative(pkg: string): string | null {
+  try {
+    nodeRequire(pkg);
+    return null;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code === 'MODULE_NOT_FOUND' && reason(err).includes(pkg) ? 'not installed' : `failed to load: ${reason(err)}`;
+  }
+}
+
+async function tryNative(log: (msg: string) => void): Promise<SelectedBackend | null> {
+  for (const pkg of NATIVE_PACKAGES) {
+    const problem = loadNative(pkg);
+    if (problem !== null) {
+      log(`backend: ${pkg} ${problem}`);
+      continue;
+    }
+    if (await tf.setBackend('tensorflow')) {
+      return { name: tf.getBackend(), note: `native TensorFlow via ${pkg}` };
+    }
+    log(`backend: ${pkg} loaded but the 'tensorflow' backend did not initialise`);
+  }
+  return null;
+}
+
+let wasmPrepared = false;
+
+/**
+ * Registers the wasm backend and points it at its .wasm binaries inside node_modules. The package's
+ * own lookup uses the directory of the calling script, which is dist/ once we are bundled.
+ */
+function prepareWasm(): void {
+  if (wasmPrepared) return;
+  const wasm = nodeRequire('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const distDir = path.dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm'));
+  // The threaded build spawns workers from blob: URLs, which Node cannot run; tfjs 4.22 already
+  // reports no thread support under Node, but we pin it so a flag change cannot break start-up.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasm.setWasmPaths(distDir + path.sep);
+  wasmPrepared = true;
+}
+
+async function tryWasm(log: (msg: string) => void): Promise<SelectedBackend | null> {
+  try {
+    prepareWasm();
+    if (await tf.setBackend('wasm')) {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      return { name: tf.getBackend(), note: `WebAssembly, single-threaded${simd ? ', SIMD' : ''}` };
+    }
+    log('backend: wasm did not initialise');
+  } catch (err) {
+    log(`backend: wasm failed: ${reason(err)}`);
+  }
+  return null;
+}
+
+async function useCpu(): Promise<SelectedBackend> {
+  nodeRequire('@tensorflow/tfjs-backend-cpu');
+  if (!(await tf.setBackend('cpu'))) throw new Error("backend: the 'cpu' backend did not initialise");
+  return { name: tf.getBackend(), note: 'pure JavaScript (slow)' };
+}
+
+export async function selectBackend(choice: BackendChoice, log: (msg: string) => void): Promise<SelectedBackend> {
+  switch (choice) {
+    case 'tensorflow': {
+      const native = await tryNative(log);
+      if (native) return native;
+      throw new Error(
+        `backend 'tensorflow' requested but neither ${NATIVE_PACKAGES.join(' nor ')} can be loaded ` +
+          "(install @tensorflow/tfjs-node, which downloads libtensorflow), or choose 'auto', 'wasm' or 'cpu'",
+      );
+    }
+    case 'wasm': {
+      const wasm = await tryWasm(log);
+      if (wasm) return wasm;
+      throw new Error("backend 'wasm' requested but it failed to initialise (see the log above)");
+    }
+    case 'cpu':
+      return useCpu();
+    case 'auto': {
+      const selected = (await tryNative(log)) ?? (await tryWasm(log));
+      if (selected) return selected;
+      log('backend: falling back to cpu');
+      return useCpu();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Mult-VAE and Mult-DAE (Liang et al., WWW 2018): [I -> hidden -> latent -> hidden -> I], tanh,
+ * multinomial likelihood, dropout on the L2-normalised input, Adam. Maths as
+ * /work/shared/bench/ref_multvae.py; the passes themselves are in network.ts.
+ */
+import { TORCH_ADAM, adamStep } from './adam';
+import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './network';
+import { Dims, PARAM_NAMES, ParamViews, initParams, isWeight, paramCount, paramShapes, viewParams } from './params';
+import { Rng } from './rng';
+import { Recommender, SparseBatch, StepStats } from './types';
+import { loadWeights, saveWeights } from './weightsIo';
+
+export interface MultVaeConfig {
+  numItems: number;
+  hidden: number;
+  latent: number;
+  dropout: number;
+  variational: boolean;
+  learningRate: number;
+  l2: number;
+  seed: number;
+}
+
+export type MultVae = Recommender & {
+  readonly config: MultVaeConfig;
+  /** Evaluation-mode latent means: rows x latent (mu for Mult-VAE, z for Mult-DAE). */
+  encode(batch: SparseBatch): Float32Array;
+};
+
+const SAVE_FORMAT = 'vaerec-multvae';
+/** Rows per forward pass in score/encode: bounds backend memory for whole-dataset scoring. */
+const SCORE_CHUNK_ROWS = 1000;
+
+function validateConfig(cfg: MultVaeConfig): void {
+  const positiveInts: (keyof MultVaeConfig)[] = ['numItems', 'hidden', 'latent'];
+  for (const k of positiveInts) {
+    const v = cfg[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`MultVaeConfig.${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error(`MultVaeConfig.dropout must be in [0, 1), got ${cfg.dropout}`);
+  if (!(cfg.learningRate > 0)) throw new Error(`MultVaeConfig.learningRate must be > 0, got ${cfg.learningRate}`);
+  if (!(cfg.l2 >= 0)) throw new Error(`MultVaeConfig.l2 must be >= 0, got ${cfg.l2}`);
+  if (!Number.isInteger(cfg.seed)) throw new Error(`MultVaeConfig.seed must be an integer, got ${cfg.seed}`);
+}
+
+function validateBatch(batch: SparseBatch, numItems: number): void {
+  const { rows, indptr, indices } = batch;
+  if (indptr.length !== rows + 1 || indptr[0] !== 0 || indptr[rows] !== indices.length) {
+    throw new Error(`SparseBatch: indptr must have rows + 1 = ${rows + 1} offsets from 0 to indices.length`);
+  }
+  for (let k = 0; k < indices.length; k++) {
+    if (!(indices[k] >= 0 && indices[k] < numItems)) throw new Error(`SparseBatch: item index ${indices[k]} outside 0..${numItems - 1}`);
+  }
+}
+
+/** Rows [start, end) of a batch, sharing its index storage. */
+function sliceRows(batch: SparseBatch, start: number, end: number): SparseBatch {
+  const base = batch.indptr[start];
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = batch.indptr[r] - base;
+  return { rows: end - start, indptr, indices: batch.indices.subarray(base, batch.indptr[end]) };
+}
+
+function chunkedRows(batch: SparseBatch, width: number, f: (chunk: SparseBatch) => Float32Array): Float32Array {
+  if (batch.rows <= SCORE_CHUNK_ROWS) return f(batch);
+  const out = new Float32Array(batch.rows * width);
+  for (let start = 0; start < batch.rows; start += SCORE_CHUNK_ROWS) {
+    const end = Math.min(batch.rows, start + SCORE_CHUNK_ROWS);
+    out.set(f(sliceRows(batch, start, end)), start * width);
+  }
+  return out;
+}
+
+function sumSquaredWeights(p: ParamViews): number {
+  let s = 0;
+  for (const name of PARAM_NAMES) {
+    if (!isWeight(name)) continue;
+    const w = p[name];
+    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+  }
+  return s;
+}
+
+class MultVaeModel implements MultVae {
+  readonly numItems: number;
+  private readonly dims: Dims;
+  private readonly params: ParamViews;
+  private readonly grads: ParamViews;
+  private readonly m: ParamViews;
+  private readonly v: ParamViews;
+  private readonly rng: Rng;
+  private step = 0;
+
+  constructor(
+    readonly config: MultVaeConfig,
+    initial: Float32Array | null,
+  ) {
+    validateConfig(config);
+    this.numItems = config.numItems;
+    this.dims = { numItems: config.numItems, hidden: config.hidden, latent: config.latent, variational: config.variational };
+    const n = paramCount(this.dims);
+    this.params = viewParams(this.dims, initial ?? new Float32Array(n));
+    this.grads = viewParams(this.dims, new Float32Array(n));
+    this.m = viewParams(this.dims, new Float32Array(n));
+    this.v = viewParams(this.dims, new Float32Array(n));
+    this.rng = new Rng(config.seed);
+    if (initial === null) initParams(this.dims, this.params, this.rng);
+  }
+
+  /** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream. */
+  private drawNoise(batch: SparseBatch): Noise {
+    const keep = new Uint8Array(batch.indices.length);
+    const p = this.config.dropout;
+    for (let k = 0; k < keep.length; k++) keep[k] = this.rng.uniform() >= p ? 1 : 0;
+    let eps: Float32Array | null = null;
+    if (this.config.variational) {
+      eps = new Float32Array(batch.rows * this.config.latent);
+      this.rng.fillNormal(eps, 1);
+    }
+    return { keep, eps };
+  }
+
+  trainStep(batch: SparseBatch, beta: number): StepStats {
+    validateBatch(batch, this.numItems);
+    if (batch.rows === 0) throw new Error('trainStep: empty batch');
+    const parts: LossParts = forwardBackward(this.dims, this.params, batch, this.drawNoise(batch), this.config.dropout, beta, this.grads);
+    const kl = this.config.variational ? parts.kl : 0;
+    let loss = parts.nll + (this.config.variational ? beta * kl : 0);
+    // The l2 term is reported at the weights the gradient was taken at, i.e. before the update.
+    if (this.config.l2 > 0) loss += this.config.l2 * sumSquaredWeights(this.params);
+    this.step++;
+    adamStep({ learningRate: this.config.learningRate, ...TORCH_ADAM }, this.step, this.params, this.grads, this.m, this.v, this.config.l2);
+    return { loss, nll: parts.nll, kl };
+  }
+
+  score(batch: SparseBatch): Float32Array {
+    validateBatch(batch, this.numItems);
+    return chunkedRows(batch, this.numItems, (chunk) => scoreLogits(this.dims, this.params, chunk));
+  }
+
+  encode(batch: SparseBatch): Float32Array {
+    validateBatch(batch, this.numItems);
+    return chunkedRows(batch, this.config.latent, (chunk) => encodeMean(this.dims, this.params, chunk));
+  }
+
+  async save(dir: string): Promise<void> {
+    const shapes = paramShapes(this.dims);
+    const weights = PARAM_NAMES.map((name) => ({ name, data: this.params[name], shape: [...shapes[name]] }));
+    await saveWeights(dir, SAVE_FORMAT, weights, { config: { ...this.config } });
+  }
+
+  dispose(): void {
+    // Parameters are JS arrays and every tensor is freed inside each call: nothing is held.
+  }
+}
+
+export function createMultVae(cfg: MultVaeConfig): MultVae {
+  return new MultVaeModel({ ...cfg }, null);
+}
+
+function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVaeConfig {
+  const c = meta.config as Partial<Record<keyof MultVaeConfig, unknown>> | undefined;
+  const num = (k: keyof MultVaeConfig): number => {
+    const v = c?.[k];
+    if (typeof v !== 'number') throw new Error(`${dir}: saved config has no numeric '${k}'`);
+    return v;
+  };
+  if (typeof c?.variational !== 'boolean') throw new Error(`${dir}: saved config has no boolean 'variational'`);
+  return {
+    numItems: num('numItems'),
+    hidden: num('hidden'),
+    latent: num('latent'),
+    dropout: num('dropout'),
+    variational: c.variational,
+    learningRate: num('learningRate'),
+    l2: num('l2'),
+    seed: num('seed'),
+  };
+}
+
+/** Loads what save() wrote. Optimiser state is not saved: a loaded model restarts Adam from zero. */
+export async function loadMultVae(dir: string): Promise<MultVae> {
+  const loaded = await loadWeights(dir);
+  if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
+  const cfg = configFromMetadata(loaded.metadata, dir);
+  validateConfig(cfg);
+  const dims: Dims = { numItems: cfg.numItems, hidden: cfg.hidden, latent: cfg.latent, variational: cfg.variational };
+  const flat = new Float32Array(paramCount(dims));
+  const views = viewParams(dims, flat);
+  const shapes = paramShapes(dims);
+  for (const name of PARAM_NAMES) {
+    const w = loaded.weights.get(name);
+    if (!w || w.shape.join('x') !== shapes[name].join('x')) {
+      throw new Error(`${dir}: weight '${name}' missing or not shaped ${shapes[name].join('x')}`);
+    }
+    views[name].set(w.data);
+  }
+  return new MultVaeModel(cfg, flat);
+}
