@@ -95,7 +95,7 @@ export function splitStrongGeneralisation(data: Interactions, protocol: Protocol
   const heldout = protocol.heldoutUsers;
   if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
   if (n - 2 * heldout < 1) {
-    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users (lower --heldout)`);
+    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`);
   }
 
   // 2. shuffle users as the reference does
