@@ -18,7 +18,9 @@ export type DashboardUpdate =
   | { type: 'state'; runs: DashboardRun[]; selected: string[]; series: Record<string, MetricsLine[]> }
   | { type: 'runs'; runs: DashboardRun[] }
   | { type: 'append'; runId: string; lines: MetricsLine[] }
-  | { type: 'select'; selected: string[] };
+  | { type: 'select'; selected: string[] }
+  /** The full series of these runs, replacing whatever the webview held for them (sent for newly selected runs). */
+  | { type: 'series'; series: Record<string, MetricsLine[]> };
 
 export type DashboardRequest =
   | { type: 'ready' }
