@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MetricsLine } from '../../src/shared/runSchema';
+import { debiasedEma, downsampleMinMax, drawablePoints, extractSeries, lowerBound, nearestIndex } from '../../webview/dashboard/transforms';
+
+function close(actual: number, expected: number, eps = 1e-12) {
+  assert.ok(Math.abs(actual - expected) <= eps, `${actual} != ${expected}`);
+}
+
+function stepLine(step: number, epoch: number, time: number, v: number): MetricsLine {
+  return { kind: 'step', step, epoch, time, loss: v, nll: v, kl: v / 10, beta: step / 100, negElbo: v + v / 10 };
+}
+
+function epochLine(epoch: number, step: number, time: number, ndcg?: number): MetricsLine {
+  return { kind: 'epoch', epoch, step, time, seconds: 2, loss: 1, nll: 1, kl: 0.1, beta: 0.1, negElbo: 1.1, ...(ndcg !== undefined ? { 'val_ndcg@100': ndcg } : {}) };
+}
+
+test('debiased EMA of [1,2,3] with w=0.5 matches the hand computation', () => {
+  // last: 0.5, 1.25, 2.125; debias: 1-0.5, 1-0.25, 1-0.125
+  const s = debiasedEma([1, 2, 3], 0.5);
+  close(s[0], 1);
+  close(s[1], 1.25 / 0.75);
+  close(s[2], 2.125 / 0.875);
+});
+
+test('debiased EMA: weight 0 is the identity, constants stay exact, non-finite points pass through', () => {
+  assert.deepEqual(debiasedEma([3, 1, 2], 0), [3, 1, 2]);
+  assert.deepEqual(debiasedEma([0.2, 0.2, 0.2], 0.9), [0.2, 0.2, 0.2]);
+  assert.deepEqual(debiasedEma([], 0.6), []);
+  const s = debiasedEma([1, NaN, 2, Infinity, 3], 0.5);
+  assert.ok(Number.isNaN(s[1]));
+  assert.equal(s[3], Infinity);
+  // The non-finite points do not advance the average: same as smoothing [1,2,3].
+  close(s[0], 1);
+  close(s[2], 1.25 / 0.75);
+  close(s[4], 2.125 / 0.875);
+});
+
+test('debiased EMA with w=0.99 starts at the first value, not near zero', () => {
+  const s = debiasedEma([10, 10.5, 9.5], 0.99);
+  close(s[0], 10);
+  assert.ok(s[2] > 9.5 && s[2] < 10.5);
+});
+
+test('extractSeries: step metrics from step lines, NDCG from epoch lines, on each x axis', () => {
+  const lines: MetricsLine[] = [stepLine(1, 1, 5, 4), stepLine(2, 1, 6, 3), epochLine(1, 2, 6.5, 0.31), stepLine(3, 2, 7, 2), stepLine(4, 2, 8, 1), epochLine(2, 4, 8.5)];
+  assert.deepEqual(extractSeries(lines, 'nll', 'step'), { x: [1, 2, 3, 4], y: [4, 3, 2, 1] });
+  assert.deepEqual(extractSeries(lines, 'negElbo', 'time').x, [0, 1, 2, 3]);
+  assert.deepEqual(extractSeries(lines, 'beta', 'epoch', { stepsPerEpoch: 2 }).x, [0.5, 1, 1.5, 2]);
+  assert.deepEqual(extractSeries(lines, 'kl', 'epoch').x, [1, 1, 2, 2], 'falls back to the epoch field without stepsPerEpoch');
+  assert.deepEqual(extractSeries(lines, 'val_ndcg@100', 'step'), { x: [2], y: [0.31] }, 'epoch lines without validation are skipped');
+  assert.deepEqual(extractSeries(lines, 'val_ndcg@100', 'epoch', { stepsPerEpoch: 2 }), { x: [1], y: [0.31] });
+  assert.deepEqual(extractSeries([], 'nll', 'time'), { x: [], y: [] });
+});
+
+test('drawablePoints drops non-finite values, and non-positive ones on a log axis', () => {
+  const s = { x: [1, 2, 3, 4, 5], y: [1, 0, -2, NaN, 5] };
+  assert.deepEqual(drawablePoints(s, false), { x: [1, 2, 3, 5], y: [1, 0, -2, 5] });
+  assert.deepEqual(drawablePoints(s, true), { x: [1, 5], y: [1, 5] });
+});
+
+test('lowerBound and nearestIndex on ascending x', () => {
+  const x = [0, 10, 20, 30];
+  assert.equal(lowerBound(x, -1), 0);
+  assert.equal(lowerBound(x, 10), 1);
+  assert.equal(lowerBound(x, 11), 2);
+  assert.equal(lowerBound(x, 99), 4);
+  assert.equal(nearestIndex(x, 14), 1);
+  assert.equal(nearestIndex(x, 16), 2);
+  assert.equal(nearestIndex(x, 99), 3);
+  assert.equal(nearestIndex([], 1), -1);
+});
+
+test('downsampling keeps first, last, global min and max', () => {
+  const n = 10_000;
+  const x = Array.from({ length: n }, (_, i) => i);
+  const y = x.map((i) => Math.sin(i / 50) + (i === 4321 ? 9 : 0) + (i === 777 ? -9 : 0));
+  const d = downsampleMinMax({ x, y }, 100);
+  assert.ok(d.x.length <= 202);
+  assert.equal(d.x[0], 0);
+  assert.equal(d.x[d.x.length - 1], n - 1);
+  assert.ok(d.x.includes(4321) && d.y.includes(Math.max(...y)));
+  assert.ok(d.x.includes(777) && d.y.includes(Math.min(...y)));
+  for (let i = 1; i < d.x.length; i++) assert.ok(d.x[i] > d.x[i - 1], 'x stays strictly ascending');
+});
+
+test('downsampling 100k points is bounded by ~2x the bucket count and fast', () => {
+  const n = 100_000;
+  const x = Array.from({ length: n }, (_, i) => i * 0.5);
+  const y = x.map((v) => Math.cos(v) * Math.exp(-v / 10_000));
+  const t = performance.now();
+  const d = downsampleMinMax({ x, y }, 1_000);
+  assert.ok(performance.now() - t < 200);
+  assert.ok(d.x.length <= 2 * 1_000 + 2, `got ${d.x.length}`);
+  assert.ok(d.x.length > 1_000);
+});
+
+test('downsampling leaves short series untouched', () => {
+  const s = { x: [1, 2, 3], y: [3, 1, 2] };
+  assert.deepEqual(downsampleMinMax(s, 10), s);
+});
+
+test('downsampling a zoom window keeps one point beyond each edge', () => {
+  const x = Array.from({ length: 1_000 }, (_, i) => i);
+  const y = x.map((i) => i % 7);
+  const d = downsampleMinMax({ x, y }, 1_000, { min: 100.5, max: 200 });
+  assert.equal(d.x[0], 100);
+  assert.equal(d.x[d.x.length - 1], 201);
+  const coarse = downsampleMinMax({ x, y }, 10, { min: 100.5, max: 200 });
+  assert.equal(coarse.x[0], 100);
+  assert.equal(coarse.x[coarse.x.length - 1], 201);
+  assert.ok(coarse.x.length <= 22);
+});
