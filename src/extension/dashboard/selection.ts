@@ -1,0 +1,22 @@
+/** Which runs the dashboard overlays: pure helpers so the rules are testable without vscode. */
+import type { RunEntry } from '../../shared/runSchema';
+
+/** How many of the newest runs are overlaid when nothing was chosen yet. */
+export const DEFAULT_SELECTED_RUNS = 3;
+
+/** The newest few readable runs (the list is newest first). */
+export function defaultSelection(entries: readonly RunEntry[], count = DEFAULT_SELECTED_RUNS): string[] {
+  const ids: string[] = [];
+  for (const e of entries) if (e.ok && ids.length < count) ids.push(e.record.id);
+  return ids;
+}
+
+/** Keeps only ids of runs that exist and are readable (damaged runs have no curves), without duplicates, in request order. */
+export function sanitizeSelection(runIds: readonly string[], get: (id: string) => RunEntry | undefined): string[] {
+  const seen = new Set<string>();
+  return runIds.filter((id) => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return get(id)?.ok === true;
+  });
+}
