@@ -1,0 +1,48 @@
+/**
+ * Entry point of the extension host side. Activated on use only (a command, the Runs view or a
+ * restored dashboard). TensorFlow.js is never loaded here: training runs in a child process.
+ */
+import * as vscode from 'vscode';
+import { DashboardPanel } from './dashboard/dashboardPanel';
+import { downloadMovieLens1M } from './downloadCommand';
+import { RunCommands } from './runCommands';
+import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
+import { RunsStore } from './runsStore';
+import { SECTION, runsDirectory } from './settings';
+import { TrainCommands } from './trainCommands';
+import { TrainingSession } from './trainingSession';
+
+/** What activate() returns: the integration tests inspect the live objects through it. */
+export interface VaerecApi {
+  runs: RunsStore;
+  tree: RunsTreeProvider;
+  training: TrainingSession;
+}
+
+export function activate(context: vscode.ExtensionContext): VaerecApi {
+  const output = vscode.window.createOutputChannel('VAE Recommender Lab');
+  const runs = new RunsStore(runsDirectory());
+  const training = new TrainingSession(context, runs, output);
+  const tree = new RunsTreeProvider(runs);
+  const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
+  context.subscriptions.push(
+    output,
+    runs,
+    training,
+    tree,
+    view,
+    ...new TrainCommands(context, runs, training).register(),
+    ...new RunCommands(context, runs).register(),
+    vscode.commands.registerCommand('vaerec.downloadMovieLens1M', () => downloadMovieLens1M(context, output)),
+    DashboardPanel.registerSerializer(context, runs),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => runs.setRunsDir(runsDirectory())),
+  );
+  return { runs, tree, training };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

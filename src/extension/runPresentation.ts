@@ -1,0 +1,121 @@
+/**
+ * How a run is shown in the Runs tree and the status bar: labels, descriptions, icons, context
+ * values and tooltip text. Pure functions of a RunEntry, free of `vscode`, so they are unit-tested
+ * in plain Node.
+ */
+import type { ModelKind, RunEntry, RunRecord, RunStatus } from '../shared/runSchema';
+
+export type RunState = RunStatus | 'damaged';
+
+export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+
+/** Codicon ids (ThemeIcon) per state; `~spin` animates the running one. */
+export const STATE_ICONS: Record<RunState, string> = {
+  running: 'sync~spin',
+  completed: 'pass',
+  failed: 'error',
+  cancelled: 'circle-slash',
+  interrupted: 'debug-disconnect',
+  damaged: 'warning',
+};
+
+export function runState(entry: RunEntry): RunState {
+  return entry.ok ? entry.record.status : 'damaged';
+}
+
+export function runId(entry: RunEntry): string {
+  return entry.ok ? entry.record.id : entry.id;
+}
+
+export function runLabel(entry: RunEntry): string {
+  return entry.ok ? entry.record.name : entry.id;
+}
+
+/** The tree item's contextValue: the menus in package.json match on it (`viewItem == running`...). */
+export function runContextValue(entry: RunEntry): RunState {
+  return runState(entry);
+}
+
+export function formatMetric(v: number): string {
+  return v.toFixed(3);
+}
+
+export function runDescription(entry: RunEntry): string {
+  if (!entry.ok) return 'damaged';
+  const r = entry.record;
+  const parts = [MODEL_NAMES[r.model] ?? r.model];
+  // The best validation score is what the saved model achieved; the last epoch may be worse.
+  if (r.best) parts.push(`best NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
+  else if (r.status === 'running') parts.push(`epoch ${r.epochsCompleted}/${r.config.epochs}`);
+  else parts.push(r.status);
+  return parts.join(' · ');
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Wall-clock duration of a run: until it finished, or until its last update while it runs. */
+export function runDurationSeconds(r: RunRecord): number | undefined {
+  const start = Date.parse(r.createdAt);
+  const end = Date.parse(r.finishedAt ?? r.updatedAt);
+  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
+}
+
+/** Markdown text is escaped so names and error messages from disk cannot inject links or HTML. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+function row(name: string, value: string): string {
+  return `| ${name} | ${value} |`;
+}
+
+export function runTooltipMarkdown(entry: RunEntry): string {
+  if (!entry.ok) {
+    return [`**${escapeMarkdown(entry.id)}** — damaged`, '', escapeMarkdown(entry.reason), '', `\`${entry.dir}\``].join('\n');
+  }
+  const r = entry.record;
+  const c = r.config;
+  const lines = [`**${escapeMarkdown(r.name)}** — ${MODEL_NAMES[r.model] ?? r.model}, ${r.status}`, ''];
+  lines.push('| | |', '|---|---|');
+  lines.push(row('dataset', escapeMarkdown(c.data?.source ?? '?')));
+  lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
+  if (r.model !== 'pop') {
+    lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
+    lines.push(row('optimiser', `lr ${c.learningRate}, batch ${c.batchSize}, L2 ${c.l2}`));
+    if (r.model === 'mvae') lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
+  }
+  lines.push(row('seed', String(c.seed)));
+  if (r.best) lines.push(row('best val NDCG@100', `${formatMetric(r.best['ndcg@100'])} (epoch ${r.best.epoch})`));
+  if (r.test) {
+    lines.push(row('test NDCG@100', formatMetric(r.test['ndcg@100'])));
+    lines.push(row('test Recall@20 / @50', `${formatMetric(r.test['recall@20'])} / ${formatMetric(r.test['recall@50'])}`));
+  }
+  lines.push(row('backend', escapeMarkdown(r.backend ?? c.backend)));
+  const duration = runDurationSeconds(r);
+  if (duration !== undefined) lines.push(row('duration', formatDuration(duration)));
+  if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);
+  return lines.join('\n');
+}
+
+export interface TrainingProgress {
+  model: ModelKind;
+  epoch: number;
+  epochs: number;
+  loss?: number;
+  etaSeconds?: number;
+}
+
+/** Status bar text while a run trains, e.g. "Mult-VAE epoch 3/100 · loss 512.3 · ETA 2m 10s". */
+export function progressText(p: TrainingProgress): string {
+  const parts = [`${MODEL_NAMES[p.model]} epoch ${p.epoch}/${p.epochs}`];
+  if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(1)}`);
+  if (p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
+  return parts.join(' · ');
+}

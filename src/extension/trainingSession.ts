@@ -1,0 +1,211 @@
+/**
+ * The one training run a window may have at a time: starts the trainer child process, shows its
+ * progress (notification, status bar, output channel), forwards live metrics to the RunsStore and
+ * reports how it ended. TensorFlow.js is loaded only in the child.
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { TrainConfig } from '../shared/runSchema';
+import type { TrainerToParent } from '../shared/trainerMessages';
+import type { TrainerExit, TrainerHandle } from '../trainer/process/client';
+import { startTrainer } from '../trainer/process/client';
+import { MODEL_NAMES, formatMetric, progressText, type TrainingProgress } from './runPresentation';
+import type { RunsStore } from './runsStore';
+import { nodePathSetting } from './settings';
+
+export const TRAINER_BUNDLE = 'dist/trainer.js';
+/** Lines of the trainer's stderr quoted in a crash message (the output channel has them all). */
+const CRASH_TAIL_LINES = 6;
+
+interface ActiveRun {
+  handle: TrainerHandle;
+  config: TrainConfig;
+  runId?: string;
+  done?: Extract<TrainerToParent, { type: 'done' }>;
+  error?: string;
+  progress?: vscode.Progress<{ message?: string; increment?: number }>;
+  shown: TrainingProgress;
+}
+
+export interface TrainStart {
+  config: TrainConfig;
+  cacheDir: string;
+  name?: string;
+}
+
+/** Under Electron (desktop VS Code) process.execPath is the editor: ELECTRON_RUN_AS_NODE makes it a plain Node. */
+function trainerRuntime(): { nodePath: string; env: NodeJS.ProcessEnv } {
+  const configured = nodePathSetting();
+  if (configured) return { nodePath: configured, env: {} };
+  return { nodePath: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };
+}
+
+function describeMessage(m: TrainerToParent): string {
+  const { type, ...rest } = m;
+  return `[${type}] ${JSON.stringify(rest)}`;
+}
+
+export class TrainingSession implements vscode.Disposable {
+  private current: ActiveRun | undefined;
+  private readonly statusBar: vscode.StatusBarItem;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly store: RunsStore,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.statusBar = vscode.window.createStatusBarItem('vaerec.training', vscode.StatusBarAlignment.Left, 50);
+    this.statusBar.name = 'VAE Recommender Lab training';
+  }
+
+  /** The id of the run this window trains, once the trainer has announced it. */
+  get activeRunId(): string | undefined {
+    return this.current?.runId;
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /**
+   * Starts the trainer and returns as soon as it runs; the promise resolves with the run id when the
+   * trainer announces it (undefined if it could not start). The run's end is reported by messages.
+   */
+  /**
+   * One run at a time per window: while one trains, refuses at once and offers to stop it (the
+   * answer is handled whenever the user gives it; the caller does not wait for it).
+   */
+  ensureIdle(): boolean {
+    if (!this.current) return true;
+    const name = this.current.runId ?? MODEL_NAMES[this.current.config.model];
+    void vscode.window
+      .showWarningMessage(`A training run (${name}) is already in progress in this window; runs are trained one at a time.`, 'Stop Current Run')
+      .then((choice) => choice === 'Stop Current Run' && this.stop());
+    return false;
+  }
+
+  async start(request: TrainStart): Promise<string | undefined> {
+    if (!this.ensureIdle()) return undefined;
+    const trainerScript = this.context.asAbsolutePath(TRAINER_BUNDLE);
+    if (!fs.existsSync(trainerScript)) {
+      void vscode.window.showErrorMessage(`The trainer bundle ${TRAINER_BUNDLE} is missing from the extension; run "npm run build".`);
+      return undefined;
+    }
+    const { nodePath, env } = trainerRuntime();
+    const { config } = request;
+    this.output.appendLine(`Starting ${MODEL_NAMES[config.model]} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
+    let announce: (runId: string | undefined) => void = () => undefined;
+    const runId = new Promise<string | undefined>((resolve) => (announce = resolve));
+    const handle = startTrainer({
+      trainerScript,
+      nodePath,
+      env,
+      request: { type: 'start', config, runsDir: this.store.runsDir, cacheDir: request.cacheDir, name: request.name },
+      onMessage: (m) => {
+        if (m.type === 'started') announce(m.runId);
+        this.onMessage(run, m);
+      },
+      onStderr: (line) => this.output.appendLine(`[stderr] ${line}`),
+    });
+    const run: ActiveRun = { handle, config, shown: { model: config.model, epoch: 0, epochs: config.epochs } };
+    this.current = run;
+    this.showStatus(run);
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Training ${MODEL_NAMES[config.model]}`, cancellable: true },
+      (progress, token) => {
+        run.progress = progress;
+        token.onCancellationRequested(() => this.stop());
+        return handle.exited;
+      },
+    );
+    void handle.exited.then((exit) => {
+      announce(undefined);
+      this.finish(run, exit);
+    });
+    return runId;
+  }
+
+  /** Asks the trainer to stop at the next batch; it is killed if it does not exit in time. */
+  stop(): void {
+    if (!this.current) return;
+    this.output.appendLine('Stop requested: the trainer finishes its current batch and records the run as cancelled.');
+    this.current.handle.cancel();
+  }
+
+  dispose(): void {
+    // A window reload leaves the trainer running: it keeps writing its run directory, which the
+    // next window lists. Only an explicit stop cancels a run.
+    this.statusBar.dispose();
+  }
+
+  private onMessage(run: ActiveRun, m: TrainerToParent): void {
+    this.output.appendLine(describeMessage(m));
+    switch (m.type) {
+      case 'started':
+        run.runId = m.runId;
+        this.store.trackLive(m.runId);
+        this.showStatus(run);
+        break;
+      case 'phase':
+        run.progress?.report({ message: m.message });
+        break;
+      case 'progress':
+        run.shown = { model: run.config.model, epoch: m.epoch, epochs: m.epochs, loss: m.loss, etaSeconds: m.etaSeconds };
+        this.showStatus(run);
+        break;
+      case 'metrics':
+        if (run.runId) this.store.pushLive(run.runId, m.line);
+        break;
+      case 'epoch': {
+        const val = m['val_ndcg@100'] !== undefined ? ` · val NDCG@100 ${formatMetric(m['val_ndcg@100'])}` : '';
+        run.progress?.report({ increment: 100 / Math.max(1, m.epochs), message: `epoch ${m.epoch}/${m.epochs}${val}` });
+        break;
+      }
+      case 'done':
+        run.done = m;
+        break;
+      case 'error':
+        run.error = m.message;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private showStatus(run: ActiveRun): void {
+    this.statusBar.text = `$(sync~spin) ${progressText(run.shown)}`;
+    this.statusBar.tooltip = 'Training in progress: click to open the dashboard';
+    this.statusBar.command = { title: 'Open Dashboard', command: 'vaerec.openDashboard', arguments: run.runId ? [run.runId] : [] };
+    this.statusBar.show();
+  }
+
+  private finish(run: ActiveRun, exit: TrainerExit): void {
+    if (this.current === run) this.current = undefined;
+    this.statusBar.hide();
+    if (run.runId) this.store.untrackLive(run.runId);
+    this.output.appendLine(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
+    const name = MODEL_NAMES[run.config.model];
+    const done = run.done;
+    if (!done) {
+      const tail = exit.stderrTail.trim().split('\n').slice(-CRASH_TAIL_LINES).join('\n');
+      const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+      const reason = run.error ?? (tail || 'no output on stderr');
+      void this.offer(vscode.window.showErrorMessage(`The ${name} trainer stopped unexpectedly (${how}): ${reason}`, 'Show Log'), run.runId);
+      return;
+    }
+    if (done.status === 'completed') {
+      const test = done.test ? `: test NDCG@100 ${formatMetric(done.test['ndcg@100'])}` : '';
+      void this.offer(vscode.window.showInformationMessage(`${name} run ${done.runId} completed${test}.`, 'Open Dashboard'), done.runId);
+    } else if (done.status === 'cancelled') {
+      void vscode.window.showInformationMessage(`${name} run ${done.runId ?? ''} was cancelled; its metrics so far are kept.`);
+    } else {
+      void this.offer(vscode.window.showErrorMessage(`${name} run ${done.runId ?? ''} ${done.status}: ${run.error ?? 'see the output channel'}`, 'Show Log'), done.runId);
+    }
+  }
+
+  private async offer(choice: Thenable<string | undefined>, runId: string | undefined): Promise<void> {
+    const picked = await choice;
+    if (picked === 'Show Log') this.output.show(true);
+    if (picked === 'Open Dashboard' && runId) await vscode.commands.executeCommand('vaerec.openDashboard', runId);
+  }
+}
