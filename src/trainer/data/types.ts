@@ -29,7 +29,7 @@ export interface SkippedRows {
 }
 
 export interface Dataset {
-  /** e.g. 'ml-100k', 'ml-1m', 'ml-10m', 'ml-20m' (csv layout), 'generic' */
+  /** 'ml-100k', 'movielens-dat' (ML-1M, ML-10M), 'movielens-csv' (ML-20M, ML-25M, ml-latest) or 'generic' */
   layout: string;
   interactions: Interactions;
   /** Keyed by original item id; null when the dataset has no movie file. */
@@ -38,6 +38,15 @@ export interface Dataset {
   skipped: SkippedRows;
   /** Duplicate (user, item) rows: the last one wins and they are counted here. */
   duplicates: number;
+  /** Rated items that have no entry in the movie file (0 when there is no movie file). */
+  moviesMissing: number;
+}
+
+/** Progress reported while a dataset is downloaded or read; `fraction` is 0..1 when the total is known. */
+export interface LoadProgress {
+  phase: 'download' | 'load';
+  message: string;
+  fraction?: number;
 }
 
 /** Every data error names the file and (where there is one) the 1-based line. */
