@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dims, ParamViews } from './params';
-import { inputValues, sparseAffine, sparseWeightGrad } from './sparse';
+import { SparseInput, inputValues, sparseAffine, sparseInput, sparseWeightGrad } from './sparse';
 import { SparseBatch } from './types';
 
 /** The randomness of one training pass, drawn by the caller so it can be fixed in tests. */
@@ -36,12 +36,23 @@ function tanhInPlace(a: Float32Array): void {
   for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]);
 }
 
-/** h = tanh(x_n W1 + b1) computed sparsely; values are the per-nonzero inputs (see inputValues). */
-function hiddenLayer(d: Dims, p: ParamViews, batch: SparseBatch, values: Float32Array): Float32Array {
-  const h = new Float32Array(batch.rows * d.hidden);
-  sparseAffine(batch.indptr, batch.indices, values, p.w1, p.b1, d.hidden, h);
+/** h = tanh(x_n W1 + b1), computed sparsely (see sparse.ts). */
+function hiddenLayer(d: Dims, p: ParamViews, x: SparseInput): Float32Array {
+  const h = new Float32Array(x.rows * d.hidden);
+  sparseAffine(x, p.w1, p.b1, h);
   tanhInPlace(h);
   return h;
+}
+
+/**
+ * Runs fn in a tidy scope and reads its tensor back. Never return a typed array from tf.tidy
+ * itself: tidy walks its result's keys looking for tensors, i.e. every element (seconds for logits).
+ */
+function readTidy(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn);
+  const data = t.dataSync() as Float32Array;
+  t.dispose();
+  return data;
 }
 
 function dense(t: tf.Tensor2D, w: Float32Array, b: Float32Array, outCols: number): tf.Tensor2D {
@@ -58,8 +69,8 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
   const B = batch.rows;
   const invB = 1 / B;
   const { indptr, indices } = batch;
-  const values = inputValues(indptr, noise.keep, 1 / (1 - dropout));
-  const h = hiddenLayer(d, p, batch, values);
+  const x = sparseInput(indptr, indices, inputValues(indptr, noise.keep, 1 / (1 - dropout)), I, H);
+  const h = hiddenLayer(d, p, x);
 
   return tf.tidy(() => {
     const hT = tf.tensor2d(h, [B, H]);
@@ -90,23 +101,32 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
     const w3 = tf.tensor2d(p.w3, [Z, H]);
     const w4 = tf.tensor2d(p.w4, [H, I]);
     const h2 = tf.tanh(tf.add(tf.matMul(zT, w3), tf.tensor1d(p.b3)));
-    const logits = tf.add(tf.matMul(h2, w4), tf.tensor1d(p.b4)).dataSync() as Float32Array;
-
-    // d nll / d logits = (softmax * rowsum(x) - x) / B; nll_r = rowsum(x) * logsumexp - sum_{x_i=1} logits_i.
-    const dl = new Float32Array(B * I);
+    // The bias is added here in JS: a broadcast add over B x I costs ~30 ms in the wasm backend.
+    // The read-back array is turned into d(loss)/d(logits) in place (the tensor is not read again).
+    const dl = tf.matMul(h2, w4).dataSync() as Float32Array;
+    const b4 = p.b4;
     const db4 = g.b4;
     db4.fill(0);
     let nllSum = 0;
+    // d nll / d logits = (softmax * rowsum(x) - x) / B; nll_r = rowsum(x) * logsumexp - sum_{x_i=1} logits_i.
     for (let r = 0; r < B; r++) {
       const start = indptr[r];
       const count = indptr[r + 1] - start;
-      if (count === 0) continue;
       const o0 = r * I;
+      if (count === 0) {
+        dl.fill(0, o0, o0 + I);
+        continue;
+      }
       let max = -Infinity;
-      for (let c = 0; c < I; c++) if (logits[o0 + c] > max) max = logits[o0 + c];
+      for (let c = 0; c < I; c++) {
+        const l = dl[o0 + c] + b4[c];
+        dl[o0 + c] = l;
+        if (l > max) max = l;
+      }
+      for (let k = start; k < start + count; k++) nllSum -= dl[o0 + indices[k]];
       let sumExp = 0;
       for (let c = 0; c < I; c++) {
-        const e = Math.exp(logits[o0 + c] - max);
+        const e = Math.exp(dl[o0 + c] - max);
         dl[o0 + c] = e;
         sumExp += e;
       }
@@ -120,7 +140,6 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
       nllSum += count * lse;
       for (let k = start; k < start + count; k++) {
         const c = indices[k];
-        nllSum -= logits[o0 + c];
         dl[o0 + c] -= invB;
         db4[c] -= invB;
       }
@@ -166,8 +185,7 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
         db1[c] += v;
       }
     }
-    g.w1.fill(0);
-    sparseWeightGrad(indptr, indices, values, da1, H, g.w1);
+    sparseWeightGrad(x, da1, g.w1);
     return { nll: nllSum * invB, kl: klSum * invB };
   });
 }
@@ -176,8 +194,9 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
 export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
   const E = encoderWidth(d);
   const Z = d.latent;
-  const h = hiddenLayer(d, p, batch, inputValues(batch.indptr, null, 1));
-  const o = tf.tidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2, E).dataSync() as Float32Array);
+  const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, null, 1), d.numItems, d.hidden);
+  const h = hiddenLayer(d, p, x);
+  const o = readTidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2, E));
   if (E === Z) return o;
   const mu = new Float32Array(batch.rows * Z);
   for (let r = 0; r < batch.rows; r++) mu.set(o.subarray(r * E, r * E + Z), r * Z);
@@ -187,8 +206,8 @@ export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32A
 /** Evaluation-mode logits (z = mu, no dropout): rows x numItems. */
 export function scoreLogits(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
   const z = encodeMean(d, p, batch);
-  return tf.tidy(() => {
+  return readTidy(() => {
     const h2 = tf.tanh(dense(tf.tensor2d(z, [batch.rows, d.latent]), p.w3, p.b3, d.hidden));
-    return dense(h2, p.w4, p.b4, d.numItems).dataSync() as Float32Array;
+    return dense(h2, p.w4, p.b4, d.numItems);
   });
 }
