@@ -1,0 +1,112 @@
+/**
+ * Runs the integration suites inside a real VS Code extension host (code-server, driven by
+ * headless Chromium): bundles the suites, writes a fixture workspace, opens it with this repository
+ * as the extension under development and the suites as `extensionTestsPath`, and waits for
+ * `codeAutomationExit`. Prints one line per test and a closing "N passed, N failed" line.
+ * Usage: node --import tsx test/integration/runInCodeServer.ts   (after npm run build + build:extension)
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from '../e2e/codeServer';
+import { writeClusteredDataset, writeDamagedRunFixture, writeRunFixture, writeWorkspaceSettings } from '../e2e/fixtures';
+import type { TestResult } from './index';
+
+const SUITE_TIMEOUT_MS = 5 * 60_000;
+const BUNDLE = path.join(REPO_ROOT, 'out', 'test', 'integration', 'index.js');
+
+async function bundleSuites(): Promise<void> {
+  await esbuild.build({
+    entryPoints: [path.join(REPO_ROOT, 'test', 'integration', 'index.ts')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // mocha is ESM and is imported at run time from node_modules; vscode comes from the host.
+    external: ['vscode', 'mocha'],
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
+function makeWorkspace(): string {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-int-ws-'));
+  const dataset = path.join(folder, 'data', 'ml-fixture');
+  writeClusteredDataset(dataset);
+  writeWorkspaceSettings(folder, { dataset, epochs: 3, heldoutUsers: 30 });
+  const runs = path.join(folder, '.vaerec', 'runs');
+  writeRunFixture(runs, 'fixture-completed', 'completed', { best: 0.4321, createdAt: '2026-01-03T00:00:00.000Z' });
+  writeRunFixture(runs, 'fixture-failed', 'failed', { createdAt: '2026-01-02T00:00:00.000Z' });
+  const interrupted = writeRunFixture(runs, 'fixture-interrupted', 'running', { createdAt: '2026-01-01T00:00:00.000Z' });
+  // A "running" record whose pid is a process that has exited: readers show it as interrupted.
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+  const record = JSON.parse(fs.readFileSync(path.join(interrupted, 'run.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(interrupted, 'run.json'), JSON.stringify({ ...record, pid: deadPid, host: os.hostname() }));
+  writeDamagedRunFixture(runs, 'fixture-damaged');
+  return folder;
+}
+
+async function main(): Promise<number> {
+  for (const f of ['dist/extension.js', 'dist/trainer.js']) {
+    if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build && npm run build:extension" first`);
+  }
+  await bundleSuites();
+  const workspace = makeWorkspace();
+  const resultsFile = path.join(workspace, '..', `${path.basename(workspace)}-results.jsonl`);
+  const logDir = path.join(TEST_RESULTS, 'integration');
+  const started = Date.now();
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let exitCode: number | undefined;
+  try {
+    server = await startCodeServer({ logDir, env: { VAEREC_TEST_RESULTS: resultsFile } });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let settle: (code: number) => void = () => undefined;
+    const outcome = new Promise<number>((resolve) => (settle = resolve));
+    // The workbench calls window.codeAutomationExit(code) when extensionTestsPath has run.
+    await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
+    const testsPath = `vscode-remote://127.0.0.1:${server.port}${BUNDLE}`;
+    await page.goto(server.workbenchUrl(workspace, [['extensionTestsPath', testsPath]]));
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the suites did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS).unref());
+    exitCode = await Promise.race([outcome, timeout]);
+  } catch (err) {
+    console.error(`integration: ${(err as Error).message}`);
+  }
+  const results: TestResult[] = fs.existsSync(resultsFile)
+    ? fs.readFileSync(resultsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult)
+    : [];
+  for (const r of results) {
+    console.log(`${r.state === 'passed' ? '✔' : '✖'} ${r.title}${r.ms !== undefined ? ` (${r.ms} ms)` : ''}`);
+    if (r.error) console.log(r.error.split('\n').map((l) => `    ${l}`).join('\n'));
+  }
+  const passed = results.filter((r) => r.state === 'passed').length;
+  const failed = results.length - passed;
+  const ok = exitCode === 0 && failed === 0 && passed > 0;
+  if (!ok) {
+    await screenshotOnFailure(page, 'integration-failure');
+    server?.saveLogs(logDir);
+    console.error(`integration: failed (exit code ${exitCode ?? 'none'}); screenshot and logs in ${path.relative(REPO_ROOT, logDir)}/ and ${path.relative(REPO_ROOT, TEST_RESULTS)}/`);
+  }
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  fs.rmSync(workspace, { recursive: true, force: true });
+  fs.rmSync(resultsFile, { force: true });
+  console.log(`integration suites took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // A run in which nothing was reported counts as a failure, never as an empty pass.
+  console.log(`${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed`);
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+/// <reference types="mocha" />
+/**
+ * Trains the generated fixture dataset through the command API in the real extension host: the
+ * trainer child process runs, the run goes running -> completed in the tree, and the live metrics
+ * forwarded to RunsSource consumers match the file without duplicates.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { VaerecApi } from '../../src/extension/extension';
+import type { MetricsLine } from '../../src/shared/runSchema';
+import { activateExtension, waitFor } from './helpers';
+
+const key = (l: MetricsLine) => `${l.kind}:${l.kind === 'step' ? l.step : l.epoch}`;
+
+suite('Training', () => {
+  let api: VaerecApi;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+  });
+
+  test('trains the fixture dataset to a completed run listed in the tree', async function () {
+    this.timeout(180_000);
+    // What a consumer such as the dashboard sees: a snapshot via metrics() when the run appears,
+    // then appended lines.
+    let snapshot: MetricsLine[] | undefined;
+    const appended: MetricsLine[] = [];
+    let runId: string | undefined;
+    const sub = api.runs.onDidChange((c) => {
+      if (!runId) return;
+      if (c.runIds.length === 0 || !snapshot) {
+        snapshot = api.runs.metrics(runId);
+        appended.length = 0;
+      } else appended.push(...(c.appended[runId] ?? []));
+    });
+    try {
+      // The settings name the dataset; the arguments shorten the run further.
+      runId = await vscode.commands.executeCommand<string | undefined>('vaerec.trainMvae', { overrides: { epochs: 4, hidden: 64, latent: 16 } });
+      assert.ok(runId, 'the command resolves with the new run id');
+      assert.equal(api.training.activeRunId, runId);
+      const again = await vscode.commands.executeCommand<string | undefined>('vaerec.trainMdae', { overrides: {} });
+      assert.equal(again, undefined, 'a second run is refused while one trains');
+
+      const id = runId;
+      await waitFor(`${id} completed`, () => {
+        const e = api.runs.get(id);
+        return e?.ok && e.record.status === 'completed';
+      }, 150_000, 250);
+      await waitFor('the training session to end', () => !api.training.busy, 10_000);
+      assert.ok(api.tree.getChildren().includes(id));
+      const treeItem = api.tree.getTreeItem(id);
+      assert.equal(treeItem.contextValue, 'completed');
+      assert.match(String(treeItem.description), /^Mult-VAE · best NDCG@100 0\.\d{3}$/);
+
+      await new Promise((r) => setTimeout(r, 500));
+      const final = api.runs.metrics(id);
+      assert.ok(final.some((l) => l.kind === 'epoch'), 'epoch lines were recorded');
+      const delivered = [...(snapshot ?? []), ...appended].map(key);
+      assert.equal(new Set(delivered).size, delivered.length, 'no line was delivered twice');
+      assert.deepEqual(delivered, final.map(key), 'snapshot + appended lines equal the file');
+    } finally {
+      sub.dispose();
+    }
+  });
+});
