@@ -109,6 +109,8 @@ export interface RunRecord {
   epochsCompleted: number;
   steps: number;
   epochSeconds: number[];
+  /** Wall-clock seconds of the phases outside the epochs, and the trainer's peak resident memory. */
+  timings?: { loadSeconds?: number; splitSeconds?: number; testSeconds?: number; peakRssBytes?: number };
   best?: { epoch: number; 'ndcg@100': number };
   lastValidation?: { epoch: number; 'ndcg@100': number };
   test?: RankingMetrics;
@@ -119,7 +121,7 @@ export interface RunRecord {
 
 export type MetricsLine =
   | { kind: 'step'; step: number; epoch: number; time: number; loss: number; nll: number; kl: number; beta: number; negElbo: number }
-  | { kind: 'epoch'; epoch: number; step: number; time: number; seconds: number; loss: number; nll: number; kl: number; beta: number; negElbo: number; 'val_ndcg@100'?: number };
+  | { kind: 'epoch'; epoch: number; step: number; time: number; seconds: number; loss: number; nll: number; kl: number; beta: number; negElbo: number; 'val_ndcg@100'?: number; evalSeconds?: number };
 
 export interface TestRecommendations {
   k: number;

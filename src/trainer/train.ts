@@ -62,9 +62,10 @@ function heldOutJson(split: Split) {
 }
 
 /** Loads and splits the data; nothing is written yet, so bad data leaves no half-made run behind. */
-async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number }> {
+async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number; loadSeconds: number; splitSeconds: number }> {
   const { emit, signal } = opts;
   let config = opts.config;
+  const loadStart = Date.now();
   emit({ type: 'phase', phase: 'load', message: `loading ${config.data.source}` });
   const dataset = await loadDataset(config.data, {
     cacheDir: opts.cacheDir,
@@ -75,7 +76,9 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
   if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
   checkCancelled(signal);
 
+  const loadSeconds = (Date.now() - loadStart) / 1000;
   emit({ type: 'phase', phase: 'split', message: 'splitting users (strong generalisation)' });
+  const splitStart = Date.now();
   if (config.protocol.heldoutUsers === 0) {
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
     config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible) } };
@@ -84,8 +87,9 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({ type: 'log', level: 'info', message: `split: ${split.summary.trainUsers} train / ${split.summary.validationUsers} validation / ${split.summary.testUsers} test users, ${split.summary.items} items` });
+  const splitSeconds = (Date.now() - splitStart) / 1000;
   checkCancelled(signal);
-  return { config, split, fingerprint: fingerprintOf(dataset), stepsPerEpoch };
+  return { config, split, fingerprint: fingerprintOf(dataset), stepsPerEpoch, loadSeconds, splitSeconds };
 }
 
 export async function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
@@ -99,7 +103,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0 });
     return undefined;
   }
-  const { config, split, fingerprint, stepsPerEpoch } = prepared;
+  const { config, split, fingerprint, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
   const run = RunWriter.create(opts.runsDir, config, opts.name);
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
   let model: Recommender | undefined;
@@ -107,7 +111,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   let error: string | undefined;
   try {
     run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
-    run.update({ fingerprint, split: split.summary, artifacts: { split: SPLIT_FILE } });
+    run.update({ fingerprint, split: split.summary, timings: { loadSeconds, splitSeconds }, artifacts: { split: SPLIT_FILE } });
     if (config.model === 'pop') {
       const pop = PopularityModel.fit(split.train, split.items.length);
       model = pop;
@@ -192,9 +196,12 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
     run.appendMetrics(lines);
 
     let valNdcg: number | undefined;
+    let evalSeconds: number | undefined;
     if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
       emit({ type: 'phase', phase: 'evaluate', message: `validating epoch ${epoch}` });
+      const evalStart = Date.now();
       valNdcg = evaluateHeldOut(model, split.validation).metrics['ndcg@100'];
+      evalSeconds = (Date.now() - evalStart) / 1000;
       if (!best || valNdcg > best['ndcg@100']) {
         best = { epoch, 'ndcg@100': valNdcg };
         emit({ type: 'phase', phase: 'checkpoint', message: `saving the best weights (epoch ${epoch})` });
@@ -206,7 +213,7 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
     const epochLine: MetricsLine = {
       kind: 'epoch', epoch, step, time: (Date.now() - t0) / 1000, seconds,
       loss: mean(sums.loss), nll: mean(sums.nll), kl: mean(sums.kl), beta: mean(sums.beta), negElbo: mean(sums.nll) + mean(sums.kl),
-      ...(valNdcg !== undefined ? { 'val_ndcg@100': valNdcg } : {}),
+      ...(valNdcg !== undefined ? { 'val_ndcg@100': valNdcg, evalSeconds } : {}),
     };
     run.appendMetrics([epochLine]);
     run.syncMetrics();
@@ -231,11 +238,12 @@ async function finish(run: RunWriter, model: Recommender | undefined, split: Spl
     const record = run.current;
     if (model && record.artifacts.model && (status === 'completed' || status === 'cancelled')) {
       emit({ type: 'phase', phase: 'test', message: 'testing the best-validation weights' });
+      const testStart = Date.now();
       const best = record.model === 'pop' ? model : await loadMultVae(`${run.dir}/${MODEL_DIR}`);
       const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
       const users = (evaluation.perUser ?? []).map((u, r) => ({ user: split.test.users[r], items: Array.from(u.top, (i) => split.items[i]), scores: Array.from(u.scores) }));
       run.writeArtifact(RECOMMENDATIONS_FILE, JSON.stringify({ k: RECOMMENDATIONS_K, users }));
-      patch = { ...patch, test: evaluation.metrics, artifacts: { ...record.artifacts, recommendations: RECOMMENDATIONS_FILE } };
+      patch = { ...patch, test: evaluation.metrics, timings: { ...record.timings, testSeconds: (Date.now() - testStart) / 1000 }, artifacts: { ...record.artifacts, recommendations: RECOMMENDATIONS_FILE } };
       if (best !== model) best.dispose();
     }
   } catch (err) {
@@ -243,6 +251,7 @@ async function finish(run: RunWriter, model: Recommender | undefined, split: Spl
   } finally {
     model?.dispose();
   }
+  patch = { ...patch, timings: { ...run.current.timings, ...patch.timings, peakRssBytes: process.resourceUsage().maxRSS * 1024 } };
   run.update(patch);
   run.close();
   const final = run.current;
