@@ -2,7 +2,7 @@
  * Times Mult-VAE training steps and scoring on a random batch shaped like ML-1M after the Liang et
  * al. protocol (I = 3,497 items, batch 500, ~100 positives per user).
  *
- *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--steps 15]
+ *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--threads 1,2] [--steps 15]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, selectBackend } from '../src/trainer/backend';
@@ -43,12 +43,12 @@ function timeMs(f: () => void): number {
   return performance.now() - t;
 }
 
-async function benchBackend(choice: BackendChoice, steps: number): Promise<void> {
+async function benchBackend(choice: BackendChoice, threads: 1 | 2, steps: number): Promise<void> {
   const selected = await selectBackend(choice, (msg) => console.log(`  ${msg}`));
   const rng = new Rng(7);
   const batches = Array.from({ length: 4 }, () => randomBatch(rng, 500));
   const users = randomBatch(rng, 600);
-  const model = createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 });
+  const model = createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads });
   const warmup = 3;
   const stepTimes: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
@@ -62,7 +62,7 @@ async function benchBackend(choice: BackendChoice, steps: number): Promise<void>
   }
   const nnz = batches.reduce((n, b) => n + b.indices.length, 0) / batches.length / 500;
   console.log(
-    `${selected.name} (${selected.note ?? ''}): train step (batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row) ` +
+    `${selected.name} (${selected.note ?? ''}), ${model.threads} thread(s): train step (batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row) ` +
       `median ${median(stepTimes).toFixed(1)} ms [min ${Math.min(...stepTimes).toFixed(1)}, max ${Math.max(...stepTimes).toFixed(1)}] over ${steps}; ` +
       `score 600 users median ${median(scoreTimes).toFixed(1)} ms; tensors ${tf.memory().numTensors}`,
   );
@@ -72,7 +72,8 @@ async function benchBackend(choice: BackendChoice, steps: number): Promise<void>
 async function main(): Promise<void> {
   const backends = arg('backends', 'wasm').split(',') as BackendChoice[];
   const steps = Number(arg('steps', '15'));
-  for (const b of backends) await benchBackend(b, b === 'cpu' ? Math.min(steps, 3) : steps);
+  const threads = arg('threads', '1,2').split(',').map((t) => (t === '2' ? 2 : 1));
+  for (const b of backends) for (const t of threads) await benchBackend(b, t, b === 'cpu' ? Math.min(steps, 3) : steps);
 }
 
 main().catch((err: unknown) => {

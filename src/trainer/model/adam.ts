@@ -1,5 +1,5 @@
-/** Adam (Kingma & Ba) exactly as torch.optim.Adam (no weight decay, no amsgrad), fused in one JS loop. */
-import { PARAM_NAMES, ParamViews, isWeight } from './params';
+/** Adam (Kingma & Ba) exactly as torch.optim.Adam (no weight decay, no amsgrad), fused in JS loops. */
+import { Segment, isWeight } from './params';
 
 export interface AdamConfig {
   learningRate: number;
@@ -10,28 +10,38 @@ export interface AdamConfig {
 
 export const TORCH_ADAM: Omit<AdamConfig, 'learningRate'> = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
+/** Flat parameter, first- and second-moment buffers (same layout). */
+export interface AdamBuffers {
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
 /**
- * One Adam update at step t (1-based) of params from grads, with moments m and v. `l2Grad` adds the
- * gradient of l2 * sum(W^2) to weights (not biases) inside the same pass instead of a separate sweep.
- * A fused loop touches each 8 MB matrix once; the equivalent tfjs elementwise ops cost ~2x more here.
+ * One Adam update at step t (1-based) of the flat range [from, to). The gradient is the sum of
+ * `grads` (one buffer, or one per thread that computed part of the batch), plus the gradient of
+ * l2 * sum(W^2) for weights (not biases). One fused pass touches each 8 MB matrix once; the
+ * equivalent tfjs elementwise ops cost ~2x more on wasm.
  */
-export function adamStep(cfg: AdamConfig, t: number, p: ParamViews, g: ParamViews, m: ParamViews, v: ParamViews, l2: number): void {
+export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], segments: readonly Segment[], l2: number, from: number, to: number): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
-  for (const name of PARAM_NAMES) {
-    const decay = isWeight(name) ? 2 * l2 : 0;
-    const pp = p[name];
-    const gg = g[name];
-    const mm = m[name];
-    const vv = v[name];
-    for (let i = 0; i < pp.length; i++) {
-      const gi = gg[i] + decay * pp[i];
-      const mi = b1 * mm[i] + (1 - b1) * gi;
-      const vi = b2 * vv[i] + (1 - b2) * gi * gi;
-      mm[i] = mi;
-      vv[i] = vi;
-      pp[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+  const { params: p, m, v } = buf;
+  const g0 = grads[0];
+  const g1 = grads.length > 1 ? grads[1] : null;
+  if (grads.length > 2) throw new Error('adamUpdate: at most two gradient buffers');
+  for (const seg of segments) {
+    const start = Math.max(seg.start, from);
+    const end = Math.min(seg.end, to);
+    const decay = isWeight(seg.name) ? 2 * l2 : 0;
+    for (let i = start; i < end; i++) {
+      const gi = (g1 === null ? g0[i] : g0[i] + g1[i]) + decay * p[i];
+      const mi = b1 * m[i] + (1 - b1) * gi;
+      const vi = b2 * v[i] + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
     }
   }
 }

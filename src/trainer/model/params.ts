@@ -45,17 +45,28 @@ export function paramCount(d: Dims): number {
   return PARAM_NAMES.reduce((n, name) => n + sizeOf(shapes[name]), 0);
 }
 
+/** Where each parameter lives in the flat buffer, for loops over ranges of it (Adam, threads). */
+export interface Segment {
+  name: ParamName;
+  start: number;
+  end: number;
+}
+
+export function paramSegments(d: Dims): Segment[] {
+  const shapes = paramShapes(d);
+  let offset = 0;
+  return PARAM_NAMES.map((name) => {
+    const start = offset;
+    offset += sizeOf(shapes[name]);
+    return { name, start, end: offset };
+  });
+}
+
 /** Views of `flat` (length paramCount(d)), one per parameter, in PARAM_NAMES order. */
 export function viewParams(d: Dims, flat: Float32Array): ParamViews {
   if (flat.length !== paramCount(d)) throw new Error(`parameter buffer has ${flat.length} floats, expected ${paramCount(d)}`);
-  const shapes = paramShapes(d);
   const views = {} as ParamViews;
-  let offset = 0;
-  for (const name of PARAM_NAMES) {
-    const n = sizeOf(shapes[name]);
-    views[name] = flat.subarray(offset, offset + n);
-    offset += n;
-  }
+  for (const seg of paramSegments(d)) views[seg.name] = flat.subarray(seg.start, seg.end);
   return views;
 }
 
