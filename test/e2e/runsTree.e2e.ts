@@ -1,0 +1,133 @@
+/**
+ * End-to-end, as a user: a real VS Code (code-server) in headless Chromium, a workspace whose
+ * settings name a small generated MovieLens-1M-layout dataset. Train from the command palette and
+ * watch the run go running -> completed in the Runs tree; start a long run and stop it from the
+ * tree's context menu. Screenshots go to test-results/ on failure; on success the tree is saved to
+ * docs/screenshots/runs-tree.png.
+ */
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
+
+const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'runs-tree.png');
+
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let workspace: string;
+let dataset: string;
+let failures = 0;
+
+/** Runs a test body; on failure keeps a screenshot and the editor's logs. */
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    failures++;
+    await screenshotOnFailure(page, `e2e-${name}`);
+    server?.saveLogs(path.join(TEST_RESULTS, 'e2e'));
+    throw err;
+  }
+}
+
+function runRows(): Locator {
+  return page.locator('.pane-body [role="treeitem"]');
+}
+
+/** A tree row's accessible label is "name, state, description" (see runsTree.ts). */
+async function rowLabels(): Promise<string[]> {
+  return runRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+}
+
+async function waitForRow(predicate: (label: string) => boolean, what: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = (await rowLabels()).find(predicate);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; rows: ${JSON.stringify(await rowLabels())}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function runFromPalette(command: string): Promise<void> {
+  await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+const nameOf = (label: string) => label.split(', ')[0];
+
+describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
+  before(async () => {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-ws-'));
+    dataset = path.join(workspace, 'data', 'ml-fixture');
+    writeClusteredDataset(dataset);
+    writeWorkspaceSettings(workspace, { dataset, epochs: 5, heldoutUsers: 30 });
+    for (const f of ['dist/extension.js', 'dist/trainer.js']) {
+      if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build && npm run build:extension" first`);
+    }
+    server = await startCodeServer({ logDir: path.join(TEST_RESULTS, 'e2e') });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(server.workbenchUrl(workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('opens the Runs view with a welcome that offers Train MVAE', { timeout: 90_000 }, () =>
+    step('welcome', async () => {
+      await page.locator('.activitybar [aria-label^="VAE Recommender Lab"]').first().click({ timeout: 60_000 });
+      await page.locator('.welcome-view-content a, .welcome-view-content .monaco-button', { hasText: 'Train MVAE' }).first().waitFor({ timeout: 60_000 });
+    }));
+
+  it('trains from the palette; the run goes running -> completed in the tree', { timeout: 180_000 }, () =>
+    step('train', async () => {
+      await runFromPalette('Recommender: Train MVAE');
+      const running = await waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
+      await waitForRow((l) => l.startsWith(`${nameOf(running)}, completed, Mult-VAE · best NDCG@100 0.`), `${nameOf(running)} to complete`, 150_000);
+    }));
+
+  it('stops a second run from the tree', { timeout: 180_000 }, () =>
+    step('stop', async () => {
+      // A long run this time: VS Code picks the edited workspace settings up from disk.
+      writeWorkspaceSettings(workspace, { dataset, epochs: 500, heldoutUsers: 30 });
+      await page.waitForTimeout(2000);
+      const before = new Set((await rowLabels()).map(nameOf));
+      await runFromPalette('Recommender: Train MVAE');
+      const running = await waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
+      const name = nameOf(running);
+      await page.locator('.statusbar-item', { hasText: 'Mult-VAE epoch' }).first().waitFor({ timeout: 60_000 });
+      await runRows().filter({ hasText: name }).first().click({ button: 'right' });
+      await page.getByRole('menuitem', { name: 'Stop Training' }).first().click({ timeout: 10_000 });
+      await waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
+      await waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
+    }));
+
+  it('saves a screenshot of the Runs tree', { timeout: 30_000 }, async (t) => {
+    if (failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    // Widen the side bar (drag its sash) so the descriptions are not cut off.
+    const sidebar = await page.locator('.part.sidebar').boundingBox();
+    if (sidebar) {
+      await page.mouse.move(sidebar.x + sidebar.width, 400);
+      await page.mouse.down();
+      await page.mouse.move(sidebar.x + 520, 400, { steps: 5 });
+      await page.mouse.up();
+    }
+    await page.mouse.move(1000, 300);
+    await page.screenshot({ path: SCREENSHOT });
+  });
+});
