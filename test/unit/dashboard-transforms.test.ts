@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricsLine } from '../../src/shared/runSchema';
-import { debiasedEma, downsampleMinMax, drawablePoints, extractSeries, lowerBound, nearestIndex } from '../../webview/dashboard/transforms';
+import { debiasedEma, downsampleMinMax, lowerBound, nearestIndex, SeriesBuilder, type AxisContext, type ChartMetric, type XAxis } from '../../webview/dashboard/transforms';
+
+function extract(lines: readonly MetricsLine[], metric: ChartMetric, axis: XAxis, ctx: AxisContext = {}) {
+  const b = new SeriesBuilder(metric, axis, ctx, 0, false);
+  b.update(lines);
+  return b.raw;
+}
 
 function close(actual: number, expected: number, eps = 1e-12) {
   assert.ok(Math.abs(actual - expected) <= eps, `${actual} != ${expected}`);
@@ -42,21 +48,53 @@ test('debiased EMA with w=0.99 starts at the first value, not near zero', () => 
   assert.ok(s[2] > 9.5 && s[2] < 10.5);
 });
 
-test('extractSeries: step metrics from step lines, NDCG from epoch lines, on each x axis', () => {
+test('series: step metrics from step lines, NDCG from epoch lines, on each x axis', () => {
   const lines: MetricsLine[] = [stepLine(1, 1, 5, 4), stepLine(2, 1, 6, 3), epochLine(1, 2, 6.5, 0.31), stepLine(3, 2, 7, 2), stepLine(4, 2, 8, 1), epochLine(2, 4, 8.5)];
-  assert.deepEqual(extractSeries(lines, 'nll', 'step'), { x: [1, 2, 3, 4], y: [4, 3, 2, 1] });
-  assert.deepEqual(extractSeries(lines, 'negElbo', 'time').x, [0, 1, 2, 3]);
-  assert.deepEqual(extractSeries(lines, 'beta', 'epoch', { stepsPerEpoch: 2 }).x, [0.5, 1, 1.5, 2]);
-  assert.deepEqual(extractSeries(lines, 'kl', 'epoch').x, [1, 1, 2, 2], 'falls back to the epoch field without stepsPerEpoch');
-  assert.deepEqual(extractSeries(lines, 'val_ndcg@100', 'step'), { x: [2], y: [0.31] }, 'epoch lines without validation are skipped');
-  assert.deepEqual(extractSeries(lines, 'val_ndcg@100', 'epoch', { stepsPerEpoch: 2 }), { x: [1], y: [0.31] });
-  assert.deepEqual(extractSeries([], 'nll', 'time'), { x: [], y: [] });
+  assert.deepEqual(extract(lines, 'nll', 'step'), { x: [1, 2, 3, 4], y: [4, 3, 2, 1] });
+  assert.deepEqual(extract(lines, 'negElbo', 'time').x, [0, 1, 2, 3], 'wall time is relative to the first line');
+  assert.deepEqual(extract(lines, 'beta', 'epoch', { stepsPerEpoch: 2 }).x, [0.5, 1, 1.5, 2]);
+  assert.deepEqual(extract(lines, 'kl', 'epoch').x, [1, 1, 2, 2], 'falls back to the epoch field without stepsPerEpoch');
+  assert.deepEqual(extract(lines, 'val_ndcg@100', 'step'), { x: [2], y: [0.31] }, 'epoch lines without validation are skipped');
+  assert.deepEqual(extract(lines, 'val_ndcg@100', 'epoch', { stepsPerEpoch: 2 }), { x: [1], y: [0.31] });
+  assert.deepEqual(extract([], 'nll', 'time'), { x: [], y: [] });
 });
 
-test('drawablePoints drops non-finite values, and non-positive ones on a log axis', () => {
-  const s = { x: [1, 2, 3, 4, 5], y: [1, 0, -2, NaN, 5] };
-  assert.deepEqual(drawablePoints(s, false), { x: [1, 2, 3, 5], y: [1, 0, -2, 5] });
-  assert.deepEqual(drawablePoints(s, true), { x: [1, 5], y: [1, 5] });
+test('series builder is incremental: appending equals building from scratch, smoothing included', () => {
+  const lines: MetricsLine[] = [stepLine(1, 1, 5, 4), stepLine(2, 1, 6, 3)];
+  const live = new SeriesBuilder('nll', 'time', {}, 0.5, false);
+  assert.equal(live.update(lines), true);
+  lines.push(stepLine(3, 1, 7, 2), epochLine(1, 3, 7.5, 0.2));
+  assert.equal(live.update(lines), true);
+  assert.equal(live.update(lines), false, 'nothing new');
+  const fresh = new SeriesBuilder('nll', 'time', {}, 0.5, false);
+  fresh.update(lines);
+  assert.deepEqual(live.raw, fresh.raw);
+  assert.deepEqual(live.smoothed, fresh.smoothed);
+  assert.deepEqual(live.smoothed.y, debiasedEma([4, 3, 2], 0.5));
+  assert.deepEqual(live.raw.x, [0, 1, 2]);
+});
+
+test('series builder drops non-finite values, and non-positive ones on a log axis', () => {
+  const values = [1, 0, -2, NaN, 5];
+  const lines = values.map((v, i) => stepLine(i + 1, 1, i, v));
+  const linear = new SeriesBuilder('nll', 'step', {}, 0, false);
+  linear.update(lines);
+  assert.deepEqual(linear.raw, { x: [1, 2, 3, 5], y: [1, 0, -2, 5] });
+  const log = new SeriesBuilder('nll', 'step', {}, 0, true);
+  log.update(lines);
+  assert.deepEqual(log.raw, { x: [1, 5], y: [1, 5] });
+});
+
+test('series builder: 100k lines once, then small appends cost only the new lines', () => {
+  const lines = Array.from({ length: 100_000 }, (_, i) => stepLine(i + 1, 1, i, 100 + Math.sin(i)));
+  const b = new SeriesBuilder('negElbo', 'step', {}, 0.9, false);
+  b.update(lines);
+  assert.equal(b.smoothed.x.length, 100_000);
+  lines.push(stepLine(100_001, 1, 100_000, 1));
+  const t = performance.now();
+  for (let i = 0; i < 1000; i++) b.update(lines);
+  assert.ok(performance.now() - t < 50, 're-updating without new lines is O(1)');
+  assert.equal(b.raw.x.length, 100_001);
 });
 
 test('lowerBound and nearestIndex on ascending x', () => {

@@ -33,68 +33,95 @@ export function xOf(line: MetricsLine, axis: XAxis, t0: number, ctx: AxisContext
   }
 }
 
-/**
- * One metric of one run against the chosen x axis. Step metrics come from step lines; validation
- * NDCG from the epoch lines that carry it. Wall time is relative to the run's first line.
- */
-export function extractSeries(lines: readonly MetricsLine[], metric: ChartMetric, axis: XAxis, ctx: AxisContext = {}): XY {
-  const x: number[] = [];
-  const y: number[] = [];
-  const t0 = lines.length > 0 ? lines[0].time : 0;
-  for (const line of lines) {
-    if (metric === 'val_ndcg@100') {
-      if (line.kind !== 'epoch') continue;
-      const v = line['val_ndcg@100'];
-      if (v === undefined) continue;
-      x.push(xOf(line, axis, t0, ctx));
-      y.push(v);
-    } else if (line.kind === 'step') {
-      x.push(xOf(line, axis, t0, ctx));
-      y.push(line[metric]);
-    }
-  }
-  return { x, y };
+/** Whether a line carries the metric, and its value. Step metrics come from step lines; validation NDCG from epoch lines that have it. */
+export function metricValue(line: MetricsLine, metric: ChartMetric): number | undefined {
+  if (metric === 'val_ndcg@100') return line.kind === 'epoch' ? line['val_ndcg@100'] : undefined;
+  return line.kind === 'step' ? line[metric] : undefined;
 }
 
 /**
- * TensorBoard's debiased exponential moving average: last = last*w + (1-w)*y, divided by
- * 1 - w^n (n = finite points so far) so the start is not pulled towards 0. Non-finite points pass
- * through unchanged and do not advance the average; a constant series is returned as is (avoids
- * float noise on flat lines such as a capped beta).
+ * TensorBoard's debiased exponential moving average, one point at a time:
+ * last = last*w + (1-w)*y, reported as last / (1 - w^n) (n = finite points so far) so the start is
+ * not pulled towards 0. Non-finite points pass through and do not advance the average. While the
+ * series has been constant its value is returned exactly (TensorBoard does the same for constant
+ * series, avoiding float noise on flat lines such as a capped beta).
  */
+export class EmaAccumulator {
+  private last = 0;
+  private n = 0;
+  private constant: number | undefined;
+  private readonly w: number;
+
+  constructor(weight: number) {
+    this.w = Math.min(Math.max(weight, 0), 1);
+  }
+
+  push(v: number): number {
+    if (!Number.isFinite(v)) return v;
+    this.last = this.last * this.w + (1 - this.w) * v;
+    this.n++;
+    if (this.n === 1) this.constant = v;
+    else if (this.constant !== v) this.constant = undefined;
+    if (this.constant !== undefined) return v;
+    const debias = this.w === 1 ? 1 : 1 - Math.pow(this.w, this.n);
+    return this.last / debias;
+  }
+}
+
 export function debiasedEma(ys: readonly number[], weight: number): number[] {
-  const w = Math.min(Math.max(weight, 0), 1);
-  if (ys.length === 0) return [];
-  const first = ys[0];
-  if (w === 0 || ys.every((v) => v === first)) return ys.slice();
-  const out = new Array<number>(ys.length);
-  let last = 0;
-  let n = 0;
-  for (let i = 0; i < ys.length; i++) {
-    const v = ys[i];
-    if (!Number.isFinite(v)) {
-      out[i] = v;
-      continue;
-    }
-    last = last * w + (1 - w) * v;
-    n++;
-    const debias = w === 1 ? 1 : 1 - Math.pow(w, n);
-    out[i] = last / debias;
-  }
-  return out;
+  const ema = new EmaAccumulator(weight);
+  return ys.map((v) => ema.push(v));
 }
 
-/** Keeps drawable points: finite values, and on a log axis only positive ones (log of <= 0 is undefined). */
-export function drawablePoints(s: XY, logY: boolean): XY {
-  const x: number[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < s.x.length; i++) {
-    const v = s.y[i];
-    if (!Number.isFinite(v) || !Number.isFinite(s.x[i]) || (logY && v <= 0)) continue;
-    x.push(s.x[i]);
-    y.push(v);
+/** Whether a value can be drawn: finite, and on a log axis positive (log of <= 0 is undefined). */
+function drawable(x: number, y: number, logY: boolean): boolean {
+  return Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0);
+}
+
+/**
+ * Builds one metric of one run against an x axis, raw and smoothed, keeping only drawable points.
+ * Incremental: `update` consumes only lines appended since the last call (the run's array only
+ * grows), so a live run with 100k steps costs O(new lines) per update, not O(all). Wall time is
+ * relative to the run's first line.
+ */
+export class SeriesBuilder {
+  readonly raw: XY = { x: [], y: [] };
+  readonly smoothed: XY = { x: [], y: [] };
+  private consumed = 0;
+  private t0 = 0;
+  private readonly ema: EmaAccumulator;
+
+  constructor(
+    private readonly metric: ChartMetric,
+    private readonly axis: XAxis,
+    private readonly ctx: AxisContext,
+    smoothing: number,
+    private readonly logY: boolean,
+  ) {
+    this.ema = new EmaAccumulator(smoothing);
   }
-  return { x, y };
+
+  /** Returns whether any point was added. */
+  update(lines: readonly MetricsLine[]): boolean {
+    if (this.consumed === 0 && lines.length > 0) this.t0 = lines[0].time;
+    const before = this.raw.x.length + this.smoothed.x.length;
+    for (let i = this.consumed; i < lines.length; i++) {
+      const v = metricValue(lines[i], this.metric);
+      if (v === undefined) continue;
+      const x = xOf(lines[i], this.axis, this.t0, this.ctx);
+      const smoothed = this.ema.push(v);
+      if (drawable(x, v, this.logY)) {
+        this.raw.x.push(x);
+        this.raw.y.push(v);
+      }
+      if (drawable(x, smoothed, this.logY)) {
+        this.smoothed.x.push(x);
+        this.smoothed.y.push(smoothed);
+      }
+    }
+    this.consumed = lines.length;
+    return this.raw.x.length + this.smoothed.x.length > before;
+  }
 }
 
 /** Index of the first x >= target in an ascending array (x.length if none). */

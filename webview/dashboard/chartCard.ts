@@ -1,0 +1,296 @@
+/**
+ * One metric chart (uPlot) with every overlaid run: the smoothed line in the run's colour over its
+ * faint raw line, a legend, a hover tooltip, a log-y toggle and drag-to-zoom. Full-resolution data
+ * is kept; what is drawn is re-downsampled to ~2 points per pixel of the visible x range, so
+ * 100k-point runs stay smooth and zooming in reveals the detail.
+ */
+import uPlot from 'uplot';
+import type { MetricsLine } from '../../src/shared/runSchema';
+import { el } from './dom';
+import { withAlpha } from './palette';
+import type { ChartTheme } from './theme';
+import { downsampleMinMax, nearestIndex, SeriesBuilder, type ChartMetric, type XAxis } from './transforms';
+
+export interface ChartRun {
+  id: string;
+  /** Run name and model, as the legend shows it. */
+  label: string;
+  colour: string;
+  stepsPerEpoch?: number;
+  /** The run's full series; the store appends to this array in place. */
+  lines: MetricsLine[];
+}
+
+export interface ChartSettings {
+  xAxis: XAxis;
+  smoothing: number;
+}
+
+export interface MetricSpec {
+  metric: ChartMetric;
+  title: string;
+  /** What the chart shows when no overlaid run has this metric yet. */
+  emptyText: string;
+}
+
+const PLOT_HEIGHT = 220;
+const RAW_ALPHA = 0.25;
+
+const AXIS_LABELS: Record<XAxis, string> = { step: 'Step', epoch: 'Epoch', time: 'Wall time (s)' };
+
+/** A run's drawable points, raw and smoothed, at full resolution; extended as lines arrive. */
+interface PreparedRun {
+  run: ChartRun;
+  series: SeriesBuilder;
+}
+
+export function formatValue(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e5 || a < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(5)));
+}
+
+function formatX(x: number, axis: XAxis): string {
+  switch (axis) {
+    case 'step':
+      return `step ${Math.round(x)}`;
+    case 'epoch':
+      return `epoch ${x.toFixed(2)}`;
+    case 'time':
+      return `${x.toFixed(1)} s`;
+  }
+}
+
+export class ChartCard {
+  readonly element: HTMLElement;
+  private readonly plotHost = el('div', { class: 'plot', role: 'img' });
+  private readonly legend = el('ul', { class: 'legend', 'aria-label': 'Runs' });
+  private readonly empty = el('p', { class: 'chart-empty' });
+  private readonly tooltip = el('div', { class: 'chart-tooltip', role: 'status' });
+  private readonly resetZoomButton = el('vscode-button', { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart)' }, 'Reset zoom');
+  private readonly logToggle = el('vscode-checkbox', {}, 'Log y');
+  private plot: uPlot | undefined;
+  private runs: ChartRun[] = [];
+  /** Rebuilt from scratch when the runs, x axis, smoothing or log-y change; extended otherwise. */
+  private prepared: PreparedRun[] = [];
+  private frame = 0;
+  private zoom: { min: number; max: number } | undefined;
+
+  constructor(
+    private readonly spec: MetricSpec,
+    private settings: ChartSettings,
+    private logY: boolean,
+    private theme: ChartTheme,
+    onLogYChange: (metric: ChartMetric, logY: boolean) => void,
+  ) {
+    const titleId = `chart-title-${spec.metric.replace(/[^a-z0-9]/gi, '-')}`;
+    this.logToggle.checked = logY;
+    this.logToggle.setAttribute('aria-label', `Logarithmic y axis for ${spec.title}`);
+    this.logToggle.addEventListener('change', () => {
+      this.logY = this.logToggle.checked;
+      onLogYChange(spec.metric, this.logY);
+      this.rebuild();
+    });
+    this.resetZoomButton.addEventListener('click', () => this.resetZoom());
+    this.tooltip.hidden = true;
+    const header = el('header', {}, el('h3', { id: titleId }, spec.title), el('span', { class: 'spacer' }), this.resetZoomButton, this.logToggle);
+    this.element = el('section', { class: 'chart-card', 'aria-labelledby': titleId }, header, this.plotHost, this.empty, this.legend);
+    new ResizeObserver(() => this.resize()).observe(this.plotHost);
+  }
+
+  /** Replaces the overlaid runs (selection, names or colours changed): rebuilds the plot's series. */
+  setRuns(runs: ChartRun[]): void {
+    this.runs = runs;
+    this.renderLegend();
+    this.rebuild();
+  }
+
+  setSettings(settings: ChartSettings): void {
+    if (settings.xAxis !== this.settings.xAxis) {
+      this.zoom = undefined;
+      this.settings = settings;
+      this.rebuild();
+      return;
+    }
+    this.settings = settings;
+    this.prepared = [];
+    this.scheduleDraw();
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    this.rebuild();
+  }
+
+  /** New lines were appended to some run: redraw on the next frame (one setData, not a rebuild). */
+  dataChanged(): void {
+    this.scheduleDraw();
+  }
+
+  private scheduleDraw(): void {
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  /** Brings every run's points up to date with its lines (only the new lines are processed). */
+  private prepare(): void {
+    if (this.prepared.length !== this.runs.length) {
+      const { xAxis, smoothing } = this.settings;
+      this.prepared = this.runs.map((run) => ({ run, series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch }, smoothing, this.logY) }));
+    }
+    for (const p of this.prepared) p.series.update(p.run.lines);
+  }
+
+  /** uPlot data: x, then every run's raw line, then every smoothed line (drawn last, so on top). */
+  private plotData(width: number): uPlot.AlignedData {
+    const buckets = Math.max(50, Math.round(width));
+    const tables: uPlot.AlignedData[] = [];
+    for (const key of ['raw', 'smoothed'] as const) {
+      for (const p of this.prepared) {
+        const d = downsampleMinMax(p.series[key], buckets, this.zoom);
+        tables.push([d.x, d.y]);
+      }
+    }
+    return tables.length > 0 ? uPlot.join(tables) : [[]];
+  }
+
+  private draw(): void {
+    const plot = this.plot;
+    if (!plot) return;
+    this.prepare();
+    const hasPoints = this.prepared.some((p) => p.series.smoothed.x.length > 0);
+    this.empty.textContent = this.runs.length === 0 ? 'No runs overlaid: tick runs in the table below.' : hasPoints ? '' : this.spec.emptyText;
+    this.empty.hidden = hasPoints;
+    this.plotHost.setAttribute('aria-label', `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}`);
+    const data = this.plotData(plot.width);
+    const zoom = this.zoom;
+    if (zoom) {
+      plot.batch(() => {
+        plot.setData(data, false);
+        plot.setScale('x', zoom);
+      });
+    } else {
+      plot.setData(data, true);
+    }
+    this.resetZoomButton.hidden = !zoom;
+  }
+
+  private resetZoom(): void {
+    this.zoom = undefined;
+    this.draw();
+  }
+
+  private resize(): void {
+    const width = Math.floor(this.plotHost.clientWidth);
+    if (!this.plot || width <= 0 || width === this.plot.width) return;
+    this.plot.setSize({ width, height: PLOT_HEIGHT });
+    this.scheduleDraw();
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.prepared = [];
+    const width = Math.max(200, Math.floor(this.plotHost.clientWidth) || 600);
+    const series: uPlot.Series[] = [{ label: AXIS_LABELS[this.settings.xAxis] }];
+    for (const key of ['raw', 'smoothed'] as const) {
+      for (const run of this.runs) {
+        series.push({
+          label: key === 'raw' ? `${run.label} (raw)` : run.label,
+          stroke: key === 'raw' ? withAlpha(run.colour, RAW_ALPHA) : run.colour,
+          width: key === 'raw' ? 1 : this.theme.highContrast ? 2.5 : 1.75,
+          spanGaps: true,
+          points: { show: false },
+        });
+      }
+    }
+    const axis = (label: string | undefined, size?: number): uPlot.Axis => ({
+      label,
+      size,
+      stroke: this.theme.text,
+      font: this.theme.font,
+      labelFont: this.theme.font,
+      grid: { stroke: this.theme.grid, width: 1 },
+      ticks: { stroke: this.theme.grid, width: 1 },
+    });
+    const options: uPlot.Options = {
+      width,
+      height: PLOT_HEIGHT,
+      series,
+      legend: { show: false },
+      scales: { x: { time: false }, y: this.logY ? { distr: 3, log: 10 } : {} },
+      axes: [axis(AXIS_LABELS[this.settings.xAxis]), axis(undefined, 64)],
+      cursor: {
+        points: { show: false },
+        // Zooming is done here (not by uPlot) so the zoomed range is re-downsampled at full detail.
+        drag: { x: true, y: false, setScale: false },
+        bind: { dblclick: () => () => (this.resetZoom(), null) },
+      },
+      hooks: {
+        setSelect: [(u) => this.onSelect(u)],
+        setCursor: [(u) => this.updateTooltip(u)],
+      },
+    };
+    this.plot = new uPlot(options, [[]], this.plotHost);
+    this.plot.over.append(this.tooltip);
+    this.draw();
+  }
+
+  private onSelect(u: uPlot): void {
+    const { left, width } = u.select;
+    if (width < 3) return;
+    const min = u.posToVal(left, 'x');
+    const max = u.posToVal(left + width, 'x');
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (!(max > min)) return;
+    this.zoom = { min, max };
+    this.draw();
+  }
+
+  private updateTooltip(u: uPlot): void {
+    const left = u.cursor.left ?? -1;
+    const top = u.cursor.top ?? -1;
+    if (left < 0 || this.prepared.length === 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const x = u.posToVal(left, 'x');
+    const rows: HTMLElement[] = [];
+    for (const p of this.prepared) {
+      const { raw, smoothed } = p.series;
+      const i = nearestIndex(smoothed.x, x);
+      if (i < 0) continue;
+      const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+      swatch.style.backgroundColor = p.run.colour;
+      const rawValue = this.settings.smoothing > 0 ? raw.y[nearestIndex(raw.x, x)] : undefined;
+      const value = formatValue(smoothed.y[i]) + (rawValue !== undefined ? ` (raw ${formatValue(rawValue)})` : '');
+      rows.push(el('div', { class: 'tooltip-row' }, swatch, el('span', { class: 'tooltip-name' }, p.run.label), el('span', { class: 'tooltip-value' }, value)));
+    }
+    if (rows.length === 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.replaceChildren(el('div', { class: 'tooltip-x' }, formatX(x, this.settings.xAxis)), ...rows);
+    this.tooltip.hidden = false;
+    // Keep the box inside the plot: flip to the left of / above the cursor near the far edges.
+    const box = this.tooltip.getBoundingClientRect();
+    const overWidth = u.over.clientWidth;
+    const overHeight = u.over.clientHeight;
+    const tx = left + 14 + box.width > overWidth ? Math.max(0, left - 14 - box.width) : left + 14;
+    const ty = top + 14 + box.height > overHeight ? Math.max(0, top - 14 - box.height) : top + 14;
+    this.tooltip.style.transform = `translate(${Math.round(tx)}px, ${Math.round(ty)}px)`;
+  }
+
+  private renderLegend(): void {
+    this.legend.replaceChildren(
+      ...this.runs.map((run) => {
+        const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+        swatch.style.backgroundColor = run.colour;
+        return el('li', {}, swatch, run.label);
+      }),
+    );
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Dashboard webview entry (bundled by esbuild to dist/webview/dashboard.js, CSS to dashboard.css).
+ * It holds no state of its own beyond the view settings: it announces `ready`, renders what the host
+ * sends and reports user choices back.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
+import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
+import { ChartsPanel } from './chartsPanel';
+import { DashboardModel, type ModelChange } from './dashboardModel';
+import { renderReferencePanel } from './referencePanel';
+import { RunTable } from './runTable';
+import { onThemeChange, readChartTheme } from './theme';
+import { loadViewState, postRequest, saveViewState, type PersistedViewState } from './vscodeApi';
+
+const view: PersistedViewState = loadViewState();
+const model = new DashboardModel();
+
+function persist(): void {
+  saveViewState({ ...view, selected: [...model.selected] });
+}
+
+const charts = new ChartsPanel({ xAxis: view.xAxis, smoothing: view.smoothing }, view.logY, readChartTheme(), {
+  onSettingsChange: (s) => {
+    view.xAxis = s.xAxis;
+    view.smoothing = s.smoothing;
+    persist();
+  },
+  onLogYChange: (metric, logY) => {
+    view.logY = { ...view.logY, [metric]: logY };
+    persist();
+  },
+});
+
+const table = new RunTable({
+  onSelect: (selected) => {
+    render(model.setSelected(selected), false);
+    postRequest({ type: 'select', runIds: selected });
+  },
+  onRequest: postRequest,
+});
+
+function render(change: ModelChange, updateTable: boolean): void {
+  if (change.runs) table.setRuns(model.runs);
+  if (change.selection && updateTable) table.setSelected(model.selected);
+  if (change.chartRuns) charts.setRuns(model.chartRuns());
+  else if (change.data) charts.dataChanged();
+  if (change.selection) persist();
+}
+
+const app = document.getElementById('app') ?? document.body;
+app.replaceChildren(charts.element, table.element, renderReferencePanel());
+app.removeAttribute('aria-busy');
+onThemeChange(() => charts.setTheme(readChartTheme()));
+
+const UPDATE_TYPES: ReadonlySet<string> = new Set<DashboardUpdate['type']>(['state', 'runs', 'append', 'select', 'series']);
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // Only the extension host posts here; the check keeps a stray message from breaking the page.
+  const data = event.data;
+  if (typeof data !== 'object' || data === null || !UPDATE_TYPES.has(String((data as { type?: unknown }).type))) return;
+  render(model.apply(data as DashboardUpdate), true);
+});
+
+postRequest({ type: 'ready' });

@@ -1,0 +1,160 @@
+/**
+ * The run history table as data: column definitions, cell formatting, sorting and filtering.
+ * No DOM, so it is unit-tested; runTable.ts renders it.
+ */
+import type { DashboardRun } from '../../src/shared/dashboardMessages';
+import type { ModelKind, RunRecord, RunStatus } from '../../src/shared/runSchema';
+
+export type SortValue = number | string | undefined;
+
+export interface Column {
+  key: string;
+  header: string;
+  /** Longer header text for screen readers and tooltips. */
+  description: string;
+  numeric: boolean;
+  value(r: RunRecord): SortValue;
+  format(r: RunRecord): string;
+}
+
+export interface RunRow {
+  id: string;
+  colour: number;
+  /** The valid record, or undefined for a damaged run directory. */
+  record?: RunRecord;
+  name: string;
+  model?: ModelKind;
+  status: RunStatus | 'damaged';
+  damagedReason?: string;
+  /** Lowercased text the filter matches against. */
+  haystack: string;
+}
+
+export interface SortState {
+  key: string;
+  descending: boolean;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function formatMetric(v: number | undefined): string {
+  return v === undefined ? '' : v.toFixed(3);
+}
+
+/** Compact decimal for hyperparameters: 0.001 -> 1e-3, 0.2 -> 0.2, 200000 -> 200000. */
+export function formatParam(v: number | undefined): string {
+  if (v === undefined) return '';
+  if (v !== 0 && Math.abs(v) < 0.01) return v.toExponential().replace(/\.?0+e/, 'e');
+  return String(Number(v.toPrecision(6)));
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || seconds < 0) return '';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function durationSeconds(r: RunRecord): number | undefined {
+  const start = Date.parse(r.createdAt);
+  const end = Date.parse(r.finishedAt ?? r.updatedAt);
+  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
+}
+
+const metricColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
+  key, header, description, numeric: true, value: (r) => num(get(r)), format: (r) => formatMetric(num(get(r))),
+});
+
+const paramColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
+  key, header, description, numeric: true, value: (r) => num(get(r)), format: (r) => formatParam(num(get(r))),
+});
+
+/** Columns after the checkbox, name, model and status (which every row, damaged or not, has). */
+export const DETAIL_COLUMNS: readonly Column[] = [
+  {
+    key: 'epochs', header: 'Epochs', description: 'Epochs completed / configured', numeric: true,
+    value: (r) => num(r.epochsCompleted),
+    format: (r) => `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}`,
+  },
+  {
+    key: 'beta', header: 'β cap / anneal', description: 'KL weight cap and annealing steps (Mult-VAE only)', numeric: true,
+    value: (r) => (r.model === 'mvae' ? num(r.config?.annealCap) : undefined),
+    format: (r) => (r.model === 'mvae' ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
+  },
+  paramColumn('lr', 'LR', 'Learning rate', (r) => r.config?.learningRate),
+  paramColumn('batch', 'Batch', 'Batch size (users)', (r) => r.config?.batchSize),
+  {
+    key: 'arch', header: 'Hidden / latent', description: 'Hidden and latent layer sizes', numeric: true,
+    value: (r) => num(r.config?.latent),
+    format: (r) => (r.model === 'pop' ? '–' : `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}`),
+  },
+  {
+    key: 'bestVal', header: 'Best val NDCG@100', description: 'Best validation NDCG@100 and its epoch', numeric: true,
+    value: (r) => num(r.best?.['ndcg@100']),
+    format: (r) => (r.best ? `${formatMetric(num(r.best['ndcg@100']))} (ep ${r.best.epoch})` : ''),
+  },
+  metricColumn('lastVal', 'Last val NDCG@100', 'Validation NDCG@100 of the last validated epoch', (r) => r.lastValidation?.['ndcg@100']),
+  metricColumn('testNdcg', 'Test NDCG@100', 'Test NDCG@100 (best-validation weights)', (r) => r.test?.['ndcg@100']),
+  metricColumn('testR20', 'Test R@20', 'Test Recall@20', (r) => r.test?.['recall@20']),
+  metricColumn('testR50', 'Test R@50', 'Test Recall@50', (r) => r.test?.['recall@50']),
+  {
+    key: 'duration', header: 'Duration', description: 'Wall time from creation to finish (or to the last update while running)', numeric: true,
+    value: (r) => durationSeconds(r),
+    format: (r) => formatDuration(durationSeconds(r)),
+  },
+  {
+    key: 'backend', header: 'Backend', description: 'TensorFlow.js backend that ran', numeric: false,
+    value: (r) => r.backend ?? r.config?.backend,
+    format: (r) => r.backend ?? r.config?.backend ?? '',
+  },
+];
+
+export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+
+export function toRow(run: DashboardRun): RunRow {
+  const e = run.entry;
+  if (!e.ok) {
+    return { id: e.id, colour: run.colour, name: e.id, status: 'damaged', damagedReason: e.reason, haystack: `${e.id} damaged ${e.reason}`.toLowerCase() };
+  }
+  const r = e.record;
+  const haystack = [r.id, r.name, r.model, MODEL_LABELS[r.model] ?? '', r.status, r.backend ?? ''].join(' ').toLowerCase();
+  return { id: r.id, colour: run.colour, record: r, name: r.name, model: r.model, status: r.status, haystack };
+}
+
+/** Every whitespace-separated term must occur somewhere in the row's name, id, model, status or backend. */
+export function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
+  const terms = query.toLowerCase().split(/\s+/).filter((t) => t.length > 0);
+  return terms.length === 0 ? [...rows] : rows.filter((row) => terms.every((t) => row.haystack.includes(t)));
+}
+
+function sortValue(row: RunRow, key: string): SortValue {
+  switch (key) {
+    case 'name':
+      return row.name.toLowerCase();
+    case 'model':
+      return row.model;
+    case 'status':
+      return row.status;
+    case 'created':
+      return row.record?.createdAt;
+    default: {
+      const column = DETAIL_COLUMNS.find((c) => c.key === key);
+      return column && row.record ? column.value(row.record) : undefined;
+    }
+  }
+}
+
+/** Stable sort; rows without a value (damaged runs, metrics not yet known) always go last. */
+export function sortRows(rows: readonly RunRow[], sort: SortState): RunRow[] {
+  const keyed = rows.map((row, i) => ({ row, i, v: sortValue(row, sort.key) }));
+  keyed.sort((a, b) => {
+    if (a.v === undefined || b.v === undefined) return a.v === b.v ? a.i - b.i : a.v === undefined ? 1 : -1;
+    const c = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : String(a.v).localeCompare(String(b.v));
+    return (sort.descending ? -c : c) || a.i - b.i;
+  });
+  return keyed.map((k) => k.row);
+}

@@ -1,0 +1,48 @@
+/**
+ * The webview's side of the host contract: typed posting and the persisted view state.
+ * `acquireVsCodeApi` may be called only once per page, so this module owns the handle.
+ */
+import type { DashboardRequest } from '../../src/shared/dashboardMessages';
+import { X_AXES, type ChartMetric, type XAxis } from './transforms';
+
+/** What survives a reload: the host restores `selected` (see DashboardPanel.registerSerializer); the rest is view settings. */
+export interface PersistedViewState {
+  selected: string[];
+  xAxis: XAxis;
+  smoothing: number;
+  logY: Partial<Record<ChartMetric, boolean>>;
+}
+
+interface VsCodeApi {
+  postMessage(message: DashboardRequest): void;
+  getState(): unknown;
+  setState(state: PersistedViewState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+
+export function postRequest(request: DashboardRequest): void {
+  api.postMessage(request);
+}
+
+export const DEFAULT_SMOOTHING = 0.6;
+
+/** Reads the saved view state defensively: it was written by an older page version, or not at all. */
+export function loadViewState(): PersistedViewState {
+  const raw = api.getState();
+  const s = typeof raw === 'object' && raw !== null ? (raw as Partial<Record<keyof PersistedViewState, unknown>>) : {};
+  const xAxis = X_AXES.find((a) => a === s.xAxis) ?? 'step';
+  const smoothing = typeof s.smoothing === 'number' && s.smoothing >= 0 && s.smoothing <= 0.99 ? s.smoothing : DEFAULT_SMOOTHING;
+  const logY: PersistedViewState['logY'] = {};
+  if (typeof s.logY === 'object' && s.logY !== null) {
+    for (const [k, v] of Object.entries(s.logY)) if (v === true) logY[k as ChartMetric] = true;
+  }
+  const selected = Array.isArray(s.selected) ? s.selected.filter((v): v is string => typeof v === 'string') : [];
+  return { selected, xAxis, smoothing, logY };
+}
+
+export function saveViewState(state: PersistedViewState): void {
+  api.setState(state);
+}
