@@ -129,8 +129,12 @@ export class InteractionsBuilder {
     return order;
   }
 
-  private grow(): void {
-    const capacity = this.user.length * 2;
+  /** Makes room for `rows` rows in total up front (from a size estimate), sparing the copies of repeated growth. */
+  reserve(rows: number): void {
+    if (rows > this.user.length) this.grow(rows);
+  }
+
+  private grow(capacity = this.user.length * 2): void {
     this.user = resized(this.user, new Int32Array(capacity));
     this.item = resized(this.item, new Int32Array(capacity));
     this.rating = resized(this.rating, new Float32Array(capacity));

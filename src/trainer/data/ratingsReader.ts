@@ -1,4 +1,5 @@
 /** Reads one ratings file of a known format into an InteractionsBuilder, validating every row. */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BadRows } from './badRows';
 import { canonicalIntegerId, describeDelimiter, parseNumber } from './fields';
@@ -72,14 +73,46 @@ export async function readRatingsFile(path: string, format: RatingsFormat, ctx: 
 
   const readOptions = { decoding: format.decoding, signal: ctx.signal, onChunk: ctx.onChunk };
   const fastRow = integerIds ? movieLensRowParser(format, builder) : null;
+  const estimate = new RowCountEstimate(path, builder);
   const digest = fastRow
     ? await forEachLineBytes(path, readOptions, (buffer, start, end, lineNo) => {
-        if (headerPending || !fastRow(buffer, start, end)) parseLine(buffer.toString(format.decoding === 'latin1' ? 'latin1' : 'utf8', start, end), lineNo);
+        estimate.sample(end - start + 1);
+        if (headerPending || !fastRow(buffer, start, end)) parseLine(buffer.toString(format.decoding === 'utf8' ? 'utf8' : 'latin1', start, end), lineNo);
       })
-    : await forEachLine(path, readOptions, parseLine);
+    : await forEachLine(path, readOptions, (line, lineNo) => {
+        estimate.sample(line.length + 1);
+        parseLine(line, lineNo);
+      });
 
   if (headerPending || builder.rows + badRows.skipped.count === rowsBefore) throw new DataError('no ratings', path);
   return digest;
+}
+
+/**
+ * Estimates the file's row count from the average length of its first lines and reserves that many
+ * rows once, so a multi-million-row file does not grow its arrays by repeated doubling and copying.
+ */
+class RowCountEstimate {
+  private static readonly SAMPLE_LINES = 2000;
+  private static readonly MARGIN = 1.05;
+  private lines = 0;
+  private bytes = 0;
+  private readonly fileBytes: number;
+
+  constructor(
+    path: string,
+    private readonly builder: InteractionsBuilder,
+  ) {
+    this.fileBytes = statSync(path).size;
+  }
+
+  sample(lineBytes: number): void {
+    if (this.lines >= RowCountEstimate.SAMPLE_LINES) return;
+    this.bytes += lineBytes;
+    if (++this.lines === RowCountEstimate.SAMPLE_LINES) {
+      this.builder.reserve(this.builder.rows + Math.ceil((RowCountEstimate.MARGIN * this.fileBytes * this.lines) / this.bytes));
+    }
+  }
 }
 
 const MAX_ID_DIGITS = 15; // keeps ids exact in a double, like canonicalIntegerId
