@@ -43,37 +43,53 @@ function timeMs(f: () => void): number {
   return performance.now() - t;
 }
 
-async function benchBackend(choice: BackendChoice, threads: 1 | 2, steps: number): Promise<void> {
+/**
+ * Times each thread setting on the same batches, interleaving their steps so that load from other
+ * processes on this shared machine hits them alike.
+ */
+async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: number): Promise<void> {
   const selected = await selectBackend(choice, (msg) => console.log(`  ${msg}`));
   const rng = new Rng(7);
   const batches = Array.from({ length: 4 }, () => randomBatch(rng, 500));
   const users = randomBatch(rng, 600);
-  const model = createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads });
+  const models = threads.map((t) =>
+    createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads: t }),
+  );
   const warmup = 3;
-  const stepTimes: number[] = [];
+  const stepTimes = models.map((): number[] => []);
+  const scoreTimes = models.map((): number[] => []);
   for (let s = 0; s < warmup + steps; s++) {
-    const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
-    if (s >= warmup) stepTimes.push(t);
+    models.forEach((model, m) => {
+      const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
+      if (s >= warmup) stepTimes[m].push(t);
+    });
   }
-  const scoreTimes: number[] = [];
   for (let s = 0; s < 2 + 7; s++) {
-    const t = timeMs(() => model.score(users));
-    if (s >= 2) scoreTimes.push(t);
+    models.forEach((model, m) => {
+      const t = timeMs(() => model.score(users));
+      if (s >= 2) scoreTimes[m].push(t);
+    });
   }
   const nnz = batches.reduce((n, b) => n + b.indices.length, 0) / batches.length / 500;
-  console.log(
-    `${selected.name} (${selected.note ?? ''}), ${model.threads} thread(s): train step (batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row) ` +
-      `median ${median(stepTimes).toFixed(1)} ms [min ${Math.min(...stepTimes).toFixed(1)}, max ${Math.max(...stepTimes).toFixed(1)}] over ${steps}; ` +
-      `score 600 users median ${median(scoreTimes).toFixed(1)} ms; tensors ${tf.memory().numTensors}`,
-  );
-  model.dispose();
+  console.log(`${selected.name} (${selected.note ?? ''}); batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row; ${steps} timed steps`);
+  models.forEach((model, m) => {
+    const st = stepTimes[m];
+    console.log(
+      `  ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}]; ` +
+        `score 600 users median ${median(scoreTimes[m]).toFixed(1)} ms`,
+    );
+    model.dispose();
+  });
+  console.log(`  tensors left: ${tf.memory().numTensors}`);
 }
 
 async function main(): Promise<void> {
   const backends = arg('backends', 'wasm').split(',') as BackendChoice[];
   const steps = Number(arg('steps', '15'));
-  const threads = arg('threads', '1,2').split(',').map((t) => (t === '2' ? 2 : 1));
-  for (const b of backends) for (const t of threads) await benchBackend(b, t, b === 'cpu' ? Math.min(steps, 3) : steps);
+  const threads = arg('threads', '1,2')
+    .split(',')
+    .map((t): 1 | 2 => (t === '2' ? 2 : 1));
+  for (const b of backends) await benchBackend(b, threads, b === 'cpu' ? Math.min(steps, 3) : steps);
 }
 
 main().catch((err: unknown) => {

@@ -55,8 +55,10 @@ function readTidy(fn: () => tf.Tensor): Float32Array {
   return data;
 }
 
-function dense(t: tf.Tensor2D, w: Float32Array, b: Float32Array, outCols: number): tf.Tensor2D {
-  return tf.add(tf.matMul(t, tf.tensor2d(w, [t.shape[1], outCols])), tf.tensor1d(b));
+/** t W + b. The fused kernel adds the bias inside the product; a broadcast add is a slow extra pass on wasm. */
+function dense(t: tf.Tensor2D, w: tf.Tensor2D | Float32Array, b: Float32Array): tf.Tensor2D {
+  const weights = w instanceof Float32Array ? tf.tensor2d(w, [t.shape[1], w.length / t.shape[1]]) : w;
+  return tf.fused.matMul({ a: t, b: weights, bias: tf.tensor1d(b) }) as tf.Tensor2D;
 }
 
 /**
@@ -85,7 +87,7 @@ export function forwardBackward(
   return tf.tidy(() => {
     const hT = tf.tensor2d(h, [B, H]);
     const w2 = tf.tensor2d(p.w2, [H, E]);
-    const o = tf.add(tf.matMul(hT, w2), tf.tensor1d(p.b2)).dataSync() as Float32Array;
+    const o = dense(hT, w2, p.b2).dataSync() as Float32Array;
 
     // Reparameterisation and KL, row by row in JS: 200 columns, cheaper than a dozen tiny kernels.
     const z = new Float32Array(B * Z);
@@ -110,11 +112,9 @@ export function forwardBackward(
     const zT = tf.tensor2d(z, [B, Z]);
     const w3 = tf.tensor2d(p.w3, [Z, H]);
     const w4 = tf.tensor2d(p.w4, [H, I]);
-    const h2 = tf.tanh(tf.add(tf.matMul(zT, w3), tf.tensor1d(p.b3)));
-    // The bias is added here in JS: a broadcast add over B x I costs ~30 ms in the wasm backend.
-    // The read-back array is turned into d(loss)/d(logits) in place (the tensor is not read again).
-    const dl = tf.matMul(h2, w4).dataSync() as Float32Array;
-    const b4 = p.b4;
+    const h2 = tf.tanh(dense(zT, w3, p.b3));
+    // The read-back logits are turned into d(loss)/d(logits) in place (the tensor is not read again).
+    const dl = dense(h2, w4, p.b4).dataSync() as Float32Array;
     const db4 = g.b4;
     db4.fill(0);
     let nllSum = 0;
@@ -128,11 +128,7 @@ export function forwardBackward(
         continue;
       }
       let max = -Infinity;
-      for (let c = 0; c < I; c++) {
-        const l = dl[o0 + c] + b4[c];
-        dl[o0 + c] = l;
-        if (l > max) max = l;
-      }
+      for (let c = 0; c < I; c++) if (dl[o0 + c] > max) max = dl[o0 + c];
       for (let k = start; k < start + count; k++) nllSum -= dl[o0 + indices[k]];
       let sumExp = 0;
       for (let c = 0; c < I; c++) {
@@ -206,7 +202,7 @@ export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32A
   const Z = d.latent;
   const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, null, 1), d.numItems, d.hidden);
   const h = hiddenLayer(d, p, x);
-  const o = readTidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2, E));
+  const o = readTidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2));
   if (E === Z) return o;
   const mu = new Float32Array(batch.rows * Z);
   for (let r = 0; r < batch.rows; r++) mu.set(o.subarray(r * E, r * E + Z), r * Z);
@@ -217,7 +213,7 @@ export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32A
 export function scoreLogits(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
   const z = encodeMean(d, p, batch);
   return readTidy(() => {
-    const h2 = tf.tanh(dense(tf.tensor2d(z, [batch.rows, d.latent]), p.w3, p.b3, d.hidden));
-    return dense(h2, p.w4, p.b4, d.numItems);
+    const h2 = tf.tanh(dense(tf.tensor2d(z, [batch.rows, d.latent]), p.w3, p.b3));
+    return dense(h2, p.w4, p.b4);
   });
 }
