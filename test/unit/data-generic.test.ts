@@ -63,6 +63,11 @@ describe('generic CSV/TSV files', () => {
     assert.deepEqual(triples(await load({ source: fileWith('9|9|9\n1|2|3\n'), delimiter: '|', hasHeader: true })), ['1|2|3']);
   });
 
+  it('an explicit delimiter may be written as "\\t" or "tab"', async () => {
+    for (const delimiter of ['\\t', 'tab', '\t']) assert.deepEqual(triples(await load({ source: fileWith('1\t2\t3\n'), delimiter })), ['1|2|3']);
+    await assert.rejects(load({ source: fileWith('1\t2\t3\n'), delimiter: '' }), /the delimiter is empty/);
+  });
+
   it('de-duplicates string ids, last row wins', async () => {
     const dataset = await load({ source: fileWith('u,i,r\na,x,1\nb,x,2\na,x,3\n') });
     assert.deepEqual(triples(dataset), ['b|x|2', 'a|x|3']);

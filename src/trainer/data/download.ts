@@ -17,9 +17,9 @@ import { extractZip } from './zipExtract';
 export const ML_1M_URL = 'https://files.grouplens.org/datasets/movielens/ml-1m.zip';
 
 /**
- * md5 of ml-1m.zip as GroupLens publishes it (ml-1m.zip.md5); the same value is hard-coded by
- * public loaders, e.g. github.com/eli-osherovich/papers_with_code datasets/movielens/dl_config.py
- * and PaddlePaddle's dataset cache script.
+ * md5 of ml-1m.zip. GroupLens publishes an md5 next to each archive; this value is the one public
+ * loaders hard-code, e.g. github.com/eli-osherovich/papers_with_code (datasets/movielens/dl_config.py),
+ * and several other independent download scripts agree on it.
  */
 const ML_1M_ZIP_MD5 = 'c4d9eecfca2ab87c1945afe126590906';
 

@@ -25,7 +25,7 @@ type ColumnName = keyof typeof COLUMN_ALIASES;
 export async function genericFormat(path: string, spec: DataSourceSpec): Promise<RatingsFormat> {
   const first = await firstLine(path);
   if (first === null) throw new DataError('no ratings', path);
-  const delimiter = spec.delimiter ?? sniffDelimiter(first.text, path, first.lineNo);
+  const delimiter = spec.delimiter !== undefined ? explicitDelimiter(spec.delimiter, path) : sniffDelimiter(first.text, path, first.lineNo);
   const fields = first.text.split(delimiter).map((f) => f.trim());
   if (fields.length < 3) {
     throw new DataError(`expected at least 3 fields (user, item, rating) separated by ${describeDelimiter(delimiter)}, found ${fields.length}`, path, first.lineNo);
@@ -72,6 +72,13 @@ function findHeader(header: string[], names: string[]): number {
     if (folded >= 0) return folded;
   }
   return -1;
+}
+
+/** A delimiter typed on a command line or in a settings field: "\\t" and "tab" mean a tab. */
+function explicitDelimiter(delimiter: string, path: string): string {
+  if (delimiter === '\\t' || delimiter.toLowerCase() === 'tab') return '\t';
+  if (delimiter.length === 0) throw new DataError('the delimiter is empty', path);
+  return delimiter;
 }
 
 /** '::' wins when present (MovieLens .dat style); otherwise the most frequent of tab, comma, semicolon. */
