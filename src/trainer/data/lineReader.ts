@@ -17,7 +17,7 @@ export interface FileDigest {
 
 /**
  * 'latin1': one byte per character (ASCII ratings files, ML-100K/ML-1M metadata).
- * 'utf8': UTF-8 (generic files, ML-20M+ CSV).
+ * 'utf8': UTF-8 (generic files).
  * 'utf8-or-latin1': each line decoded as UTF-8 when it is valid UTF-8, else as Latin-1 (ML-10M mixes both).
  */
 export type LineDecoding = 'latin1' | 'utf8' | 'utf8-or-latin1';
