@@ -2,7 +2,7 @@
  * End-to-end, as a user: a real VS Code (code-server) in headless Chromium, a workspace whose
  * settings name a small generated MovieLens-1M-layout dataset. Train from the command palette and
  * watch the run go running -> completed in the Runs tree; start a long run and stop it from the
- * tree's context menu. Screenshots go to test-results/ on failure; on success the tree is saved to
+ * tree's context menu, then delete it after the confirmation dialog. Screenshots go to test-results/ on failure; on success the tree is saved to
  * docs/screenshots/runs-tree.png.
  */
 import * as fs from 'node:fs';
@@ -65,6 +65,15 @@ async function runFromPalette(command: string): Promise<void> {
 
 const nameOf = (label: string) => label.split(', ')[0];
 
+/** Right-clicks the run's row and picks an entry of its context menu. */
+async function contextMenu(runName: string, entry: string): Promise<void> {
+  await runRows().filter({ hasText: runName }).first().click({ button: 'right' });
+  const item = page.locator('.context-view').getByRole('menuitem', { name: entry });
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  await item.hover();
+  await item.click();
+}
+
 describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-ws-'));
@@ -110,8 +119,7 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       const running = await waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
       const name = nameOf(running);
       await page.locator('.statusbar-item', { hasText: 'Mult-VAE epoch' }).first().waitFor({ timeout: 60_000 });
-      await runRows().filter({ hasText: name }).first().click({ button: 'right' });
-      await page.getByRole('menuitem', { name: 'Stop Training' }).first().click({ timeout: 10_000 });
+      await contextMenu(name, 'Stop Training');
       await waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
       await waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
     }));
@@ -130,4 +138,20 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
     await page.mouse.move(1000, 300);
     await page.screenshot({ path: SCREENSHOT });
   });
+
+  it('deletes the cancelled run from the tree after a confirmation', { timeout: 60_000 }, () =>
+    step('delete', async () => {
+      const cancelled = await waitForRow((l) => l.includes(', cancelled, '), 'the cancelled run', 5_000);
+      const name = nameOf(cancelled);
+      await contextMenu(name, 'Delete Run');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      await dialog.getByRole('button', { name: 'Delete' }).click();
+      const deadline = Date.now() + 20_000;
+      while ((await rowLabels()).some((l) => nameOf(l) === name)) {
+        if (Date.now() > deadline) throw new Error(`${name} is still listed after deletion`);
+        await page.waitForTimeout(100);
+      }
+      if (fs.readdirSync(path.join(workspace, '.vaerec', 'runs')).length !== 1) throw new Error('expected exactly the completed run to remain on disk');
+    }));
 });

@@ -73,6 +73,7 @@ async function main(): Promise<number> {
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(code));
     const testsPath = `vscode-remote://127.0.0.1:${server.port}${BUNDLE}`;
     await page.goto(server.workbenchUrl(workspace, [['extensionTestsPath', testsPath]]));
+    console.log(`integration: workbench loading after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the suites did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS).unref());
     exitCode = await Promise.race([outcome, timeout]);
   } catch (err) {
