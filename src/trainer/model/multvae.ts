@@ -256,7 +256,10 @@ function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVae
   };
 }
 
-/** Loads what save() wrote. Optimiser state is not saved: a loaded model restarts Adam from zero. */
+/**
+ * Loads what save() wrote. Optimiser state is not saved: further training of a loaded model
+ * restarts Adam from zero and its noise stream from the saved seed.
+ */
 export async function loadMultVae(dir: string, options: MultVaeOptions = {}): Promise<MultVae> {
   const loaded = await loadWeights(dir);
   if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);

@@ -7,6 +7,7 @@
  * Recommender.trainStep is synchronous.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AdamConfig } from './adam';
@@ -98,8 +99,15 @@ function workerScript(): { code: string; evaluate: boolean } | null {
   const js = path.join(__dirname, 'gradWorker.js');
   if (existsSync(js)) return { code: js, evaluate: false };
   const ts = path.join(__dirname, 'gradWorker.ts');
-  if (existsSync(ts)) return { code: `require('tsx/cjs'); require(${JSON.stringify(ts)});`, evaluate: true };
-  return null;
+  if (!existsSync(ts)) return null;
+  // Worker threads refuse .ts entry files even under tsx, so register tsx's require hook in the worker first.
+  let tsx: string;
+  try {
+    tsx = createRequire(__filename).resolve('tsx/cjs');
+  } catch {
+    return null;
+  }
+  return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(ts)});`, evaluate: true };
 }
 
 export class GradientWorker {
