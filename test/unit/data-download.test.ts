@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensureMovieLens1M, type ExpectedArchive } from '../../src/trainer/data/download';
+import { ensureMovieLens1M, isMovieLens1MCached, type ExpectedArchive } from '../../src/trainer/data/download';
 import { loadDataset } from '../../src/trainer/data/load';
 import { generateMovies, generateRatings, writeFixture } from '../fixtures/generate';
 import { removeTempDirs, tempDir } from '../fixtures/tempDir';
@@ -96,6 +96,7 @@ async function failsClean(path: string, expected: ExpectedArchive, message: RegE
 describe('ensureMovieLens1M', () => {
   it('downloads, verifies, extracts into cacheDir/ml-1m, and reuses the cache without a request', async () => {
     const cacheDir = tempDir();
+    assert.equal(isMovieLens1MCached(cacheDir), false);
     const progress: (number | undefined)[] = [];
     const dir = await ensureMovieLens1M(cacheDir, { url: `${base}/cached.zip`, expected: expectedFor(good), onProgress: (p) => progress.push(p.fraction) });
     assert.equal(dir, join(cacheDir, 'ml-1m'));
@@ -103,6 +104,7 @@ describe('ensureMovieLens1M', () => {
     for (const name of ['ratings.dat', 'movies.dat', 'users.dat', 'README']) assert.ok(existsSync(join(dir, name)), name);
     assert.equal(progress.filter((f) => f !== undefined).at(-1), 1);
     assert.equal(requests.get('/cached.zip'), 1);
+    assert.equal(isMovieLens1MCached(cacheDir), true);
 
     assert.equal(await ensureMovieLens1M(cacheDir, { url: `${base}/cached.zip`, expected: expectedFor(good) }), dir);
     assert.equal(requests.get('/cached.zip'), 1);

@@ -98,6 +98,11 @@ export async function ensureMovieLens1M(cacheDir: string, opts: DownloadOptions 
   }
 }
 
+/** Whether ensureMovieLens1M would return without downloading (a complete, verified copy is cached). */
+export function isMovieLens1MCached(cacheDir: string): boolean {
+  return isComplete(join(cacheDir, DATASET_DIR));
+}
+
 function isComplete(dir: string): boolean {
   return existsSync(join(dir, 'ratings.dat')) && existsSync(join(dir, COMPLETE_MARKER));
 }
