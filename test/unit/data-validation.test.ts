@@ -82,6 +82,11 @@ describe('malformed rows: a DataError with file and line', () => {
     await rejectsAt(load(dir), join(dir, 'movies.dat'), 2, /expected 3 fields/);
   });
 
+  it('in movies.csv: an unclosed quote', async () => {
+    const dir = dirWith({ 'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,1\n', 'movies.csv': 'movieId,title,genres\n1,Fine (1990),Drama\n2,"Broken (1991),Drama\n' });
+    await assert.rejects(load(dir), (error: Error) => error.name === 'DataError' && error.message.includes(join(dir, 'movies.csv')) && /not valid CSV/.test(error.message));
+  });
+
   it('an empty ratings file: "no ratings"', async () => {
     for (const text of ['', '\n\n  \n']) {
       const dir = dirWith({ 'ratings.dat': text });
