@@ -18,7 +18,10 @@ export class UnsafeZipError extends Error {
   }
 }
 
-/** Why an entry name is unsafe, or null: no absolute paths, drive letters, backslashes or '..' segments. */
+/**
+ * Why an entry name is unsafe, or null: no absolute paths, drive letters, backslashes or '..' segments.
+ * yauzl rejects these too by default; checking here keeps the guarantee independent of its options.
+ */
 function unsafeName(name: string): string | null {
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return `entry ${JSON.stringify(name)} has an absolute path`;
   if (name.includes('\\')) return `entry ${JSON.stringify(name)} contains a backslash`;
@@ -32,34 +35,29 @@ export async function extractZip(zipPath: string, destDir: string, signal?: Abor
     yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (error, file) => (error ? reject(new UnsafeZipError(zipPath, `not a valid zip (${error.message})`)) : resolve(file))),
   );
   let unpacked = 0;
+  const extractEntry = async (entry: yauzl.Entry): Promise<void> => {
+    throwIfAborted(signal, 'Extracting the archive');
+    const name = entry.fileName;
+    const reason = unsafeName(name);
+    if (reason) throw new UnsafeZipError(zipPath, reason);
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) throw new UnsafeZipError(zipPath, `entry ${JSON.stringify(name)} is a symbolic link`);
+    const target = join(destDir, name);
+    if (name.endsWith('/')) {
+      await mkdir(target, { recursive: true });
+      return;
+    }
+    unpacked += entry.uncompressedSize;
+    if (unpacked > MAX_UNPACKED_BYTES) throw new UnsafeZipError(zipPath, `it unpacks to more than ${MAX_UNPACKED_BYTES} bytes`);
+    await mkdir(dirname(target), { recursive: true });
+    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))));
+    await pipeline(stream, createWriteStream(target));
+  };
   try {
     await new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        reject(error);
-      };
       // yauzl validates names itself and reports "absolute path: /x" or "invalid relative path: ../x" here.
-      zip.on('error', (error: Error) => fail(new UnsafeZipError(zipPath, error.message)));
+      zip.on('error', (error: Error) => reject(new UnsafeZipError(zipPath, error.message)));
       zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
-        void extractEntry(entry).then(() => zip.readEntry(), fail);
-      });
-      const extractEntry = async (entry: yauzl.Entry): Promise<void> => {
-        throwIfAborted(signal, 'Extracting the archive');
-        const name = entry.fileName;
-        const reason = unsafeName(name);
-        if (reason) throw new UnsafeZipError(zipPath, reason);
-        if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) throw new UnsafeZipError(zipPath, `entry ${JSON.stringify(name)} is a symbolic link`);
-        const target = join(destDir, name);
-        if (name.endsWith('/')) {
-          await mkdir(target, { recursive: true });
-          return;
-        }
-        unpacked += entry.uncompressedSize;
-        if (unpacked > MAX_UNPACKED_BYTES) throw new UnsafeZipError(zipPath, `it unpacks to more than ${MAX_UNPACKED_BYTES} bytes`);
-        await mkdir(dirname(target), { recursive: true });
-        const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (error, s) => (error ? rej(error) : res(s))));
-        await pipeline(stream, createWriteStream(target));
-      };
+      zip.on('entry', (entry: yauzl.Entry) => void extractEntry(entry).then(() => zip.readEntry(), reject));
       zip.readEntry();
     });
   } finally {
