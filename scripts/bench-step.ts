@@ -57,11 +57,18 @@ async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: nu
   );
   const warmup = 3;
   const stepTimes = models.map((): number[] => []);
+  // Process CPU time per step (all threads): a load-independent view of the work on a shared machine.
+  const stepCpu = models.map((): number[] => []);
   const scoreTimes = models.map((): number[] => []);
   for (let s = 0; s < warmup + steps; s++) {
     models.forEach((model, m) => {
+      const cpu = process.cpuUsage();
       const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
-      if (s >= warmup) stepTimes[m].push(t);
+      const used = process.cpuUsage(cpu);
+      if (s >= warmup) {
+        stepTimes[m].push(t);
+        stepCpu[m].push((used.user + used.system) / 1000);
+      }
     });
   }
   for (let s = 0; s < 2 + 7; s++) {
@@ -75,7 +82,8 @@ async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: nu
   models.forEach((model, m) => {
     const st = stepTimes[m];
     console.log(
-      `  ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}]; ` +
+      `  ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}], ` +
+        `CPU ${median(stepCpu[m]).toFixed(1)} ms; ` +
         `score 600 users median ${median(scoreTimes[m]).toFixed(1)} ms`,
     );
     model.dispose();
