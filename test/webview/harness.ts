@@ -25,6 +25,8 @@ const option = (name: string, fallback: string) => {
 };
 const outDir = option('--out', '/tmp');
 const chromiumPath = option('--chromium', '/usr/bin/chromium');
+/** A JS expression evaluated in each page after load, printed (for poking at the DOM while debugging). */
+const probe = option('--eval', '');
 
 /** A subset of VS Code's theme variables, enough for the dashboard to look like it does in the editor. */
 const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }> = {
@@ -37,6 +39,11 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
       '--vscode-badge-foreground': '#f8f8f8', '--vscode-list-hoverBackground': '#2a2d2e', '--vscode-list-inactiveSelectionBackground': '#37373d',
       '--vscode-errorForeground': '#f85149', '--vscode-editorHoverWidget-background': '#202020', '--vscode-editorHoverWidget-border': '#454545',
       '--vscode-editor-selectionBackground': '#264f78', '--vscode-progressBar-background': '#0078d4', '--vscode-editorGroup-border': '#ffffff17',
+      '--vscode-button-secondaryBackground': '#313131', '--vscode-button-secondaryForeground': '#cccccc', '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+      '--vscode-button-border': '#ffffff12', '--vscode-checkbox-background': '#313131', '--vscode-checkbox-border': '#3c3c3c', '--vscode-checkbox-foreground': '#cccccc',
+      '--vscode-settings-checkboxBackground': '#313131', '--vscode-settings-checkboxBorder': '#3c3c3c', '--vscode-settings-checkboxForeground': '#cccccc',
+      '--vscode-settings-dropdownBackground': '#313131', '--vscode-settings-dropdownBorder': '#3c3c3c', '--vscode-settings-dropdownForeground': '#cccccc',
+      '--vscode-settings-textInputBackground': '#313131', '--vscode-settings-textInputForeground': '#cccccc', '--vscode-input-placeholderForeground': '#989898',
     },
   },
   light: {
@@ -48,6 +55,26 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
       '--vscode-badge-foreground': '#3b3b3b', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
       '--vscode-errorForeground': '#f85149', '--vscode-editorHoverWidget-background': '#f8f8f8', '--vscode-editorHoverWidget-border': '#c8c8c8',
       '--vscode-editor-selectionBackground': '#add6ff', '--vscode-progressBar-background': '#005fb8', '--vscode-editorGroup-border': '#e5e5e5',
+      '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
+      '--vscode-button-border': '#0000001a', '--vscode-checkbox-background': '#f8f8f8', '--vscode-checkbox-border': '#cecece', '--vscode-checkbox-foreground': '#3b3b3b',
+      '--vscode-settings-checkboxBackground': '#f8f8f8', '--vscode-settings-checkboxBorder': '#cecece', '--vscode-settings-checkboxForeground': '#3b3b3b',
+      '--vscode-settings-dropdownBackground': '#ffffff', '--vscode-settings-dropdownBorder': '#cecece', '--vscode-settings-dropdownForeground': '#3b3b3b',
+      '--vscode-settings-textInputBackground': '#ffffff', '--vscode-settings-textInputForeground': '#3b3b3b', '--vscode-input-placeholderForeground': '#767676',
+    },
+  },
+  'high-contrast': {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#ffffff', '--vscode-editor-foreground': '#ffffff',
+      '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffffb3', '--vscode-panel-border': '#6fc3df', '--vscode-editorWidget-background': '#0c141f',
+      '--vscode-focusBorder': '#f38518', '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df',
+      '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-contrastBorder': '#6fc3df', '--vscode-list-hoverBackground': '#000000',
+      '--vscode-errorForeground': '#f48771', '--vscode-editorHoverWidget-background': '#0c141f', '--vscode-editorHoverWidget-border': '#6fc3df',
+      '--vscode-editor-selectionBackground': '#ffffff', '--vscode-editorGroup-border': '#6fc3df', '--vscode-button-secondaryBackground': '#000000',
+      '--vscode-button-secondaryForeground': '#ffffff', '--vscode-checkbox-background': '#000000', '--vscode-checkbox-border': '#6fc3df',
+      '--vscode-settings-checkboxBackground': '#000000', '--vscode-settings-checkboxBorder': '#6fc3df', '--vscode-settings-checkboxForeground': '#ffffff',
+      '--vscode-settings-dropdownBackground': '#000000', '--vscode-settings-dropdownBorder': '#6fc3df', '--vscode-settings-dropdownForeground': '#ffffff',
+      '--vscode-settings-textInputBackground': '#000000', '--vscode-settings-textInputForeground': '#ffffff',
     },
   },
 };
@@ -189,7 +216,7 @@ async function main(): Promise<void> {
       const problems: string[] = [];
       tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       tab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+        if ((m.type() === 'error' || m.type() === 'warning') && !m.location().url.endsWith('/favicon.ico')) problems.push(`console ${m.type()}: ${m.text()}`);
       });
       const loadStart = Date.now();
       await tab.goto(`${origin}/${theme}`, { waitUntil: 'commit' });
@@ -211,6 +238,7 @@ async function main(): Promise<void> {
         }
         return (performance.now() - t0) / 20;
       }, state.selected[0]);
+      if (probe) console.log(`[${theme}] --eval: ${JSON.stringify(await tab.evaluate(probe))}`);
       const shot = join(outDir, `dashboard-${theme}.png`);
       await tab.screenshot({ path: shot, fullPage: true });
 
@@ -226,7 +254,35 @@ async function main(): Promise<void> {
       if (csp.length > 0 || problems.some((p) => p.startsWith('page error'))) failed = true;
       if (!posted.some((m) => (m as { type?: string }).type === 'ready')) failed = true;
 
+      // The run table scrolls sideways: capture its right half (test metrics, reference figures, actions).
+      await tab.locator('.table-scroll').evaluate((e) => e.scrollTo({ left: e.scrollWidth }));
+      await tab.locator('.runs').screenshot({ path: join(outDir, `dashboard-${theme}-table.png`) });
+
       if (theme === 'dark') {
+        // Drag-to-zoom on the NLL chart, switch it to log y, and put the charts on wall time.
+        const nll = tab.locator('.chart-card').nth(1);
+        const over = await nll.locator('.u-over').boundingBox();
+        if (over) {
+          await tab.mouse.move(over.x + over.width * 0.02, over.y + 20);
+          await tab.mouse.down();
+          await tab.mouse.move(over.x + over.width * 0.12, over.y + 40, { steps: 5 });
+          await tab.mouse.up();
+        }
+        await nll.locator('vscode-checkbox').click();
+        await tab.waitForTimeout(300);
+        console.log(`[${theme}] after zoom, reset-zoom button visible: ${await nll.locator('vscode-button:not([hidden])').count() === 1}`);
+        await nll.screenshot({ path: join(outDir, 'dashboard-dark-zoomed-log.png') });
+        await tab.evaluate(() => {
+          const select = document.querySelector('vscode-single-select');
+          if (select) {
+            select.value = 'time';
+            select.dispatchEvent(new Event('change'));
+          }
+        });
+        await tab.waitForTimeout(500);
+        await tab.locator('.chart-grid').screenshot({ path: join(outDir, 'dashboard-dark-walltime.png') });
+        console.log(`[${theme}] saved view state: ${JSON.stringify(await tab.evaluate(() => (window as unknown as { __savedState: unknown }).__savedState))}`);
+
         // Keyboard: tick the DAE run's checkbox with Space and check the page asks for it.
         const box2 = tab.locator('vscode-checkbox[data-run-id="2026-11-25T08-00-00-mdae"]');
         await box2.focus();

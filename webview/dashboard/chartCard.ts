@@ -207,9 +207,9 @@ export class ChartCard {
         });
       }
     }
-    const axis = (label: string | undefined, size?: number): uPlot.Axis => ({
-      label,
-      size,
+    // Only set keys that have values: uPlot merges options over its defaults, and an explicit undefined would erase them.
+    const axis = (extra: Pick<uPlot.Axis, 'label' | 'size'>): uPlot.Axis => ({
+      ...extra,
       stroke: this.theme.text,
       font: this.theme.font,
       labelFont: this.theme.font,
@@ -222,7 +222,7 @@ export class ChartCard {
       series,
       legend: { show: false },
       scales: { x: { time: false }, y: this.logY ? { distr: 3, log: 10 } : {} },
-      axes: [axis(AXIS_LABELS[this.settings.xAxis]), axis(undefined, 64)],
+      axes: [axis({ label: AXIS_LABELS[this.settings.xAxis] }), axis({ size: 64 })],
       cursor: {
         points: { show: false },
         // Zooming is done here (not by uPlot) so the zoomed range is re-downsampled at full detail.

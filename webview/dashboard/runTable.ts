@@ -148,8 +148,9 @@ export class RunTable {
       disabled: !row.record,
     });
     checkbox.checked = this.selected.has(row.id);
+    // Damaged runs have no curves, so no colour to match with a legend.
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
-    swatch.style.backgroundColor = runColour(row.colour);
+    if (row.record) swatch.style.backgroundColor = runColour(row.colour);
     const nameCell = el('th', { scope: 'row', class: 'name', title: row.id }, swatch, row.name);
     const cells: HTMLElement[] = [el('td', { class: 'col-check' }, checkbox), nameCell, el('td', {}, row.model ? MODEL_LABELS[row.model] : ''), el('td', {}, el('span', { class: `status status-${row.status}` }, row.status))];
     const record = row.record;
