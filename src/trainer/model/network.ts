@@ -81,6 +81,8 @@ export function forwardBackward(
   const B = batch.rows;
   const invB = 1 / meanOver;
   const { indptr, indices } = batch;
+  const eps = d.variational ? noise.eps : null;
+  if (d.variational && (eps === null || eps.length !== B * Z)) throw new Error(`Mult-VAE training needs ${B} x ${Z} eps values`);
   const x = sparseInput(indptr, indices, inputValues(indptr, noise.keep, 1 / (1 - dropout)), I, H);
   const h = hiddenLayer(d, p, x);
 
@@ -91,23 +93,22 @@ export function forwardBackward(
 
     // Reparameterisation and KL, row by row in JS: 200 columns, cheaper than a dozen tiny kernels.
     const z = new Float32Array(B * Z);
-    const std = d.variational ? new Float32Array(B * Z) : null;
+    const std = new Float32Array(eps === null ? 0 : B * Z);
     let klSum = 0;
     for (let r = 0; r < B; r++) {
       for (let c = 0; c < Z; c++) {
         const mu = o[r * E + c];
-        if (std === null || noise.eps === null) {
+        if (eps === null) {
           z[r * Z + c] = mu;
           continue;
         }
         const lv = o[r * E + Z + c];
         const s = Math.exp(0.5 * lv);
         std[r * Z + c] = s;
-        z[r * Z + c] = mu + s * noise.eps[r * Z + c];
+        z[r * Z + c] = mu + s * eps[r * Z + c];
         klSum += 0.5 * (s * s + mu * mu - 1 - lv);
       }
     }
-    if (d.variational && noise.eps === null) throw new Error('Mult-VAE training needs eps noise');
 
     const zT = tf.tensor2d(z, [B, Z]);
     const w3 = tf.tensor2d(p.w3, [Z, H]);
@@ -164,14 +165,14 @@ export function forwardBackward(
     for (let r = 0; r < B; r++) {
       for (let c = 0; c < Z; c++) {
         const gz = dz[r * Z + c];
-        if (std === null || noise.eps === null) {
+        if (eps === null) {
           dO[r * E + c] = gz;
           continue;
         }
         const mu = o[r * E + c];
         const s = std[r * Z + c];
         dO[r * E + c] = gz + beta * mu * invB;
-        dO[r * E + Z + c] = 0.5 * s * (gz * noise.eps[r * Z + c] + beta * s * invB) - 0.5 * beta * invB;
+        dO[r * E + Z + c] = 0.5 * s * (gz * eps[r * Z + c] + beta * s * invB) - 0.5 * beta * invB;
       }
     }
     const dOT = tf.tensor2d(dO, [B, E]);
