@@ -62,6 +62,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-length': good.length });
       res.write(good.subarray(0, good.length >> 1));
       return void setTimeout(() => res.socket?.destroy(), 20);
+    case '/stall':
+      res.writeHead(200, { 'content-length': good.length });
+      res.write(good.subarray(0, 100));
+      return void setTimeout(() => res.destroy(), 2000).unref();
     case '/evil-relative.zip':
       return send(evilRelative);
     case '/evil-absolute.zip':
@@ -167,6 +171,14 @@ describe('ensureMovieLens1M', () => {
     controller.abort();
     const cacheDir = tempDir();
     await assert.rejects(ensureMovieLens1M(cacheDir, { url: `${base}/ml-1m.zip`, expected: expectedFor(good), signal: controller.signal }), (e: Error) => e.name === 'AbortError');
+    assert.deepEqual(readdirSync(cacheDir), []);
+  });
+
+  it('cancelling mid-download: AbortError, the partial file removed', async () => {
+    const controller = new AbortController();
+    const cacheDir = tempDir();
+    const download = ensureMovieLens1M(cacheDir, { url: `${base}/stall`, expected: expectedFor(good), signal: controller.signal, onProgress: () => controller.abort() });
+    await assert.rejects(download, (e: Error) => e.name === 'AbortError');
     assert.deepEqual(readdirSync(cacheDir), []);
   });
 
