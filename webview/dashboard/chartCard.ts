@@ -227,7 +227,12 @@ export class ChartCard {
         points: { show: false },
         // Zooming is done here (not by uPlot) so the zoomed range is re-downsampled at full detail.
         drag: { x: true, y: false, setScale: false },
-        bind: { dblclick: () => () => (this.resetZoom(), null) },
+        bind: {
+          dblclick: () => () => {
+            this.resetZoom();
+            return null;
+          },
+        },
       },
       hooks: {
         setSelect: [(u) => this.onSelect(u)],

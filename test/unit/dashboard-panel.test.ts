@@ -1,0 +1,331 @@
+/**
+ * DashboardPanel against a minimal fake of the vscode API (installed before the panel module is
+ * loaded): handshake, validation, selection, throttled appends, command forwarding, export and
+ * restore after reload.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Module from 'node:module';
+import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
+import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
+import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
+
+type Listener<T> = (e: T) => void;
+
+class Emitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly event = (l: Listener<T>) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+}
+
+interface FakeUri {
+  path: string;
+  fsPath: string;
+  toString(): string;
+}
+const uri = (path: string): FakeUri => ({ path, fsPath: path, toString: () => `file://${path}` });
+
+class FakePanel {
+  readonly posted: DashboardUpdate[] = [];
+  readonly received = new Emitter<unknown>();
+  readonly disposed = new Emitter<void>();
+  readonly viewState = new Emitter<void>();
+  visible = true;
+  revealed = 0;
+  readonly webview = {
+    html: '',
+    options: {} as Record<string, unknown>,
+    cspSource: 'https://csp.example',
+    asWebviewUri: (u: FakeUri) => ({ toString: () => `https://webview${u.path}` }),
+    postMessage: (m: DashboardUpdate) => {
+      this.posted.push(m);
+      return Promise.resolve(true);
+    },
+    onDidReceiveMessage: this.received.event,
+  };
+  readonly onDidDispose = this.disposed.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  reveal(): void {
+    this.revealed++;
+  }
+  dispose(): void {
+    this.disposed.fire();
+  }
+  /** Sends a message as the webview would and lets async handlers run. */
+  async send(m: unknown): Promise<void> {
+    this.received.fire(m);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  take(): DashboardUpdate[] {
+    return this.posted.splice(0);
+  }
+}
+
+const calls = { commands: [] as unknown[][], warnings: [] as string[], writes: [] as { path: string; text: string }[], saveAnswer: uri('/out/runs.csv') as FakeUri | undefined };
+const panels: FakePanel[] = [];
+let serializer: { deserializeWebviewPanel(panel: FakePanel, state: unknown): Promise<void> } | undefined;
+
+const fakeVscode = {
+  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => uri([base.path, ...parts].join('/')), file: uri },
+  ViewColumn: { Active: -1 },
+  window: {
+    createWebviewPanel: (_type: string, _title: string, _column: number, options: Record<string, unknown>) => {
+      const p = new FakePanel();
+      p.webview.options = options;
+      panels.push(p);
+      return p;
+    },
+    registerWebviewPanelSerializer: (_type: string, s: typeof serializer) => {
+      serializer = s;
+      return { dispose: () => (serializer = undefined) };
+    },
+    createOutputChannel: () => ({ warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
+    showSaveDialog: () => Promise.resolve(calls.saveAnswer),
+    showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+    showInformationMessage: () => Promise.resolve(undefined),
+    showErrorMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+  },
+  workspace: {
+    workspaceFolders: [{ uri: uri('/ws') }],
+    fs: { writeFile: (u: FakeUri, data: Uint8Array) => Promise.resolve(void calls.writes.push({ path: u.path, text: new TextDecoder().decode(data) })) },
+  },
+  commands: { executeCommand: (...args: unknown[]) => Promise.resolve(void calls.commands.push(args)) },
+};
+
+// Serve the fake for `import 'vscode'`; everything else loads normally.
+const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const realLoad = loader._load;
+loader._load = function (request, parent, isMain) {
+  return request === 'vscode' ? fakeVscode : realLoad.call(this, request, parent, isMain);
+};
+
+function record(id: string, status: RunRecord['status'] = 'completed'): RunRecord {
+  return {
+    schemaVersion: 1, id, name: `run ${id}`, model: 'mvae', status, config: {} as RunRecord['config'],
+    createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', epochsCompleted: 1, steps: 1, epochSeconds: [], artifacts: {},
+  };
+}
+const step = (s: number): MetricsLine => ({ kind: 'step', step: s, epoch: 1, time: s, loss: 1, nll: 1, kl: 1, beta: 0, negElbo: 2 });
+
+function fakeSource() {
+  const changes = new Emitter<RunsChange>();
+  const entries: RunEntry[] = [
+    { ok: true, dir: '/runs/e', record: record('e', 'running') },
+    { ok: false, dir: '/runs/d', id: 'd', reason: 'broken' },
+    { ok: true, dir: '/runs/c', record: record('c') },
+    { ok: true, dir: '/runs/b', record: record('b') },
+    { ok: true, dir: '/runs/a', record: record('a') },
+  ];
+  const metrics: Record<string, MetricsLine[]> = { e: [step(1), step(2)], c: [step(1)], b: [step(1)], a: [step(1)] };
+  const source: RunsSource = {
+    runsDir: '/runs',
+    list: () => entries,
+    get: (id) => entries.find((e) => (e.ok ? e.record.id : e.id) === id),
+    metrics: (id) => metrics[id] ?? [],
+    onDidChange: changes.event as RunsSource['onDidChange'],
+  };
+  return { source, changes, entries };
+}
+
+function fakeContext() {
+  const store = new Map<string, unknown>();
+  return {
+    extensionUri: uri('/ext'),
+    subscriptions: [] as { dispose(): void }[],
+    workspaceState: {
+      get: <T>(key: string, fallback: T) => (store.has(key) ? (store.get(key) as T) : fallback),
+      update: (key: string, value: unknown) => Promise.resolve(void store.set(key, value)),
+    },
+  };
+}
+
+/** Polls until `done` (timers fire late on a busy machine, so no fixed sleeps for things that must happen). */
+async function until(done: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) assert.fail('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function loadPanel() {
+  return (await import('../../src/extension/dashboard/dashboardPanel')).DashboardPanel;
+}
+
+type Context = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
+
+test('ready -> full state: newest readable runs selected, stable colours, CSP page shell', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  const context = fakeContext();
+  const panel = DashboardPanel.createOrShow(context as unknown as Context, source);
+  const fake = panels.at(-1)!;
+  assert.deepEqual((fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path), ['/ext/dist/webview', '/ext/media']);
+  assert.equal(fake.webview.options.retainContextWhenHidden, false);
+  assert.match(fake.webview.html, /script-src 'nonce-[^']+'/);
+  assert.match(fake.webview.html, /src="https:\/\/webview\/ext\/dist\/webview\/dashboard.js"/);
+  assert.match(fake.webview.html, /href="https:\/\/webview\/ext\/dist\/webview\/dashboard.css"/);
+  assert.equal(fake.posted.length, 0, 'nothing is sent before ready');
+
+  await fake.send({ type: 'ready' });
+  const [state] = fake.take();
+  assert.equal(state.type, 'state');
+  if (state.type !== 'state') return;
+  assert.deepEqual(state.selected, ['e', 'c', 'b']);
+  assert.deepEqual(Object.keys(state.series).sort(), ['b', 'c', 'e']);
+  assert.equal(state.series.e.length, 2);
+  const colours = Object.fromEntries(state.runs.map((r) => [r.entry.ok ? r.entry.record.id : r.entry.id, r.colour]));
+  assert.deepEqual(colours, { e: 0, d: 1, c: 2, b: 3, a: 4 });
+
+  // A reload (new panel, same workspace state) keeps the colours even when runs are listed differently.
+  panel.dispose();
+  const { source: source2, entries } = fakeSource();
+  entries.reverse();
+  DashboardPanel.createOrShow(context as unknown as Context, source2);
+  const again = panels.at(-1)!;
+  await again.send({ type: 'ready' });
+  const [state2] = again.take();
+  if (state2.type !== 'state') return assert.fail('expected state');
+  assert.deepEqual(Object.fromEntries(state2.runs.map((r) => [r.entry.ok ? r.entry.record.id : r.entry.id, r.colour])), colours);
+  again.dispose();
+});
+
+test('invalid messages are dropped and logged; nothing is sent or run', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  calls.warnings.length = 0;
+  calls.commands.length = 0;
+  for (const m of [null, { type: 'stopRun', runId: '../x' }, { type: 'select', runIds: ['a'], extra: true }, { type: 'evil' }]) await fake.send(m);
+  assert.equal(fake.posted.length, 0);
+  assert.equal(calls.commands.length, 0);
+  assert.equal(calls.warnings.length, 4);
+  assert.ok(calls.warnings.every((w) => w.startsWith('dropped an invalid dashboard message')));
+  fake.dispose();
+});
+
+test('select sends only the new series; unknown or damaged ids are dropped and the selection announced', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['a']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  assert.deepEqual((fake.take()[0] as { selected: string[] }).selected, ['a']);
+  await fake.send({ type: 'select', runIds: ['a', 'b'] });
+  assert.deepEqual(fake.take(), [{ type: 'series', series: { b: [step(1)] } }]);
+  await fake.send({ type: 'select', runIds: ['b', 'd', 'zzz'] });
+  assert.deepEqual(fake.take(), [{ type: 'select', selected: ['b'] }]);
+  fake.dispose();
+});
+
+test('appends for selected runs are batched and throttled; others are ignored', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['e']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  for (let s = 3; s < 53; s++) changes.fire({ runIds: [], appended: { e: [step(s)], a: [step(s)] } });
+  await until(() => fake.posted.length > 0);
+  const first = fake.take();
+  assert.deepEqual(first.map((m) => m.type), ['append']);
+  assert.equal(first[0].type === 'append' && first[0].lines.length, 50);
+  // (The pacing between batches is tested with a fake clock in dashboard-host.test.ts.)
+  changes.fire({ runIds: ['e'], appended: { e: [step(53)] } });
+  await until(() => fake.posted.length >= 2);
+  assert.deepEqual(fake.take().map((m) => m.type), ['runs', 'append']);
+  fake.dispose();
+});
+
+test('hidden panel: updates stop until the recreated page says ready again', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['e']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  fake.visible = false;
+  fake.viewState.fire();
+  changes.fire({ runIds: ['e'], appended: { e: [step(3)] } });
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(fake.posted.length, 0);
+  fake.visible = true;
+  fake.viewState.fire();
+  await fake.send({ type: 'ready' });
+  assert.deepEqual(fake.take().map((m) => m.type), ['state']);
+  fake.dispose();
+});
+
+test('run actions go to their commands, only for existing runs', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  const fake = panels.at(-1)!;
+  calls.commands.length = 0;
+  await fake.send({ type: 'stopRun', runId: 'e' });
+  await fake.send({ type: 'openRunFolder', runId: 'd' });
+  await fake.send({ type: 'inspectRun', runId: 'a' });
+  await fake.send({ type: 'inspectRun', runId: 'nope' });
+  assert.deepEqual(calls.commands, [['vaerec.stopTraining', 'e'], ['vaerec.revealRun', 'd'], ['vaerec.inspectRun', 'a']]);
+  fake.dispose();
+});
+
+test('export writes CSV / JSON of readable runs to the chosen file', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  const fake = panels.at(-1)!;
+  calls.writes.length = 0;
+  calls.saveAnswer = uri('/out/runs.csv');
+  await fake.send({ type: 'export', format: 'csv', runIds: ['e', 'd'] });
+  assert.equal(calls.writes.length, 1);
+  assert.equal(calls.writes[0].path, '/out/runs.csv');
+  assert.equal(calls.writes[0].text.trim().split('\r\n').length, 1 + 2, 'header + the two lines of e; damaged d is skipped');
+  calls.saveAnswer = uri('/out/runs.json');
+  await fake.send({ type: 'export', format: 'json', runIds: ['a'] });
+  assert.equal(JSON.parse(calls.writes[1].text).runs[0].id, 'a');
+  calls.saveAnswer = undefined;
+  await fake.send({ type: 'export', format: 'json', runIds: ['a'] });
+  assert.equal(calls.writes.length, 2, 'cancelled dialog writes nothing');
+  fake.dispose();
+});
+
+test('createOrShow on an open dashboard reveals it and overlays the given runs', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  const context = fakeContext() as unknown as Context;
+  const panel = DashboardPanel.createOrShow(context, source);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  const count = panels.length;
+  assert.equal(DashboardPanel.createOrShow(context, source, ['a']), panel);
+  assert.equal(panels.length, count);
+  assert.equal(fake.revealed, 1);
+  assert.deepEqual(fake.take(), [{ type: 'select', selected: ['a'] }, { type: 'series', series: { a: [step(1)] } }]);
+  fake.dispose();
+});
+
+test('the serializer restores the saved selection after a reload', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  const context = fakeContext() as unknown as Context;
+  const registration = DashboardPanel.registerSerializer(context, source);
+  const restored = new FakePanel();
+  await serializer!.deserializeWebviewPanel(restored, { selected: ['b', '../bad', 'a'], xAxis: 'time' });
+  assert.ok(Array.isArray(restored.webview.options.localResourceRoots));
+  await restored.send({ type: 'ready' });
+  const [state] = restored.take();
+  assert.equal(state.type === 'state' && state.selected.join(), 'b,a');
+  restored.dispose();
+  registration.dispose();
+  assert.equal(serializer, undefined);
+});
