@@ -166,11 +166,14 @@ export class RunsStore implements RunsSource, vscode.Disposable {
   }
 
   /**
-   * VS Code's watcher covers the workspace reliably; a runs directory outside it gets a Node
-   * watcher as well. The directory may not exist yet, so this is retried at every refresh.
+   * VS Code's watcher is set up asynchronously through the workbench (in a browser-based or remote
+   * window, a round trip through the client), so a run written right after activation can be
+   * missed; it also may not reach a runs directory outside the workspace. Node's watcher, in this
+   * process, is active as soon as it returns. The directory may not exist yet: retried at every
+   * refresh.
    */
   private ensureNodeWatcher(): void {
-    if (this.nodeWatcher || this.insideWorkspace()) return;
+    if (this.nodeWatcher) return;
     try {
       this.nodeWatcher = fs.watch(this.dir, { recursive: true }, this.scheduleRefresh);
       this.nodeWatcher.on('error', () => {
@@ -180,13 +183,6 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     } catch {
       this.nodeWatcher = undefined;
     }
-  }
-
-  private insideWorkspace(): boolean {
-    return (vscode.workspace.workspaceFolders ?? []).some((f) => {
-      const rel = path.relative(f.uri.fsPath, this.dir);
-      return f.uri.scheme === 'file' && !rel.startsWith('..') && !path.isAbsolute(rel);
-    });
   }
 
   private updatePolling(): void {

@@ -10,8 +10,9 @@ import type { TrainSettings } from './trainSettings';
 
 export const SECTION = 'vaerec';
 
+/** Settings are read for the first workspace folder (the one the runs directory belongs to). */
 function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(SECTION);
+  return vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri ?? null);
 }
 
 /** `~` and `${workspaceFolder}` are expanded; a relative path is taken from the first workspace folder. */

@@ -5,6 +5,9 @@
  * forwarded to RunsSource consumers match the file without duplicates.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VaerecApi } from '../../src/extension/extension';
 import type { MetricsLine } from '../../src/shared/runSchema';
@@ -60,6 +63,22 @@ suite('Training', () => {
       assert.deepEqual(delivered, final.map(key), 'snapshot + appended lines equal the file');
     } finally {
       sub.dispose();
+    }
+  });
+
+  test('reports a trainer that dies before starting and frees the window for the next run', async function () {
+    this.timeout(30_000);
+    // A "node" that crashes at once, as a broken vaerec.nodePath would.
+    const fake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-fake-node-')), 'node');
+    fs.writeFileSync(fake, '#!/bin/sh\necho "fake runtime: cannot start" >&2\nexit 3\n', { mode: 0o755 });
+    const config = vscode.workspace.getConfiguration('vaerec');
+    await config.update('nodePath', fake, vscode.ConfigurationTarget.Workspace);
+    try {
+      const runId = await vscode.commands.executeCommand<string | undefined>('vaerec.trainMvae', { overrides: { epochs: 1 } });
+      assert.equal(runId, undefined, 'no run was started');
+      await waitFor('the session to be idle again', () => !api.training.busy, 10_000);
+    } finally {
+      await config.update('nodePath', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });
