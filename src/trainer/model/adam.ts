@@ -28,20 +28,31 @@ export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: 
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
   const { params: p, m, v } = buf;
-  const g0 = grads[0];
-  const g1 = grads.length > 1 ? grads[1] : null;
-  if (grads.length > 2) throw new Error('adamUpdate: at most two gradient buffers');
+  if (grads.length < 1 || grads.length > 2) throw new Error('adamUpdate: one or two gradient buffers');
+  const [g0, g1] = grads;
   for (const seg of segments) {
     const start = Math.max(seg.start, from);
     const end = Math.min(seg.end, to);
     const decay = isWeight(seg.name) ? 2 * l2 : 0;
-    for (let i = start; i < end; i++) {
-      const gi = (g1 === null ? g0[i] : g0[i] + g1[i]) + decay * p[i];
-      const mi = b1 * m[i] + (1 - b1) * gi;
-      const vi = b2 * v[i] + (1 - b2) * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+    // Separate loops so the hot one has no per-element branch.
+    if (g1 === undefined) {
+      for (let i = start; i < end; i++) {
+        const gi = g0[i] + decay * p[i];
+        const mi = b1 * m[i] + (1 - b1) * gi;
+        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const gi = g0[i] + g1[i] + decay * p[i];
+        const mi = b1 * m[i] + (1 - b1) * gi;
+        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+      }
     }
   }
 }
