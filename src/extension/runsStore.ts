@@ -128,12 +128,13 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     for (const entry of next) this.byId.set(runId(entry), entry);
     this.updatePolling();
     this.ensureNodeWatcher();
-    if (structural) {
-      // A reload re-reads every series through metrics(): appended lines would be duplicates.
-      this.emitter.fire({ runIds: [], appended: {} });
-    } else if (changed.length || Object.keys(appended).length) {
+    // Appends to known runs go out first, then the reload (if runs came or went): a consumer that
+    // re-reads every series on a reload and one that only re-reads the list both stay exact.
+    // A run seen for the first time never has appended lines: its series is read via metrics().
+    if (changed.length || Object.keys(appended).length) {
       this.emitter.fire({ runIds: [...new Set([...changed, ...Object.keys(appended)])], appended });
     }
+    if (structural) this.emitter.fire({ runIds: [], appended: {} });
   }
 
   dispose(): void {
