@@ -282,6 +282,13 @@ async function main(): Promise<void> {
         await tab.waitForTimeout(500);
         await tab.locator('.chart-grid').screenshot({ path: join(outDir, 'dashboard-dark-walltime.png') });
         console.log(`[${theme}] saved view state: ${JSON.stringify(await tab.evaluate(() => (window as unknown as { __savedState: unknown }).__savedState))}`);
+        // Switch the page to the light theme at run time: the charts must pick up the new colours.
+        await tab.evaluate((vars) => {
+          for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+          document.body.className = 'vscode-light';
+        }, THEMES.light.vars);
+        await tab.waitForTimeout(500);
+        await tab.locator('.chart-card').first().screenshot({ path: join(outDir, 'dashboard-dark-to-light.png') });
 
         // Keyboard: tick the DAE run's checkbox with Space and check the page asks for it.
         const box2 = tab.locator('vscode-checkbox[data-run-id="2026-11-25T08-00-00-mdae"]');
@@ -291,6 +298,11 @@ async function main(): Promise<void> {
         const last = await tab.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.at(-1));
         console.log(`[${theme}] after Space on the DAE checkbox the page posted: ${JSON.stringify(last)}`);
         writeFileSync(join(outDir, 'dashboard-posted.json'), JSON.stringify(last));
+        // Untick everything: the cards show their empty state.
+        const ticked = tab.locator('vscode-checkbox[data-run-id][checked]');
+        while ((await ticked.count()) > 0) await ticked.first().click();
+        await tab.waitForTimeout(300);
+        await tab.locator('.chart-grid').screenshot({ path: join(outDir, 'dashboard-dark-empty.png') });
       }
       await tab.close();
     }

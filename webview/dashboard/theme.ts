@@ -41,7 +41,21 @@ export function readChartTheme(): ChartTheme {
   };
 }
 
-/** Calls back when VS Code switches theme (it changes the body's classes and variables). */
+/**
+ * Calls back when VS Code switches theme: the body class changes with the theme kind, and the
+ * --vscode-* variables are rewritten on <html>'s style even between two themes of the same kind.
+ * Coalesced to one call per frame since both change together.
+ */
 export function onThemeChange(callback: () => void): void {
-  new MutationObserver(callback).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  let frame = 0;
+  const observer = new MutationObserver(() => {
+    if (frame === 0) {
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        callback();
+      });
+    }
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 }
