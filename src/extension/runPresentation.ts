@@ -110,10 +110,13 @@ export interface TrainingProgress {
   epochs: number;
   loss?: number;
   etaSeconds?: number;
+  /** What the trainer does before the first epoch (downloading, loading, splitting...). */
+  phase?: string;
 }
 
 /** Status bar text while a run trains, e.g. "Mult-VAE epoch 3/100 · loss 512.3 · ETA 2m 10s". */
 export function progressText(p: TrainingProgress): string {
+  if (p.epoch === 0 && p.loss === undefined && p.phase) return `${MODEL_NAMES[p.model]} · ${p.phase}`;
   const parts = [`${MODEL_NAMES[p.model]} epoch ${p.epoch}/${p.epochs}`];
   if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(1)}`);
   if (p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);

@@ -15,7 +15,7 @@ import { nodePathSetting } from './settings';
 
 export const TRAINER_BUNDLE = 'dist/trainer.js';
 /** Lines of the trainer's stderr quoted in a crash message (the output channel has them all). */
-const CRASH_TAIL_LINES = 6;
+const CRASH_TAIL_LINES = 4;
 
 interface ActiveRun {
   handle: TrainerHandle;
@@ -23,6 +23,8 @@ interface ActiveRun {
   runId?: string;
   done?: Extract<TrainerToParent, { type: 'done' }>;
   error?: string;
+  /** The user asked to stop: an exit without a `done` message is then no crash. */
+  stopRequested?: boolean;
   progress?: vscode.Progress<{ message?: string; increment?: number }>;
   shown: TrainingProgress;
 }
@@ -129,6 +131,7 @@ export class TrainingSession implements vscode.Disposable {
   stop(): void {
     if (!this.current) return;
     this.output.appendLine('Stop requested: the trainer finishes its current batch and records the run as cancelled.');
+    this.current.stopRequested = true;
     this.current.handle.cancel();
   }
 
@@ -148,6 +151,8 @@ export class TrainingSession implements vscode.Disposable {
         break;
       case 'phase':
         run.progress?.report({ message: m.message });
+        run.shown = { ...run.shown, phase: m.message };
+        this.showStatus(run);
         break;
       case 'progress':
         run.shown = { model: run.config.model, epoch: m.epoch, epochs: m.epochs, loss: m.loss, etaSeconds: m.etaSeconds };
@@ -186,8 +191,12 @@ export class TrainingSession implements vscode.Disposable {
     this.output.appendLine(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
     const name = MODEL_NAMES[run.config.model];
     const done = run.done;
+    if (!done && run.stopRequested) {
+      void vscode.window.showInformationMessage(`The ${name} trainer was stopped before it recorded a result.`);
+      return;
+    }
     if (!done) {
-      const tail = exit.stderrTail.trim().split('\n').slice(-CRASH_TAIL_LINES).join('\n');
+      const tail = exit.stderrTail.trim().split('\n').slice(-CRASH_TAIL_LINES).join(' | ');
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
       const reason = run.error ?? (tail || 'no output on stderr');
       void this.offer(vscode.window.showErrorMessage(`The ${name} trainer stopped unexpectedly (${how}): ${reason}`, 'Show Log'), run.runId);
