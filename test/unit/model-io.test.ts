@@ -36,6 +36,24 @@ describe('Mult-VAE save / load', () => {
     });
   }
 
+  it('scores more rows than one chunk exactly as row by row', () => {
+    const model = createMultVae({ numItems: 12, hidden: 6, latent: 3, dropout: 0.5, variational: true, learningRate: 1e-2, l2: 0, seed: 4 });
+    const rows = 1205;
+    const indptr = new Int32Array(rows + 1);
+    const indices: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      indices.push(r % 12, (r * 7 + 3) % 12 === r % 12 ? (r + 1) % 12 : (r * 7 + 3) % 12);
+      indices.splice(indices.length - 2, 2, ...indices.slice(-2).sort((a, b) => a - b));
+      indptr[r + 1] = indices.length;
+    }
+    const all = model.score({ rows, indptr, indices: Int32Array.from(indices) });
+    assert.equal(all.length, rows * 12);
+    for (const r of [0, 999, 1000, 1204]) {
+      const one = model.score({ rows: 1, indptr: Int32Array.from([0, 2]), indices: Int32Array.from(indices.slice(2 * r, 2 * r + 2)) });
+      assert.deepEqual(all.subarray(r * 12, (r + 1) * 12), one, `row ${r}`);
+    }
+  });
+
   it('rejects a directory without a model', async () => {
     await assert.rejects(loadMultVae(path.join(root, 'missing')), /ENOENT/);
   });
