@@ -66,7 +66,8 @@ export class ChartCard {
   private readonly plotHost = el('div', { class: 'plot', role: 'img' });
   private readonly legend = el('ul', { class: 'legend', 'aria-label': 'Runs' });
   private readonly empty = el('p', { class: 'chart-empty' });
-  private readonly tooltip = el('div', { class: 'chart-tooltip', role: 'status' });
+  // Mouse-only detail: hidden from screen readers, which get the card's summary label and the table's figures.
+  private readonly tooltip = el('div', { class: 'chart-tooltip', 'aria-hidden': 'true' });
   private readonly resetZoomButton = el('vscode-button', { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart)' }, 'Reset zoom');
   private readonly logToggle = el('vscode-checkbox', {}, 'Log y');
   private plot: uPlot | undefined;
