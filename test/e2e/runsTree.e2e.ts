@@ -2,7 +2,8 @@
  * End-to-end, as a user: a real VS Code (code-server) in headless Chromium, a workspace whose
  * settings name a small generated MovieLens-1M-layout dataset. Train from the command palette and
  * watch the run go running -> completed in the Runs tree; start a long run and stop it from the
- * tree's context menu, then delete it after the confirmation dialog. Screenshots go to test-results/ on failure; on success the tree is saved to
+ * tree's context menu, delete it after the confirmation dialog, open the other in the dashboard.
+ * Screenshots go to test-results/ on failure; on success the tree is saved to
  * docs/screenshots/runs-tree.png.
  */
 import * as fs from 'node:fs';
@@ -153,5 +154,14 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
         await page.waitForTimeout(100);
       }
       if (fs.readdirSync(path.join(workspace, '.vaerec', 'runs')).length !== 1) throw new Error('expected exactly the completed run to remain on disk');
+    }));
+
+  it('opens a run in the dashboard by clicking it in the tree', { timeout: 90_000 }, () =>
+    step('dashboard', async () => {
+      const completed = await waitForRow((l) => l.includes(', completed, '), 'the completed run', 5_000);
+      const name = nameOf(completed);
+      await runRows().filter({ hasText: name }).first().click();
+      const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await webview.locator('table.runs-table', { hasText: name }).waitFor({ timeout: 60_000 });
     }));
 });
