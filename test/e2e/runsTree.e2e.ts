@@ -2,7 +2,8 @@
  * End-to-end, as a user: a real VS Code (code-server) in headless Chromium, a workspace whose
  * settings name a small generated MovieLens-1M-layout dataset. Train from the command palette and
  * watch the run go running -> completed in the Runs tree; start a long run and stop it from the
- * tree's context menu, delete it after the confirmation dialog, open the other in the dashboard.
+ * tree's context menu, delete it after the confirmation dialog, open the other in the dashboard;
+ * then train once more answering Train's questions (dataset folder, hyperparameters as JSON).
  * Screenshots go to test-results/ on failure; on success the tree is saved to
  * docs/screenshots/runs-tree.png.
  */
@@ -55,7 +56,8 @@ async function waitForRow(predicate: (label: string) => boolean, what: string, t
 }
 
 async function runFromPalette(command: string): Promise<void> {
-  await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+  // Focus the workbench itself (not a webview, whose frame would swallow the keys).
+  await page.locator('.part.sidebar .composite.title').click();
   await page.keyboard.press('Control+Shift+P');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -163,5 +165,30 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await runRows().filter({ hasText: name }).first().click();
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('table.runs-table', { hasText: name }).waitFor({ timeout: 60_000 });
+    }));
+
+  it('asks for the dataset and hyperparameters when the settings do not name a dataset', { timeout: 150_000 }, () =>
+    step('questions', async () => {
+      // Quick picks close when focus leaves them: keep the dashboard webview from taking it.
+      await runFromPalette('View: Close All Editors');
+      writeWorkspaceSettings(workspace, { dataset: '', epochs: 500, heldoutUsers: 30 });
+      await page.waitForTimeout(2000);
+      const before = new Set((await rowLabels()).map(nameOf));
+      await runFromPalette('Recommender: Train MVAE');
+      const quickInput = page.locator('.quick-input-widget');
+      await quickInput.locator('.monaco-list-row', { hasText: 'Choose a folder or file' }).click({ timeout: 10_000 });
+      // VS Code's own (simple) file dialog in a browser window: type the path, accept.
+      const pathInput = quickInput.locator('.quick-input-box input');
+      await quickInput.getByRole('button', { name: 'Train on this' }).waitFor({ timeout: 10_000 });
+      await pathInput.fill(`${dataset}/`);
+      await quickInput.locator('.monaco-list-row', { hasText: 'ratings.dat' }).waitFor({ timeout: 10_000 });
+      await quickInput.getByRole('button', { name: 'Train on this' }).click();
+      await quickInput.locator('.monaco-list-row', { hasText: 'Edit as JSON' }).click({ timeout: 10_000 });
+      const json = quickInput.locator('.quick-input-box input');
+      await json.fill('{"epochs": 0}');
+      await quickInput.locator('.quick-input-message', { hasText: 'epochs must be' }).waitFor({ timeout: 10_000 });
+      await json.fill('{"epochs": 2, "hidden": 64, "latent": 16, "batchSize": 100, "backend": "cpu", "protocol": {"heldoutUsers": 30}}');
+      await page.keyboard.press('Enter');
+      await waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the run configured through the questions to complete', 120_000);
     }));
 });
