@@ -3,7 +3,8 @@
  * settings name a small generated MovieLens-1M-layout dataset. Train from the command palette and
  * watch the run go running -> completed in the Runs tree; start a long run and stop it from the
  * tree's context menu, delete it after the confirmation dialog, open the other in the dashboard;
- * then train once more answering Train's questions (dataset folder, hyperparameters as JSON).
+ * then train once more answering Train's questions (dataset folder, hyperparameters as JSON) and
+ * rerun that run with a changed hyperparameter.
  * Screenshots go to test-results/ on failure; on success the tree is saved to
  * docs/screenshots/runs-tree.png.
  */
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import type { RunRecord } from '../../src/shared/runSchema';
 import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 
@@ -190,5 +192,23 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await json.fill('{"epochs": 2, "hidden": 64, "latent": 16, "batchSize": 100, "backend": "cpu", "protocol": {"heldoutUsers": 30}}');
       await page.keyboard.press('Enter');
       await waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the run configured through the questions to complete', 120_000);
+    }));
+
+  it('reruns a run with changed hyperparameters from the tree', { timeout: 120_000 }, () =>
+    step('rerun', async () => {
+      const source = await waitForRow((l) => l.includes(', completed, '), 'a completed run', 5_000);
+      const before = new Set((await rowLabels()).map(nameOf));
+      await contextMenu(nameOf(source), 'Rerun with Changes');
+      const json = page.locator('.quick-input-widget .quick-input-box input');
+      await json.waitFor({ timeout: 10_000 });
+      if (!(await json.inputValue()).includes('"epochs"')) throw new Error('the JSON editor does not start from the run\'s configuration');
+      // Only the changed field: the rest (network, protocol, dataset) comes from the run itself.
+      await json.fill('{"epochs": 1}');
+      await page.keyboard.press('Enter');
+      const rerun = await waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the rerun to complete', 100_000);
+      const runsDir = path.join(workspace, '.vaerec', 'runs');
+      const records = fs.readdirSync(runsDir).map((d) => JSON.parse(fs.readFileSync(path.join(runsDir, d, 'run.json'), 'utf8')) as RunRecord);
+      const config = records.find((r) => r.name === nameOf(rerun))?.config;
+      if (config?.epochs !== 1 || config.hidden !== 64 || config.data.source !== dataset) throw new Error(`unexpected rerun config ${JSON.stringify(config)}`);
     }));
 });
