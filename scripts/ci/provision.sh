@@ -51,12 +51,14 @@ log "installing code-server $CODE_SERVER_VERSION into $PREFIX (several minutes: 
 rm -rf "$PREFIX"
 mkdir -p "$PREFIX"
 echo '{ "name": "vaerec-ci-code-server", "private": true }' >"$PREFIX/package.json"
-# node-pty's build runs `npx node-gyp` (needs --yes). npm 11 warns that code-server's postinstall
-# and argon2's build are "not yet covered by allowScripts" but runs them; the checks below fail
-# loudly if a later npm starts skipping them.
+# code-server's postinstall refuses to run as root unless npm_config_unsafe_perm is set (npm 11
+# warns that it no longer knows the option; the script only checks the variable). node-pty's build
+# runs `npx node-gyp` (needs --yes). npm 11 warns that code-server's postinstall and argon2's build
+# are "not yet covered by allowScripts" but runs them; the checks below fail loudly if a later npm
+# starts skipping them.
 (
   cd "$PREFIX"
-  npm_config_yes=true npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
+  npm_config_unsafe_perm=true npm_config_yes=true npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
     npm install --no-save --foreground-scripts --ignore-scripts=false "code-server@$CODE_SERVER_VERSION" >"$PREFIX/install.log" 2>&1 \
     || { tail -50 "$PREFIX/install.log"; exit 1; }
 )
