@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VaerecApi } from '../../src/extension/extension';
@@ -96,5 +97,20 @@ suite('Extension', () => {
     } finally {
       sub.dispose();
     }
+  });
+
+  test('follows a change of vaerec.runsDirectory', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-other-runs-'));
+    writeRunFixture(elsewhere, 'fixture-elsewhere', 'cancelled');
+    const config = vscode.workspace.getConfiguration('vaerec');
+    await config.update('runsDirectory', elsewhere, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('the tree to show the other directory', () => api.tree.getChildren().join() === 'fixture-elsewhere', 10_000);
+      assert.equal(api.runs.runsDir, elsewhere);
+      assert.equal(iconId(item(api, 'fixture-elsewhere')), 'circle-slash');
+    } finally {
+      await config.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('the workspace runs again', () => api.tree.getChildren().includes('fixture-completed'), 10_000);
   });
 });
