@@ -123,7 +123,8 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await runFromPalette('Recommender: Train MVAE');
       const running = await waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
       const name = nameOf(running);
-      await page.locator('.statusbar-item', { hasText: 'Mult-VAE epoch' }).first().waitFor({ timeout: 60_000 });
+      // The status bar shows the run's progress, and that the edited settings (500 epochs) apply.
+      await page.locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/500/ }).first().waitFor({ timeout: 60_000 });
       await contextMenu(name, 'Stop Training');
       await waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
       await waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
