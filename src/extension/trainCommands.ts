@@ -59,11 +59,11 @@ export class TrainCommands {
     const source = configured || (await pickDataset(cacheDir));
     if (!source) return undefined;
     const settings = trainSettings();
-    // Questions are asked only in the interactive flow: a dataset from the settings or the
-    // arguments means the settings say all there is to say.
-    const overrides = args.overrides ?? (configured ? {} : await pickHyperparameters(model, source, settings));
-    if (!overrides) return undefined;
     try {
+      // Questions are asked only in the interactive flow: a dataset from the settings or the
+      // arguments means the settings say all there is to say.
+      const overrides = args.overrides ?? (configured ? {} : await pickHyperparameters(model, source, settings));
+      if (!overrides) return undefined;
       const config = buildTrainConfig(model, source, settings, overrides);
       return await this.session.start({ config, cacheDir, name: args.name });
     } catch (err) {
@@ -105,10 +105,7 @@ export class TrainCommands {
     }
     const id = runId ?? (await pickRun(this.store, 'Stop which run?', (e) => e.ok && e.record.status === 'running'));
     const entry = id ? this.store.get(id) : undefined;
-    if (!entry) {
-      if (!id) void vscode.window.showInformationMessage('No run is training.');
-      return;
-    }
+    if (!entry) return;
     if (!entry.ok || entry.record.status !== 'running') {
       void vscode.window.showInformationMessage(`Run ${id} is not running.`);
       return;
