@@ -1,6 +1,7 @@
 /**
  * Entry point of the extension host side. Activated on use only (a command, the Runs view or a
  * restored dashboard). TensorFlow.js is never loaded here: training runs in a child process.
+ * Everything is disposed through context.subscriptions, so no deactivate() is needed.
  */
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
@@ -41,8 +42,4 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     vscode.workspace.onDidChangeWorkspaceFolders(() => runs.setRunsDir(runsDirectory())),
   );
   return { runs, tree, training };
-}
-
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
 }
