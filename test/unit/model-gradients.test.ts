@@ -53,7 +53,7 @@ function referenceGrads(d: Dims, p: ParamViews, batch: SparseBatch, keep: Uint8A
     const xIn = tf.mul(tf.div(X, norm), tf.tensor2d(mask, [B, d.numItems]));
     const h = tf.tanh(tf.add(tf.matMul(xIn, vars.w1), vars.b1));
     const o = tf.add(tf.matMul(h, vars.w2), vars.b2);
-    let z: tf.Tensor = o;
+    let z: tf.Tensor = tf.tanh(o);
     let klT = tf.scalar(0);
     if (d.variational) {
       const mu = tf.slice(o, [0, 0], [B, d.latent]);

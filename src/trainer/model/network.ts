@@ -89,7 +89,7 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
       for (let c = 0; c < Z; c++) {
         const mu = o[r * E + c];
         if (eps === null) {
-          z[r * Z + c] = mu;
+          z[r * Z + c] = Math.tanh(mu); // Mult-DAE's code layer is tanh, as every layer but the last in Liang et al.
           continue;
         }
         const lv = o[r * E + Z + c];
@@ -153,7 +153,8 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
       for (let c = 0; c < Z; c++) {
         const gz = dz[r * Z + c];
         if (eps === null) {
-          dO[r * E + c] = gz;
+          const zc = z[r * Z + c];
+          dO[r * E + c] = gz * (1 - zc * zc);
           continue;
         }
         const mu = o[r * E + c];
@@ -184,14 +185,17 @@ export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, nois
   });
 }
 
-/** Evaluation-mode encoder: rows x latent means (Mult-VAE mu, or Mult-DAE z). */
+/** Evaluation-mode encoder: rows x latent means (Mult-VAE mu, or Mult-DAE's tanh code z). */
 export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
   const E = encoderWidth(d);
   const Z = d.latent;
   const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, null, 1), d.numItems, d.hidden);
   const h = hiddenLayer(d, p, x);
   const o = readTidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2));
-  if (E === Z) return o;
+  if (!d.variational) {
+    tanhInPlace(o);
+    return o;
+  }
   const mu = new Float32Array(batch.rows * Z);
   for (let r = 0; r < batch.rows; r++) mu.set(o.subarray(r * E, r * E + Z), r * Z);
   return mu;
