@@ -71,13 +71,14 @@ export interface CodeServerOptions {
   logDir: string;
   /** Extra environment for code-server and so for the extension host (e.g. a results file path). */
   env?: NodeJS.ProcessEnv;
+  /** Ask whether the folder is trusted (Restricted Mode tests); by default every folder is trusted. */
+  workspaceTrust?: boolean;
 }
 
 const USER_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
-  'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
@@ -95,11 +96,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const extensionsDir = path.join(userDataDir, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const trust = opts.workspaceTrust ?? false;
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, 'security.workspace.trust.enabled': trust }, null, 2));
   fs.mkdirSync(opts.logDir, { recursive: true });
   const logFile = path.join(opts.logDir, `code-server-${port}.log`);
   const log = fs.openSync(logFile, 'w');
-  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
+  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override'];
+  if (!trust) args.push('--disable-workspace-trust');
   // Its own process group, so stop() ends code-server with its extension hosts and trainers.
   const child = spawn(bin, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } });
   fs.closeSync(log);

@@ -105,6 +105,8 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
     step('welcome', async () => {
       await page.locator('.activitybar [aria-label^="VAE Recommender Lab"]').first().click({ timeout: 60_000 });
       await page.locator('.welcome-view-content a, .welcome-view-content .monaco-button', { hasText: 'Train MVAE' }).first().waitFor({ timeout: 60_000 });
+      // In a trusted folder the view title offers Train (restrictedMode.e2e.ts checks its absence).
+      await page.locator('.part.sidebar .title-actions [aria-label^="Train MVAE"]').waitFor({ timeout: 10_000 });
     }));
 
   it('trains from the palette; the run goes running -> completed in the tree', { timeout: 180_000 }, () =>
