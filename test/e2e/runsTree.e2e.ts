@@ -70,6 +70,17 @@ async function runFromPalette(command: string): Promise<void> {
 
 const nameOf = (label: string) => label.split(', ')[0];
 
+/** The one-line JSON editor of Train / Rerun, once it shows its prefilled configuration. */
+async function jsonEditor(): Promise<Locator> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const deadline = Date.now() + 10_000;
+  while (!(await input.inputValue().catch(() => '')).includes('"epochs"')) {
+    if (Date.now() > deadline) throw new Error('the JSON editor did not open with the configuration');
+    await page.waitForTimeout(100);
+  }
+  return input;
+}
+
 /** Right-clicks the run's row and picks an entry of its context menu. */
 async function contextMenu(runName: string, entry: string): Promise<void> {
   await runRows().filter({ hasText: runName }).first().click({ button: 'right' });
@@ -183,13 +194,21 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       const quickInput = page.locator('.quick-input-widget');
       await quickInput.locator('.monaco-list-row', { hasText: 'Choose a folder or file' }).click({ timeout: 10_000 });
       // VS Code's own (simple) file dialog in a browser window: type the path, accept.
+      // The dialog loads its start folder asynchronously and may overwrite an early entry: type
+      // until the dataset folder is shown and stays.
       const pathInput = quickInput.locator('.quick-input-box input');
-      await quickInput.getByRole('button', { name: 'Train on this' }).waitFor({ timeout: 10_000 });
-      await pathInput.fill(`${dataset}/`);
-      await quickInput.locator('.monaco-list-row', { hasText: 'ratings.dat' }).waitFor({ timeout: 10_000 });
+      const listing = quickInput.locator('.monaco-list-row', { hasText: 'ratings.dat' });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await pathInput.fill(`${dataset}/`);
+        await listing.waitFor({ timeout: 2_000 }).catch(() => undefined);
+        await page.waitForTimeout(500);
+        if ((await pathInput.inputValue()) === `${dataset}/` && (await listing.count()) > 0) break;
+        if (Date.now() > deadline) throw new Error(`the file dialog did not open ${dataset}`);
+      }
       await quickInput.getByRole('button', { name: 'Train on this' }).click();
       await quickInput.locator('.monaco-list-row', { hasText: 'Edit as JSON' }).click({ timeout: 10_000 });
-      const json = quickInput.locator('.quick-input-box input');
+      const json = await jsonEditor();
       await json.fill('{"epochs": 0}');
       await quickInput.locator('.quick-input-message', { hasText: 'epochs must be' }).waitFor({ timeout: 10_000 });
       await json.fill('{"epochs": 2, "hidden": 64, "latent": 16, "batchSize": 100, "backend": "cpu", "protocol": {"heldoutUsers": 30}}');
@@ -202,9 +221,7 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       const source = await waitForRow((l) => l.includes(', completed, '), 'a completed run', 5_000);
       const before = new Set((await rowLabels()).map(nameOf));
       await contextMenu(nameOf(source), 'Rerun with Changes');
-      const json = page.locator('.quick-input-widget .quick-input-box input');
-      await json.waitFor({ timeout: 10_000 });
-      if (!(await json.inputValue()).includes('"epochs"')) throw new Error('the JSON editor does not start from the run\'s configuration');
+      const json = await jsonEditor();
       // Only the changed field: the rest (network, protocol, dataset) comes from the run itself.
       await json.fill('{"epochs": 1}');
       await page.keyboard.press('Enter');
