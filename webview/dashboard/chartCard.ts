@@ -95,7 +95,7 @@ export class ChartCard {
     this.resetZoomButton.addEventListener('click', () => this.resetZoom());
     this.tooltip.hidden = true;
     const header = el('header', {}, el('h3', { id: titleId }, spec.title), el('span', { class: 'spacer' }), this.resetZoomButton, this.logToggle);
-    this.element = el('section', { class: 'chart-card', 'aria-labelledby': titleId }, header, this.plotHost, this.empty, this.legend);
+    this.element = el('section', { class: 'chart-card', 'aria-labelledby': titleId, 'data-metric': spec.metric, 'data-points': '0', 'data-runs': '0' }, header, this.plotHost, this.empty, this.legend);
     new ResizeObserver(() => this.resize()).observe(this.plotHost);
   }
 
@@ -163,6 +163,10 @@ export class ChartCard {
     if (!plot) return;
     this.prepare();
     const hasPoints = this.prepared.some((p) => p.series.smoothed.x.length > 0);
+    // Full-resolution points of every overlaid run (what is drawn is downsampled from them): lets
+    // tests and tools observe the curves grow without reading the canvas.
+    this.element.dataset.points = String(this.prepared.reduce((n, p) => n + p.series.smoothed.x.length, 0));
+    this.element.dataset.runs = String(this.prepared.length);
     this.empty.textContent = this.runs.length === 0 ? 'No runs overlaid: tick runs in the table below.' : hasPoints ? '' : this.spec.emptyText;
     this.empty.hidden = hasPoints;
     this.plotHost.setAttribute('aria-label', `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}`);
