@@ -5,23 +5,23 @@
  * tree's context menu, delete it after the confirmation dialog, open the other in the dashboard;
  * then train once more answering Train's questions (dataset folder, hyperparameters as JSON) and
  * rerun that run with a changed hyperparameter.
- * Screenshots go to test-results/ on failure; on success the tree is saved to
- * docs/screenshots/runs-tree.png.
+ * Screenshots go to test-results/ on failure; on success the tree is saved as runs-tree.png (to
+ * docs/screenshots/ with VAEREC_UPDATE_SCREENSHOTS=1, else to test-results/screenshots/).
  */
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
-
-const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'screenshots', 'runs-tree.png');
+import { Workbench, nameOf, screenshotPath } from './workbench';
 
 let server: CodeServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
+let wb: Workbench;
 let workspace: string;
 let dataset: string;
 let failures = 0;
@@ -38,58 +38,6 @@ async function step(name: string, body: () => Promise<void>): Promise<void> {
   }
 }
 
-function runRows(): Locator {
-  return page.locator('.pane-body [role="treeitem"]');
-}
-
-/** A tree row's accessible label is "name, state, description" (see runsTree.ts). */
-async function rowLabels(): Promise<string[]> {
-  return runRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
-}
-
-async function waitForRow(predicate: (label: string) => boolean, what: string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = (await rowLabels()).find(predicate);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; rows: ${JSON.stringify(await rowLabels())}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function runFromPalette(command: string): Promise<void> {
-  // Focus the workbench itself (not a webview, whose frame would swallow the keys).
-  await page.locator('.part.sidebar .composite.title').click();
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-const nameOf = (label: string) => label.split(', ')[0];
-
-/** The one-line JSON editor of Train / Rerun, once it shows its prefilled configuration. */
-async function jsonEditor(): Promise<Locator> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const deadline = Date.now() + 10_000;
-  while (!(await input.inputValue().catch(() => '')).includes('"epochs"')) {
-    if (Date.now() > deadline) throw new Error('the JSON editor did not open with the configuration');
-    await page.waitForTimeout(100);
-  }
-  return input;
-}
-
-/** Right-clicks the run's row and picks an entry of its context menu. */
-async function contextMenu(runName: string, entry: string): Promise<void> {
-  await runRows().filter({ hasText: runName }).first().click({ button: 'right' });
-  const item = page.locator('.context-view').getByRole('menuitem', { name: entry });
-  await item.waitFor({ state: 'visible', timeout: 10_000 });
-  await item.hover();
-  await item.click();
-}
-
 describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-ws-'));
@@ -102,6 +50,7 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
     server = await startCodeServer({ logDir: path.join(TEST_RESULTS, 'e2e') });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    wb = new Workbench(page);
     await page.goto(server.workbenchUrl(workspace));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
@@ -122,9 +71,9 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
 
   it('trains from the palette; the run goes running -> completed in the tree', { timeout: 180_000 }, () =>
     step('train', async () => {
-      await runFromPalette('Recommender: Train MVAE');
-      const running = await waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
-      await waitForRow((l) => l.startsWith(`${nameOf(running)}, completed, Mult-VAE · best NDCG@100 0.`), `${nameOf(running)} to complete`, 150_000);
+      await wb.runFromPalette('Recommender: Train MVAE');
+      const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
+      await wb.waitForRow((l) => l.startsWith(`${nameOf(running)}, completed, Mult-VAE · best NDCG@100 0.`), `${nameOf(running)} to complete`, 150_000);
     }));
 
   it('stops a second run from the tree', { timeout: 180_000 }, () =>
@@ -132,20 +81,19 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       // A long run this time: VS Code picks the edited workspace settings up from disk.
       writeWorkspaceSettings(workspace, { dataset, epochs: 500, heldoutUsers: 30 });
       await page.waitForTimeout(2000);
-      const before = new Set((await rowLabels()).map(nameOf));
-      await runFromPalette('Recommender: Train MVAE');
-      const running = await waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
+      const before = new Set((await wb.rowLabels()).map(nameOf));
+      await wb.runFromPalette('Recommender: Train MVAE');
+      const running = await wb.waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
       const name = nameOf(running);
       // The status bar shows the run's progress, and that the edited settings (500 epochs) apply.
       await page.locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/500/ }).first().waitFor({ timeout: 60_000 });
-      await contextMenu(name, 'Stop Training');
-      await waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
-      await waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
+      await wb.contextMenu(name, 'Stop Training');
+      await wb.waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
+      await wb.waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
     }));
 
   it('saves a screenshot of the Runs tree', { timeout: 30_000 }, async (t) => {
     if (failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     // Widen the side bar (drag its sash) so the descriptions are not cut off.
     const sidebar = await page.locator('.part.sidebar').boundingBox();
     if (sidebar) {
@@ -155,19 +103,19 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await page.mouse.up();
     }
     await page.mouse.move(1000, 300);
-    await page.screenshot({ path: SCREENSHOT });
+    await page.screenshot({ path: screenshotPath('runs-tree.png') });
   });
 
   it('deletes the cancelled run from the tree after a confirmation', { timeout: 60_000 }, () =>
     step('delete', async () => {
-      const cancelled = await waitForRow((l) => l.includes(', cancelled, '), 'the cancelled run', 5_000);
+      const cancelled = await wb.waitForRow((l) => l.includes(', cancelled, '), 'the cancelled run', 5_000);
       const name = nameOf(cancelled);
-      await contextMenu(name, 'Delete Run');
+      await wb.contextMenu(name, 'Delete Run');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 10_000 });
       await dialog.getByRole('button', { name: 'Delete' }).click();
       const deadline = Date.now() + 20_000;
-      while ((await rowLabels()).some((l) => nameOf(l) === name)) {
+      while ((await wb.rowLabels()).some((l) => nameOf(l) === name)) {
         if (Date.now() > deadline) throw new Error(`${name} is still listed after deletion`);
         await page.waitForTimeout(100);
       }
@@ -176,9 +124,9 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
 
   it('opens a run in the dashboard by clicking it in the tree', { timeout: 90_000 }, () =>
     step('dashboard', async () => {
-      const completed = await waitForRow((l) => l.includes(', completed, '), 'the completed run', 5_000);
+      const completed = await wb.waitForRow((l) => l.includes(', completed, '), 'the completed run', 5_000);
       const name = nameOf(completed);
-      await runRows().filter({ hasText: name }).first().click();
+      await wb.runRows().filter({ hasText: name }).first().click();
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('table.runs-table', { hasText: name }).waitFor({ timeout: 60_000 });
     }));
@@ -186,11 +134,11 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
   it('asks for the dataset and hyperparameters when the settings do not name a dataset', { timeout: 150_000 }, () =>
     step('questions', async () => {
       // Quick picks close when focus leaves them: keep the dashboard webview from taking it.
-      await runFromPalette('View: Close All Editors');
+      await wb.runFromPalette('View: Close All Editors');
       writeWorkspaceSettings(workspace, { dataset: '', epochs: 500, heldoutUsers: 30 });
       await page.waitForTimeout(2000);
-      const before = new Set((await rowLabels()).map(nameOf));
-      await runFromPalette('Recommender: Train MVAE');
+      const before = new Set((await wb.rowLabels()).map(nameOf));
+      await wb.runFromPalette('Recommender: Train MVAE');
       const quickInput = page.locator('.quick-input-widget');
       await quickInput.locator('.monaco-list-row', { hasText: 'Choose a folder or file' }).click({ timeout: 10_000 });
       // VS Code's own (simple) file dialog in a browser window: type the path, accept.
@@ -208,24 +156,24 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       }
       await quickInput.getByRole('button', { name: 'Train on this' }).click();
       await quickInput.locator('.monaco-list-row', { hasText: 'Edit as JSON' }).click({ timeout: 10_000 });
-      const json = await jsonEditor();
+      const json = await wb.jsonEditor();
       await json.fill('{"epochs": 0}');
       await quickInput.locator('.quick-input-message', { hasText: 'epochs must be' }).waitFor({ timeout: 10_000 });
       await json.fill('{"epochs": 2, "hidden": 64, "latent": 16, "batchSize": 100, "backend": "cpu", "protocol": {"heldoutUsers": 30}}');
       await page.keyboard.press('Enter');
-      await waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the run configured through the questions to complete', 120_000);
+      await wb.waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the run configured through the questions to complete', 120_000);
     }));
 
   it('reruns a run with changed hyperparameters from the tree', { timeout: 120_000 }, () =>
     step('rerun', async () => {
-      const source = await waitForRow((l) => l.includes(', completed, '), 'a completed run', 5_000);
-      const before = new Set((await rowLabels()).map(nameOf));
-      await contextMenu(nameOf(source), 'Rerun with Changes');
-      const json = await jsonEditor();
+      const source = await wb.waitForRow((l) => l.includes(', completed, '), 'a completed run', 5_000);
+      const before = new Set((await wb.rowLabels()).map(nameOf));
+      await wb.contextMenu(nameOf(source), 'Rerun with Changes');
+      const json = await wb.jsonEditor();
       // Only the changed field: the rest (network, protocol, dataset) comes from the run itself.
       await json.fill('{"epochs": 1}');
       await page.keyboard.press('Enter');
-      const rerun = await waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the rerun to complete', 100_000);
+      const rerun = await wb.waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the rerun to complete', 100_000);
       const runsDir = path.join(workspace, '.vaerec', 'runs');
       const records = fs.readdirSync(runsDir).map((d) => JSON.parse(fs.readFileSync(path.join(runsDir, d, 'run.json'), 'utf8')) as RunRecord);
       const config = records.find((r) => r.name === nameOf(rerun))?.config;

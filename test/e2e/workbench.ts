@@ -1,0 +1,119 @@
+/**
+ * What the e2e tests do as a user in the VS Code window, shared by the suites: the command palette,
+ * the Runs tree (rows, context menus), the dashboard webview, window reloads, and where screenshots
+ * are saved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { REPO_ROOT, TEST_RESULTS } from './codeServer';
+
+/**
+ * Where a documentation screenshot is written: docs/screenshots/ only when VAEREC_UPDATE_SCREENSHOTS=1
+ * (so an ordinary test run leaves the work tree clean), test-results/screenshots/ otherwise.
+ */
+export function screenshotPath(file: string): string {
+  const dir = process.env.VAEREC_UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(TEST_RESULTS, 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, file);
+}
+
+/** A tree row's accessible label is "name, state, description" (see runsTree.ts). */
+export const nameOf = (label: string): string => label.split(', ')[0];
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  /** Waits for the workbench to be drawn (after goto or a reload). */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+  }
+
+  /** Shows the Runs view (clicking the activity bar icon of the visible container would hide it). */
+  async openRunsView(): Promise<void> {
+    const icon = this.page.locator('.activitybar [aria-label^="VAE Recommender Lab"]').first();
+    await icon.waitFor({ timeout: 60_000 });
+    const shown = await icon.evaluate((e) => (e.closest('.action-item') ?? e).classList.contains('checked'));
+    if (!shown) await icon.click();
+  }
+
+  runRows(): Locator {
+    return this.page.locator('.pane-body [role="treeitem"]');
+  }
+
+  async rowLabels(): Promise<string[]> {
+    return this.runRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+  }
+
+  async waitForRow(predicate: (label: string) => boolean, what: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = (await this.rowLabels()).find(predicate);
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; rows: ${JSON.stringify(await this.rowLabels())}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The label of the run's row, or undefined when it is not listed. */
+  async rowOf(runName: string): Promise<string | undefined> {
+    return (await this.rowLabels()).find((l) => nameOf(l) === runName);
+  }
+
+  async runFromPalette(command: string): Promise<void> {
+    // Focus the workbench itself (not a webview, whose frame would swallow the keys).
+    await this.page.locator('.part.sidebar .composite.title').click();
+    await this.page.keyboard.press('Control+Shift+P');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${command}`);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The one-line JSON editor of Train / Rerun, once it shows its prefilled configuration. */
+  async jsonEditor(): Promise<Locator> {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    const deadline = Date.now() + 10_000;
+    while (!(await input.inputValue().catch(() => '')).includes('"epochs"')) {
+      if (Date.now() > deadline) throw new Error('the JSON editor did not open with the configuration');
+      await this.page.waitForTimeout(100);
+    }
+    return input;
+  }
+
+  /** Right-clicks the run's row and picks an entry of its context menu. */
+  async contextMenu(runName: string, entry: string): Promise<void> {
+    await this.runRows().filter({ hasText: runName }).first().click({ button: 'right' });
+    const item = this.page.locator('.context-view').getByRole('menuitem', { name: entry });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.hover();
+    await item.click();
+  }
+
+  /** The dashboard page inside its webview (VS Code nests the page in an inner frame). */
+  dashboard(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  /** "Developer: Reload Window" (the workbench shuts down properly, saving webview state), then waits for it to come back. */
+  async reloadWindow(): Promise<void> {
+    // The old workbench is torn down before the new one is drawn: wait for the page load itself.
+    const loaded = this.page.waitForEvent('load', { timeout: 60_000 });
+    await this.runFromPalette('Developer: Reload Window');
+    await loaded;
+    await this.ready();
+  }
+
+  /** Polls `read` until `accept` holds; returns the accepted value. */
+  async poll<T>(read: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    for (;;) {
+      last = await read();
+      if (accept(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+}
