@@ -4,7 +4,7 @@
  * with a fresh user-data dir, and Debian's Chromium driven by playwright-core. Missing tools fail
  * loudly: these suites never skip.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -59,7 +59,7 @@ export interface CodeServer {
   userDataDir: string;
   /** code-server's stdout/stderr. */
   logFile: string;
-  /** The URL that opens `folder` with this repository loaded as the extension under development. */
+  /** The URL that opens `folder` (with this repository loaded as the extension under development, unless `developmentExtension: false`). */
   workbenchUrl(folder: string, extra?: [string, string][]): string;
   /** Copies code-server's logs (and the extension host's) into dir. */
   saveLogs(dir: string): void;
@@ -73,6 +73,22 @@ export interface CodeServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Ask whether the folder is trusted (Restricted Mode tests); by default every folder is trusted. */
   workspaceTrust?: boolean;
+  /** Installed extensions (e.g. a packaged .vsix installed with installExtension); by default an empty dir. */
+  extensionsDir?: string;
+  /** Load this repository as the extension under development (default); false tests installed extensions only. */
+  developmentExtension?: boolean;
+}
+
+/** `code-server --install-extension`: installs a .vsix into extensionsDir, as a user would. */
+export function installExtension(vsix: string, extensionsDir: string, logFile: string): void {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-cs-install-'));
+  try {
+    const res = spawnSync(codeServerBinary(), ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { encoding: 'utf8', timeout: 120_000 });
+    fs.writeFileSync(logFile, `${res.stdout ?? ''}\n${res.stderr ?? ''}`);
+    if (res.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-2000)}`);
+  } finally {
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
 }
 
 const USER_SETTINGS = {
@@ -93,7 +109,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-cs-user-'));
-  const extensionsDir = path.join(userDataDir, 'extensions');
+  const extensionsDir = opts.extensionsDir ?? path.join(userDataDir, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
   const trust = opts.workspaceTrust ?? false;
@@ -128,7 +144,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     userDataDir,
     logFile,
     workbenchUrl(folder, extra = []) {
-      const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${REPO_ROOT}`], ['skipWelcome', 'true'], ...extra];
+      const dev: [string, string][] = opts.developmentExtension === false ? [] : [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${REPO_ROOT}`]];
+      const payload = [...dev, ['skipWelcome', 'true'], ...extra];
       return `${origin}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     },
     saveLogs(dir) {
