@@ -3,7 +3,8 @@
  * values and tooltip text. Pure functions of a RunEntry, free of `vscode`, so they are unit-tested
  * in plain Node.
  */
-import type { ModelKind, RunEntry, RunRecord, RunStatus } from '../shared/runSchema';
+import type { ModelKind, RunEntry, RunStatus } from '../shared/runSchema';
+import { formatDuration, runDurationSeconds } from '../shared/runFormat';
 
 export type RunState = RunStatus | 'damaged';
 
@@ -51,22 +52,6 @@ export function runDescription(entry: RunEntry): string {
   return parts.join(' · ');
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '-';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** Wall-clock duration of a run: until it finished, or until its last update while it runs. */
-export function runDurationSeconds(r: RunRecord): number | undefined {
-  const start = Date.parse(r.createdAt);
-  const end = Date.parse(r.finishedAt ?? r.updatedAt);
-  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
-}
-
 /** Markdown text is escaped so names and error messages from disk cannot inject links or HTML. */
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
@@ -99,7 +84,7 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   }
   lines.push(row('backend', escapeMarkdown(r.backend ?? c.backend)));
   const duration = runDurationSeconds(r);
-  if (duration !== undefined) lines.push(row('duration', formatDuration(duration)));
+  if (duration !== undefined) lines.push(row('duration', formatDuration(duration) || '-'));
   if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);
   return lines.join('\n');
 }

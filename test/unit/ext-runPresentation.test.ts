@@ -5,7 +5,6 @@ import { makeConfig } from '../../src/shared/trainConfig';
 import {
   STATE_ICONS,
   escapeMarkdown,
-  formatDuration,
   progressText,
   runContextValue,
   runDescription,
@@ -80,9 +79,6 @@ describe('run presentation', () => {
   });
 
   it('formats durations and the status bar progress', () => {
-    assert.equal(formatDuration(42), '42s');
-    assert.equal(formatDuration(130), '2m 10s');
-    assert.equal(formatDuration(3 * 3600 + 5 * 60), '3h 05m');
     assert.equal(progressText({ model: 'mvae', epoch: 3, epochs: 100, loss: 512.345, etaSeconds: 130 }), 'Mult-VAE epoch 3/100 · loss 512.3 · ETA 2m 10s');
     assert.equal(progressText({ model: 'mdae', epoch: 0, epochs: 5 }), 'Mult-DAE epoch 0/5');
     assert.equal(progressText({ model: 'mvae', epoch: 0, epochs: 5, phase: 'Loading ratings.dat' }), 'Mult-VAE · Loading ratings.dat');

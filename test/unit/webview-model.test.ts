@@ -5,7 +5,7 @@ import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 import { DashboardModel, stepsPerEpochOf } from '../../webview/dashboard/dashboardModel';
 import { contrastRatio, RUN_PALETTE, runColour, withAlpha } from '../../webview/dashboard/palette';
 import { referencesFor, REFERENCE_FIGURES } from '../../webview/dashboard/referenceFigures';
-import { DETAIL_COLUMNS, filterRows, formatDuration, formatParam, sortRows, toRow } from '../../webview/dashboard/runRows';
+import { DETAIL_COLUMNS, filterRows, formatParam, sortRows, toRow } from '../../webview/dashboard/runRows';
 
 function record(id: string, extra: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -97,9 +97,6 @@ test('run rows: formatting of hyperparameters, durations and damaged runs', () =
   assert.equal(formatParam(0.2), '0.2');
   assert.equal(formatParam(200000), '200000');
   assert.equal(formatParam(undefined), '');
-  assert.equal(formatDuration(5.4), '5s');
-  assert.equal(formatDuration(65), '1m 05s');
-  assert.equal(formatDuration(3 * 3600 + 7 * 60), '3h 07m');
   const r = record('a', { best: { epoch: 7, 'ndcg@100': 0.41234 }, test: { 'ndcg@100': 0.4, 'recall@10': 0.3, 'recall@20': 0.335, 'recall@50': 0.46, users: 600 } });
   const cell = (key: string) => DETAIL_COLUMNS.find((c) => c.key === key)!.format(r);
   assert.equal(cell('epochs'), '10/10');

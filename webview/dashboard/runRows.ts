@@ -4,6 +4,7 @@
  */
 import type { DashboardRun } from '../../src/shared/dashboardMessages';
 import type { ModelKind, RunRecord, RunStatus } from '../../src/shared/runSchema';
+import { formatDuration, runDurationSeconds } from '../../src/shared/runFormat';
 
 export type SortValue = number | string | undefined;
 
@@ -50,21 +51,6 @@ export function formatParam(v: number | undefined): string {
   return String(Number(v.toPrecision(6)));
 }
 
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined || seconds < 0) return '';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function durationSeconds(r: RunRecord): number | undefined {
-  const start = Date.parse(r.createdAt);
-  const end = Date.parse(r.finishedAt ?? r.updatedAt);
-  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
-}
-
 const metricColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
   key, header, description, numeric: true, value: (r) => num(get(r)), format: (r) => formatMetric(num(get(r))),
 });
@@ -103,8 +89,8 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   metricColumn('testR50', 'Test R@50', 'Test Recall@50', (r) => r.test?.['recall@50']),
   {
     key: 'duration', header: 'Duration', description: 'Wall time from creation to finish (or to the last update while running)', numeric: true,
-    value: (r) => durationSeconds(r),
-    format: (r) => formatDuration(durationSeconds(r)),
+    value: (r) => runDurationSeconds(r),
+    format: (r) => formatDuration(runDurationSeconds(r)),
   },
   {
     key: 'backend', header: 'Backend', description: 'TensorFlow.js backend that ran', numeric: false,
