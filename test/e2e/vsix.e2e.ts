@@ -1,0 +1,142 @@
+/**
+ * The packaged extension, as a user installs it: `vsce package` (the bundles built by
+ * `npm run build`, which `npm run test:e2e` runs first), `code-server --install-extension X.vsix`
+ * into a fresh extensions dir, and a VS Code started with only that (no extension under
+ * development). Train MVAE must then run the packaged dist/trainer.js on the WebAssembly backend,
+ * i.e. with TensorFlow.js and its .wasm binaries from the .vsix's node_modules.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import yauzl from 'yauzl';
+import type { RunRecord } from '../../src/shared/runSchema';
+import { REPO_ROOT, TEST_RESULTS, installExtension, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
+import { Workbench, nameOf } from './workbench';
+
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
+const EXTENSION_ID = `${PACKAGE.publisher}.${PACKAGE.name}`;
+const LOG_DIR = path.join(TEST_RESULTS, 'e2e-vsix');
+
+/** What dist/trainer.js and dist/extension.js load from the package at run time. */
+const REQUIRED_ENTRIES = [
+  'extension/package.json',
+  'extension/dist/extension.js',
+  'extension/dist/trainer.js',
+  'extension/dist/cli.js',
+  'extension/dist/webview/dashboard.js',
+  'extension/dist/webview/dashboard.css',
+  'extension/media/activity-bar.svg',
+  'extension/node_modules/@tensorflow/tfjs-core/package.json',
+  'extension/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js',
+  'extension/node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.node.js',
+  'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js',
+  'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+  'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+  'extension/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
+  'extension/node_modules/long/package.json',
+  'extension/node_modules/seedrandom/package.json',
+  'extension/node_modules/node-fetch/package.json',
+];
+/** Sources, tests and source maps stay out. */
+const FORBIDDEN = [/^extension\/(src|test|webview|scripts|docs|out|test-results)\//, /\.map$/, /\.ts$/];
+
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page | undefined;
+let wb: Workbench;
+let tmp: string;
+let vsix: string;
+let workspace: string;
+let dataset: string;
+
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    await screenshotOnFailure(page, `e2e-vsix-${name}`);
+    server?.saveLogs(LOG_DIR);
+    throw err;
+  }
+}
+
+function zipEntries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error('cannot open the .vsix'));
+      const names: string[] = [];
+      zip.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+describe('Packaged extension (.vsix) in a real VS Code', { timeout: 5 * 60_000 }, () => {
+  before(() => {
+    for (const f of ['dist/extension.js', 'dist/trainer.js', 'dist/webview/dashboard.js']) {
+      if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build" first`);
+    }
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-vsix-'));
+    vsix = path.join(tmp, `${PACKAGE.name}.vsix`);
+    workspace = path.join(tmp, 'workspace');
+    dataset = path.join(workspace, 'data', 'ml-fixture');
+    writeClusteredDataset(dataset);
+    // The wasm backend, explicitly: a .vsix without the .wasm binaries fails the run.
+    writeWorkspaceSettings(workspace, { dataset, epochs: 3, heldoutUsers: 30, backend: 'wasm' });
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('packages the extension with vsce: bundles, TensorFlow.js and its .wasm binaries, no sources', { timeout: 150_000 }, (t) =>
+    step('package', async () => {
+      const started = Date.now();
+      // The same vsce options as `npm run package` (which builds first; test:e2e has just built).
+      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 140_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      fs.writeFileSync(path.join(LOG_DIR, 'vsce-package.log'), `${res.stdout}\n${res.stderr}`);
+      if (res.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-3000)}`);
+      const entries = await zipEntries(vsix);
+      const missing = REQUIRED_ENTRIES.filter((e) => !entries.includes(e));
+      if (missing.length) throw new Error(`the .vsix lacks ${missing.join(', ')}`);
+      const unwanted = entries.filter((e) => FORBIDDEN.some((re) => re.test(e)));
+      if (unwanted.length) throw new Error(`the .vsix contains ${unwanted.slice(0, 10).join(', ')}${unwanted.length > 10 ? ` and ${unwanted.length - 10} more` : ''}`);
+      const mb = (fs.statSync(vsix).size / 1024 / 1024).toFixed(1);
+      t.diagnostic(`${path.basename(vsix)}: ${mb} MB, ${entries.length} files, packaged in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }));
+
+  it('installs into a fresh extensions dir and trains from the palette to completed (wasm backend)', { timeout: 150_000 }, () =>
+    step('train', async () => {
+      if (!fs.existsSync(vsix)) throw new Error('needs the .vsix of the previous test');
+      const extensionsDir = path.join(tmp, 'extensions');
+      fs.mkdirSync(extensionsDir);
+      installExtension(vsix, extensionsDir, path.join(LOG_DIR, 'install-extension.log'));
+      const installed = path.join(extensionsDir, `${EXTENSION_ID}-${PACKAGE.version}`);
+      if (!fs.existsSync(path.join(installed, 'dist', 'trainer.js'))) throw new Error(`not installed as ${installed}: ${fs.readdirSync(extensionsDir).join(', ')}`);
+      server = await startCodeServer({ logDir: LOG_DIR, extensionsDir, developmentExtension: false });
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      wb = new Workbench(page);
+      await page.goto(server.workbenchUrl(workspace));
+      await wb.ready();
+      await wb.openRunsView();
+      await wb.runFromPalette('Recommender: Train MVAE');
+      const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
+      const name = nameOf(running);
+      await wb.waitForRow((l) => l.startsWith(`${name}, completed, Mult-VAE · best NDCG@100 0.`), `${name} to complete`, 90_000);
+      const runsDir = path.join(workspace, '.vaerec', 'runs');
+      const record = fs.readdirSync(runsDir).map((d) => JSON.parse(fs.readFileSync(path.join(runsDir, d, 'run.json'), 'utf8')) as RunRecord).find((r) => r.name === name);
+      if (record?.status !== 'completed' || record.backend !== 'wasm') throw new Error(`run.json: status ${record?.status}, backend ${record?.backend} (expected completed on wasm)`);
+    }));
+});
