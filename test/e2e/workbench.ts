@@ -29,12 +29,21 @@ export class Workbench {
     await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
   }
 
-  /** Shows the Runs view (clicking the activity bar icon of the visible container would hide it). */
-  async openRunsView(): Promise<void> {
+  /**
+   * Shows the Runs view. Clicking the activity bar icon of the container already shown hides the
+   * side bar, and after a reload the workbench restores the container asynchronously: click, then
+   * look, until the side bar shows the container.
+   */
+  async openRunsView(timeoutMs = 60_000): Promise<void> {
     const icon = this.page.locator('.activitybar [aria-label^="VAE Recommender Lab"]').first();
-    await icon.waitFor({ timeout: 60_000 });
-    const shown = await icon.evaluate((e) => (e.closest('.action-item') ?? e).classList.contains('checked'));
-    if (!shown) await icon.click();
+    const title = this.page.locator('.part.sidebar .composite.title', { hasText: /VAE Recommender Lab/i });
+    await icon.waitFor({ timeout: timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    while (!(await title.isVisible())) {
+      if (Date.now() > deadline) throw new Error('the Runs view did not open');
+      await icon.click();
+      await title.waitFor({ timeout: 3_000 }).catch(() => undefined);
+    }
   }
 
   runRows(): Locator {
