@@ -104,7 +104,8 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 5 * 60_000 }
     step('package', async () => {
       const started = Date.now();
       // The same vsce options as `npm run package` (which builds first; test:e2e has just built).
-      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--out', vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 140_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      // No repository in package.json: README's relative links (docs/screenshots) are kept as they are.
+      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 140_000, stdio: ['ignore', 'pipe', 'pipe'] });
       fs.writeFileSync(path.join(LOG_DIR, 'vsce-package.log'), `${res.stdout}\n${res.stderr}`);
       if (res.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-3000)}`);
       const entries = await zipEntries(vsix);
