@@ -108,6 +108,7 @@ export class TrainingSession implements vscode.Disposable {
         this.onMessage(run, m);
       },
       onStderr: (line) => this.output.appendLine(`[stderr] ${line}`),
+      detached: true,
     });
     const run: ActiveRun = { handle, config, shown: { model: config.model, epoch: 0, epochs: config.epochs } };
     this.current = run;

@@ -11,9 +11,24 @@ import { runTraining } from './train';
 const abort = new AbortController();
 let started = false;
 
+/**
+ * Messages are best effort: once the parent is gone (a window reload), training goes on and the run
+ * directory is the record. A send on a closing channel reports its error to the callback instead of
+ * an unhandled 'error' event that would end the process.
+ */
 function emit(message: TrainerToParent): void {
-  if (process.connected && process.send) process.send(message);
+  if (!process.connected || !process.send) return;
+  try {
+    process.send(message, undefined, {}, () => undefined);
+  } catch {
+    // the channel closed between the check and the send
+  }
 }
+
+// Writes to a pipe whose reader died (the parent) fail with EPIPE; that must not end the run.
+process.stderr.on('error', () => undefined);
+process.stdout.on('error', () => undefined);
+process.on('disconnect', () => undefined);
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => abort.abort());
 

@@ -20,7 +20,7 @@ test('accepts every request type in its exact shape', () => {
   assert.deepEqual(accepted({ type: 'select', runIds: [] }), { type: 'select', runIds: [] });
   assert.deepEqual(accepted({ type: 'export', format: 'csv', runIds: ['a'] }), { type: 'export', format: 'csv', runIds: ['a'] });
   assert.deepEqual(accepted({ type: 'export', format: 'json', runIds: ['a'] }), { type: 'export', format: 'json', runIds: ['a'] });
-  for (const type of ['openRunFolder', 'stopRun', 'inspectRun']) {
+  for (const type of ['openRunFolder', 'stopRun']) {
     assert.deepEqual(accepted({ type, runId: 'r1' }), { type, runId: 'r1' });
   }
 });
@@ -48,8 +48,9 @@ test('rejects malformed run ids and formats', () => {
   rejected({ type: 'select' });
   rejected({ type: 'export', format: 'xml', runIds: ['a'] });
   rejected({ type: 'export', runIds: ['a'] });
-  rejected({ type: 'inspectRun', runId: '..' });
-  rejected({ type: 'inspectRun', runId: 'a'.repeat(200) });
+  rejected({ type: 'stopRun', runId: '..' });
+  rejected({ type: 'stopRun', runId: 'a'.repeat(200) });
+  rejected({ type: 'inspectRun', runId: 'a' });
   rejected({ type: 'openRunFolder' });
 });
 

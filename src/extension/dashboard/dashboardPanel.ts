@@ -17,9 +17,8 @@ const COLOURS_KEY = 'vaerec.dashboard.runColours';
 
 /** Run actions in the table are forwarded to the commands that own them. */
 const RUN_COMMANDS = {
-  openRunFolder: 'vaerec.revealRun',
+  openRunFolder: 'vaerec.revealRunFolder',
   stopRun: 'vaerec.stopTraining',
-  inspectRun: 'vaerec.inspectRun',
 } as const;
 
 function runIdOf(entry: RunEntry): string {
@@ -229,7 +228,6 @@ export class DashboardPanel {
         return;
       case 'openRunFolder':
       case 'stopRun':
-      case 'inspectRun':
         if (!this.source.get(request.runId)) {
           this.log.warn(`${request.type}: no run ${request.runId}`);
           return;

@@ -32,6 +32,12 @@ export interface StartTrainerOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the child's stderr lines go as they arrive (besides the kept tail). */
   onStderr?(line: string): void;
+  /**
+   * Run the trainer in its own process group, so that it outlives its parent: a reloaded VS Code
+   * window tears down the extension host's process group, and the run should go on and be picked
+   * up from its run directory. The CLI leaves this off: a killed CLI takes its trainer with it.
+   */
+  detached?: boolean;
 }
 
 const STDERR_TAIL_LINES = 40;
@@ -42,6 +48,7 @@ export function startTrainer(opts: StartTrainerOptions): TrainerHandle {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, ...opts.env },
     serialization: 'json',
+    detached: opts.detached === true && process.platform !== 'win32',
   });
   const tail: string[] = [];
   let partial = '';
