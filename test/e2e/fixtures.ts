@@ -7,18 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricsLine, RunRecord, RunStatus } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
-
-/** Deterministic PRNG (mulberry32): the fixture is the same at every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { generateMovies, generateRatings, writeFixture } from '../fixtures/generate';
 
 export interface DatasetShape {
   users: number;
@@ -26,37 +15,10 @@ export interface DatasetShape {
   clusters: number;
 }
 
-/**
- * Writes ratings.dat and movies.dat (`::` separated, ids from 1). Each user belongs to one of the
- * clusters, rates mostly items of its cluster highly (4-5) and a few others low (1-3).
- */
+/** Writes a MovieLens-1M-layout dataset (ratings.dat, movies.dat) with planted taste clusters. */
 export function writeClusteredDataset(dir: string, shape: DatasetShape = { users: 300, items: 200, clusters: 4 }, seed = 7): void {
   fs.mkdirSync(dir, { recursive: true });
-  const rand = rng(seed);
-  const genres = ['Action', 'Comedy', 'Drama', 'Horror', 'Romance', 'Sci-Fi'];
-  const movies: string[] = [];
-  for (let item = 1; item <= shape.items; item++) {
-    const cluster = (item - 1) % shape.clusters;
-    movies.push(`${item}::Fixture Movie ${item} (${1990 + (item % 30)})::${genres[cluster % genres.length]}`);
-  }
-  const ratings: string[] = [];
-  const perCluster = Math.ceil(shape.items / shape.clusters);
-  for (let user = 1; user <= shape.users; user++) {
-    const cluster = (user - 1) % shape.clusters;
-    const rated = new Set<number>();
-    const liked = 12 + Math.floor(rand() * 12);
-    while (rated.size < liked) rated.add(cluster + 1 + shape.clusters * Math.floor(rand() * perCluster));
-    const others = 3 + Math.floor(rand() * 5);
-    for (let i = 0; i < others; i++) rated.add(1 + Math.floor(rand() * shape.items));
-    for (const item of rated) {
-      if (item > shape.items) continue;
-      const inCluster = (item - 1) % shape.clusters === cluster;
-      const rating = inCluster ? 4 + Math.floor(rand() * 2) : 1 + Math.floor(rand() * 3);
-      ratings.push(`${user}::${item}::${rating}::${978300000 + ratings.length}`);
-    }
-  }
-  fs.writeFileSync(path.join(dir, 'movies.dat'), movies.join('\n') + '\n', 'latin1');
-  fs.writeFileSync(path.join(dir, 'ratings.dat'), ratings.join('\n') + '\n');
+  writeFixture(dir, 'ml-1m', generateRatings({ ...shape, seed }), generateMovies(shape.items, seed));
 }
 
 function step(n: number, epoch: number): MetricsLine {

@@ -70,13 +70,23 @@ export class Workbench {
   }
 
   async runFromPalette(command: string): Promise<void> {
-    // Focus the workbench itself (not a webview, whose frame would swallow the keys).
-    await this.page.locator('.part.sidebar .composite.title').click();
-    await this.page.keyboard.press('Control+Shift+P');
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${command}`);
-    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 10_000 });
+    // Right after start-up a command gated by a context key (isWorkspaceTrusted) can be missing
+    // from a palette opened before the key settles, and an open palette does not refresh: reopen it.
+    for (let attempt = 1; ; attempt++) {
+      // Focus the workbench itself (not a webview, whose frame would swallow the keys).
+      await this.page.locator('.part.sidebar .composite.title').click();
+      await this.page.keyboard.press('Control+Shift+P');
+      const input = this.page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${command}`);
+      try {
+        await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await this.page.keyboard.press('Escape');
+      }
+    }
     await this.page.keyboard.press('Enter');
   }
 
