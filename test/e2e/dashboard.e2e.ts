@@ -7,14 +7,15 @@
  * window reload during training, after which the run is followed to its end.
  * Screenshots go to test-results/ on failure.
  */
+import { E2eSession } from './session';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { isProcessAlive } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
-import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import { REPO_ROOT } from './codeServer';
 import { writeClusteredDataset, writeDamagedRunFixture, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf, screenshotPath } from './workbench';
 
@@ -26,8 +27,7 @@ const SHORT_EPOCHS = 3;
 const RELOAD_EPOCHS = 200;
 const HELDOUT = 30;
 
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const session = new E2eSession('e2e-dashboard');
 let page: Page;
 let wb: Workbench;
 let workspace: string;
@@ -36,15 +36,7 @@ let runsDir: string;
 /** The runs trained here, in order. */
 const trained: RunRecord[] = [];
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    await screenshotOnFailure(page, `e2e-dashboard-${name}`);
-    server?.saveLogs(path.join(TEST_RESULTS, 'e2e-dashboard'));
-    throw err;
-  }
-}
+const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
 function readRecords(): RunRecord[] {
   const out: RunRecord[] = [];
@@ -127,17 +119,12 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
     for (const f of ['dist/extension.js', 'dist/trainer.js', 'dist/webview/dashboard.js']) {
       if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build" first`);
     }
-    server = await startCodeServer({ logDir: path.join(TEST_RESULTS, 'e2e-dashboard') });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    wb = new Workbench(page);
-    await page.goto(server.workbenchUrl(workspace));
-    await wb.ready();
+    wb = await session.open(workspace);
+    page = session.page;
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session.close();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 

@@ -3,44 +3,32 @@
  * listed, but the Runs view explains that training is disabled, and Train, Rerun and Delete are
  * offered nowhere (view title, context menu, command palette).
  */
+import { E2eSession } from './session';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from './codeServer';
 import { writeRunFixture } from './fixtures';
 
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const session = new E2eSession('e2e-restricted');
 let page: Page;
 let workspace: string;
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    await screenshotOnFailure(page, `e2e-restricted-${name}`);
-    server?.saveLogs(path.join(TEST_RESULTS, 'e2e-restricted'));
-    throw err;
-  }
-}
+const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
 describe('Restricted Mode', { timeout: 4 * 60_000 }, () => {
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-untrusted-'));
     writeRunFixture(path.join(workspace, '.vaerec', 'runs'), 'fixture-completed', 'completed', { best: 0.3 });
     if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run "npm run build:extension" first');
-    server = await startCodeServer({ logDir: path.join(TEST_RESULTS, 'e2e-restricted'), workspaceTrust: true });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(server.workbenchUrl(workspace));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.open(workspace, { workspaceTrust: true });
+    page = session.page;
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session.close();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 

@@ -8,35 +8,24 @@
  * Screenshots go to test-results/ on failure; on success the tree is saved as runs-tree.png (to
  * docs/screenshots/ with VAEREC_UPDATE_SCREENSHOTS=1, else to test-results/screenshots/).
  */
+import { E2eSession } from './session';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RunRecord } from '../../src/shared/runSchema';
-import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import { REPO_ROOT } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf, screenshotPath } from './workbench';
 
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const session = new E2eSession('e2e');
 let page: Page;
 let wb: Workbench;
 let workspace: string;
 let dataset: string;
-let failures = 0;
 
-/** Runs a test body; on failure keeps a screenshot and the editor's logs. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    failures++;
-    await screenshotOnFailure(page, `e2e-${name}`);
-    server?.saveLogs(path.join(TEST_RESULTS, 'e2e'));
-    throw err;
-  }
-}
+const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
 describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
   before(async () => {
@@ -47,17 +36,12 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
     for (const f of ['dist/extension.js', 'dist/trainer.js']) {
       if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build && npm run build:extension" first`);
     }
-    server = await startCodeServer({ logDir: path.join(TEST_RESULTS, 'e2e') });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    wb = new Workbench(page);
-    await page.goto(server.workbenchUrl(workspace));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    wb = await session.open(workspace);
+    page = session.page;
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session.close();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
@@ -93,7 +77,7 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
     }));
 
   it('saves a screenshot of the Runs tree', { timeout: 30_000 }, async (t) => {
-    if (failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
+    if (session.failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
     // Widen the side bar (drag its sash) so the descriptions are not cut off.
     const sidebar = await page.locator('.part.sidebar').boundingBox();
     if (sidebar) {

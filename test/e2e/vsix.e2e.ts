@@ -5,21 +5,20 @@
  * development). Train MVAE must then run the packaged dist/trainer.js on the WebAssembly backend,
  * i.e. with TensorFlow.js and its .wasm binaries from the .vsix's node_modules.
  */
+import { E2eSession } from './session';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import yauzl from 'yauzl';
 import type { RunRecord } from '../../src/shared/runSchema';
-import { REPO_ROOT, TEST_RESULTS, installExtension, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from './codeServer';
+import { REPO_ROOT, installExtension } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf } from './workbench';
 
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
 const EXTENSION_ID = `${PACKAGE.publisher}.${PACKAGE.name}`;
-const LOG_DIR = path.join(TEST_RESULTS, 'e2e-vsix');
 
 /** What dist/trainer.js and dist/extension.js load from the package at run time. */
 const REQUIRED_ENTRIES = [
@@ -44,24 +43,14 @@ const REQUIRED_ENTRIES = [
 /** Sources, tests and source maps stay out. */
 const FORBIDDEN = [/^extension\/(src|test|webview|scripts|docs|out|test-results)\//, /\.map$/, /\.ts$/];
 
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
-let page: Page | undefined;
+const session = new E2eSession('e2e-vsix');
 let wb: Workbench;
 let tmp: string;
 let vsix: string;
 let workspace: string;
 let dataset: string;
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    await screenshotOnFailure(page, `e2e-vsix-${name}`);
-    server?.saveLogs(LOG_DIR);
-    throw err;
-  }
-}
+const step = (name: string, body: () => Promise<void>) => session.step(name, body);
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -94,12 +83,11 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 5 * 60_000 }
     if (!realData) writeClusteredDataset(dataset);
     // The wasm backend, explicitly: a .vsix without the .wasm binaries fails the run.
     writeWorkspaceSettings(workspace, { dataset, epochs: 3, heldoutUsers: realData ? 0 : 30, backend: 'wasm' });
-    fs.mkdirSync(LOG_DIR, { recursive: true });
+    fs.mkdirSync(session.logDir, { recursive: true });
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session.close();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -109,7 +97,7 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 5 * 60_000 }
       // The same vsce options as `npm run package` (which builds first; test:e2e has just built).
       // No repository in package.json: README's relative links (docs/screenshots) are kept as they are.
       const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 140_000, stdio: ['ignore', 'pipe', 'pipe'] });
-      fs.writeFileSync(path.join(LOG_DIR, 'vsce-package.log'), `${res.stdout}\n${res.stderr}`);
+      fs.writeFileSync(path.join(session.logDir, 'vsce-package.log'), `${res.stdout}\n${res.stderr}`);
       if (res.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-3000)}`);
       const entries = await zipEntries(vsix);
       const missing = REQUIRED_ENTRIES.filter((e) => !entries.includes(e));
@@ -125,15 +113,10 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 5 * 60_000 }
       if (!fs.existsSync(vsix)) throw new Error('needs the .vsix of the previous test');
       const extensionsDir = path.join(tmp, 'extensions');
       fs.mkdirSync(extensionsDir);
-      installExtension(vsix, extensionsDir, path.join(LOG_DIR, 'install-extension.log'));
+      installExtension(vsix, extensionsDir, path.join(session.logDir, 'install-extension.log'));
       const installed = path.join(extensionsDir, `${EXTENSION_ID}-${PACKAGE.version}`);
       if (!fs.existsSync(path.join(installed, 'dist', 'trainer.js'))) throw new Error(`not installed as ${installed}: ${fs.readdirSync(extensionsDir).join(', ')}`);
-      server = await startCodeServer({ logDir: LOG_DIR, extensionsDir, developmentExtension: false });
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      wb = new Workbench(page);
-      await page.goto(server.workbenchUrl(workspace));
-      await wb.ready();
+      wb = await session.open(workspace, { extensionsDir, developmentExtension: false });
       await wb.openRunsView();
       await wb.runFromPalette('Recommender: Train MVAE');
       const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);

@@ -9,6 +9,7 @@
  */
 import type { ProtocolConfig, SplitSummary } from '../../shared/runSchema';
 import type { Interactions } from '../data/types';
+import { sliceRows } from '../model/batch';
 import type { SparseBatch } from '../model/types';
 import { NumpyRandomState } from './mt19937';
 
@@ -54,10 +55,7 @@ function buildRows(users: number[], itemsByUser: Int32Array[], userIds: string[]
 }
 
 export function rowsToBatch(rows: UserRows, start = 0, end = rows.users.length): SparseBatch {
-  const base = rows.indptr[start];
-  const indptr = new Int32Array(end - start + 1);
-  for (let r = start; r <= end; r++) indptr[r - start] = rows.indptr[r] - base;
-  return { rows: end - start, indptr, indices: rows.indices.subarray(base, rows.indptr[end]) };
+  return sliceRows({ rows: rows.users.length, indptr: rows.indptr, indices: rows.indices }, start, end);
 }
 
 /** The rows of a subset of users (by row number), e.g. a shuffled mini-batch. */
