@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
-import { downloadMovieLens1M } from './downloadCommand';
 import { RunCommands } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
@@ -34,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     view,
     ...new TrainCommands(context, runs, training).register(),
     ...new RunCommands(context, runs).register(),
-    vscode.commands.registerCommand('vaerec.downloadMovieLens1M', () => downloadMovieLens1M(context, output)),
+    // Loaded on first use: the HTTP and zip modules it pulls in are most of the bundle's load time.
+    vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, output)),
     DashboardPanel.registerSerializer(context, runs),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());

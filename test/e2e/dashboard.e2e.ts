@@ -3,8 +3,9 @@
  * from the palette whose negative-ELBO and KL curves grow in the dashboard while it trains, and
  * whose final status and best validation NDCG@100 agree between run.json, the dashboard table and
  * the tree; a second run overlaid on the first (both ticked, both in the legend; screenshot
- * dashboard.png); a window reload that restores the dashboard with its charts and selection; and a
- * window reload during training, after which the run is followed to its end.
+ * dashboard.png; zoom from the keyboard); a window reload that restores the dashboard with its
+ * charts and selection; and a window reload during training, after which the run is followed to its
+ * end.
  * Screenshots go to test-results/ on failure.
  */
 import { E2eSession } from './session';
@@ -12,10 +13,11 @@ import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { isProcessAlive } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { REPO_ROOT } from './codeServer';
+import { RunsOnDisk, chart, expectCompletedEverywhere as completedEverywhere, expectCurvesGrowWhileRunning, isTicked, legendTexts, points, tableRow } from './dashboardChecks';
 import { writeClusteredDataset, writeDamagedRunFixture, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf, screenshotPath } from './workbench';
 
@@ -32,54 +34,11 @@ let page: Page;
 let wb: Workbench;
 let workspace: string;
 let dataset: string;
-let runsDir: string;
+let runs: RunsOnDisk;
 /** The runs trained here, in order. */
 const trained: RunRecord[] = [];
 
 const step = (name: string, body: () => Promise<void>) => session.step(name, body);
-
-function readRecords(): RunRecord[] {
-  const out: RunRecord[] = [];
-  for (const d of fs.readdirSync(runsDir)) {
-    try {
-      out.push(JSON.parse(fs.readFileSync(path.join(runsDir, d, 'run.json'), 'utf8')) as RunRecord);
-    } catch {
-      // the damaged fixture, or a run.json being replaced
-    }
-  }
-  return out;
-}
-
-function recordNamed(name: string): RunRecord {
-  const r = readRecords().find((rec) => rec.name === name);
-  if (!r) throw new Error(`no run.json names ${name}`);
-  return r;
-}
-
-function stepLines(id: string): number {
-  const text = fs.readFileSync(path.join(runsDir, id, 'metrics.jsonl'), 'utf8');
-  return text.split('\n').filter((l) => l.includes('"kind":"step"')).length;
-}
-
-function chart(dash: FrameLocator, metric: string): Locator {
-  return dash.locator(`section.chart-card[data-metric="${metric}"]`);
-}
-
-async function points(card: Locator): Promise<number> {
-  return Number((await card.getAttribute('data-points', { timeout: 5_000 })) ?? 'NaN');
-}
-
-function tableRow(dash: FrameLocator, id: string): Locator {
-  return dash.locator('table.runs-table tbody tr', { has: dash.locator(`th.name[title="${id}"]`) });
-}
-
-async function isTicked(dash: FrameLocator, id: string): Promise<boolean> {
-  return dash.locator(`vscode-checkbox[data-run-id="${id}"]`).evaluate((e) => (e as HTMLElement & { checked: boolean }).checked);
-}
-
-async function legendTexts(card: Locator): Promise<string[]> {
-  return card.locator('ul.legend li').allInnerTexts();
-}
 
 /** Edits the workspace settings on disk; VS Code picks them up after its file watcher fires. */
 async function setEpochs(epochs: number): Promise<void> {
@@ -94,28 +53,16 @@ async function startTraining(): Promise<string> {
   return wb.waitForRow((l) => l.includes(', running, ') && !known.has(nameOf(l)), 'a new running run', 60_000);
 }
 
-/** The tree, the dashboard table and run.json agree on the completed run's status and best NDCG@100. */
-async function expectCompletedEverywhere(name: string, dash: FrameLocator): Promise<RunRecord> {
-  const label = await wb.waitForRow((l) => nameOf(l) === name && l.includes(', completed, '), `${name} to complete in the tree`, 150_000);
-  const record = recordNamed(name);
-  if (record.status !== 'completed' || !record.best) throw new Error(`run.json of ${name}: status ${record.status}, best ${JSON.stringify(record.best)}`);
-  const best = record.best['ndcg@100'].toFixed(3);
-  const expectedLabel = `${name}, completed, Mult-VAE · best NDCG@100 ${best}`;
-  if (label !== expectedLabel) throw new Error(`tree row "${label}", expected "${expectedLabel}" (from run.json)`);
-  const row = tableRow(dash, record.id);
-  await wb.poll(() => row.locator('span.status').innerText({ timeout: 5_000 }), (s) => s === 'completed', `the dashboard table to show ${name} completed`, 20_000);
-  await wb.poll(() => row.innerText({ timeout: 5_000 }), (s) => s.includes(`${best} (ep ${record.best?.epoch})`), `the dashboard table to show best val NDCG@100 ${best} for ${name}`, 10_000);
-  return record;
-}
+const expectCompletedEverywhere = (name: string, dash: FrameLocator): Promise<RunRecord> => completedEverywhere(wb, dash, runs, name);
 
 describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-e2e-dash-'));
     dataset = path.join(workspace, 'data', 'ml-fixture');
-    runsDir = path.join(workspace, '.vaerec', 'runs');
+    runs = new RunsOnDisk(path.join(workspace, '.vaerec', 'runs'));
     writeClusteredDataset(dataset);
     writeWorkspaceSettings(workspace, { dataset, epochs: LIVE_EPOCHS, heldoutUsers: HELDOUT });
-    writeDamagedRunFixture(runsDir, 'fixture-damaged');
+    writeDamagedRunFixture(runs.dir, 'fixture-damaged');
     for (const f of ['dist/extension.js', 'dist/trainer.js', 'dist/webview/dashboard.js']) {
       if (!fs.existsSync(path.join(REPO_ROOT, f))) throw new Error(`${f} is missing: run "npm run build" first`);
     }
@@ -150,25 +97,11 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const name = nameOf(await startTraining());
       await wb.runFromPalette('Recommender: Open Dashboard');
       const dash = wb.dashboard();
-      const elbo = chart(dash, 'negElbo');
-      const kl = chart(dash, 'kl');
-      await elbo.locator('h3', { hasText: 'Negative ELBO' }).waitFor({ timeout: 60_000 });
-      await kl.locator('h3', { hasText: 'KL divergence' }).waitFor({ timeout: 10_000 });
-      // The running run is overlaid by default (the newest runs are).
-      await wb.poll(() => legendTexts(elbo), (t) => t.some((s) => s.startsWith(`${name} · `)), `${name} in the ELBO legend`, 20_000);
-      const stillRunning = async (what: string) => {
-        const label = await wb.rowOf(name);
-        if (!label?.includes(', running, ')) throw new Error(`${name} no longer runs (${label}) ${what}: raise LIVE_EPOCHS`);
-      };
-      for (const card of [elbo, kl]) {
-        const first = await wb.poll(() => points(card), (n) => n > 0, 'the first points', 60_000);
-        const later = await wb.poll(() => points(card), (n) => n > first, `more than ${first} points`, 30_000);
-        await stillRunning(`after the chart grew from ${first} to ${later} points`);
-      }
+      await expectCurvesGrowWhileRunning(wb, dash, name);
       const record = await expectCompletedEverywhere(name, dash);
       // Every training step the trainer recorded is in both charts.
-      const steps = stepLines(record.id);
-      for (const card of [elbo, kl]) await wb.poll(() => points(card), (n) => n === steps, `${steps} points (the step lines of metrics.jsonl)`, 10_000);
+      const steps = runs.stepLines(record.id);
+      for (const card of [chart(dash, 'negElbo'), chart(dash, 'kl')]) await wb.poll(() => points(card), (n) => n === steps, `${steps} points (the step lines of metrics.jsonl)`, 10_000);
       trained.push(record);
     }));
 
@@ -189,7 +122,7 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const legend = await wb.poll(() => legendTexts(elbo), (t) => t.length === 2, 'two runs in the legend', 20_000);
       for (const r of trained) if (!legend.some((s) => s.startsWith(`${r.name} · Mult-VAE`))) throw new Error(`legend ${JSON.stringify(legend)} does not name ${r.name}`);
       if (!(await isTicked(dash, first.id)) || !(await isTicked(dash, second.id))) throw new Error('both runs should be ticked');
-      const total = stepLines(first.id) + stepLines(second.id);
+      const total = runs.stepLines(first.id) + runs.stepLines(second.id);
       await wb.poll(() => points(elbo), (n) => n === total, `${total} points of both runs`, 20_000);
       await dash.locator('.run-count', { hasText: '2 overlaid' }).waitFor({ timeout: 5_000 });
       // Completion notifications would cover the charts; a taller window shows charts and table.
@@ -200,6 +133,14 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       await page.waitForTimeout(1000);
       await page.screenshot({ path: screenshotPath('dashboard.png') });
       await page.setViewportSize({ width: 1280, height: 800 });
+      // Zoom from the keyboard: focus the chart, + zooms in (Reset zoom appears), 0 shows everything.
+      const reset = elbo.locator('vscode-button', { hasText: 'Reset zoom' });
+      await elbo.locator('.plot').focus();
+      await page.keyboard.press('+');
+      await reset.waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('0');
+      await reset.waitFor({ state: 'hidden', timeout: 5_000 });
     }));
 
   it('restores the dashboard with its charts and selection after a window reload', { timeout: 120_000 }, () =>
@@ -215,7 +156,7 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
         if (!legend.some((s) => s.startsWith(`${r.name} · Mult-VAE`))) throw new Error(`restored legend ${JSON.stringify(legend)} does not name ${r.name}`);
         if (!(await isTicked(dash, r.id))) throw new Error(`${r.name} is not ticked after the reload`);
       }
-      const total = trained.reduce((n, r) => n + stepLines(r.id), 0);
+      const total = trained.reduce((n, r) => n + runs.stepLines(r.id), 0);
       for (const metric of ['negElbo', 'kl']) await wb.poll(() => points(chart(dash, metric)), (n) => n === total, `${metric}: ${total} points of both runs`, 20_000);
       await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().waitFor({ timeout: 5_000 });
     }));
@@ -226,7 +167,7 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       await wb.openRunsView();
       const name = nameOf(await startTraining());
       await page.locator('.statusbar-item', { hasText: new RegExp(`Mult-VAE epoch [1-9]\\d*/${RELOAD_EPOCHS}`) }).first().waitFor({ timeout: 60_000 });
-      const pid = recordNamed(name).pid;
+      const pid = runs.named(name).pid;
       if (pid === undefined || !isProcessAlive(pid)) throw new Error(`run.json of ${name} names no live trainer (pid ${pid})`);
       await wb.reloadWindow();
       await wb.openRunsView();
@@ -236,7 +177,7 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       // (a message sent on the closing IPC channel): then the run must show as interrupted.
       if (isProcessAlive(pid) && !/, (running|completed), /.test(afterReload)) throw new Error(`trainer ${pid} is alive but the tree shows "${afterReload}"`);
       await wb.poll(async () => isProcessAlive(pid), (alive) => !alive, `trainer ${pid} to exit`, 90_000);
-      const onDisk = recordNamed(name);
+      const onDisk = runs.named(name);
       const dash = wb.dashboard();
       if (onDisk.status === 'completed') {
         t.diagnostic(`re-attached: "${afterReload}" after the reload, then completed at epoch ${onDisk.epochsCompleted}/${RELOAD_EPOCHS}`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricsLine } from '../../src/shared/runSchema';
-import { debiasedEma, downsampleMinMax, lowerBound, nearestIndex, SeriesBuilder, type AxisContext, type ChartMetric, type XAxis } from '../../webview/dashboard/transforms';
+import { debiasedEma, downsampleMinMax, keyboardZoom, lowerBound, nearestIndex, SeriesBuilder, type AxisContext, type ChartMetric, type XAxis } from '../../webview/dashboard/transforms';
 
 function extract(lines: readonly MetricsLine[], metric: ChartMetric, axis: XAxis, ctx: AxisContext = {}) {
   const b = new SeriesBuilder(metric, axis, ctx, 0, false);
@@ -148,4 +148,31 @@ test('downsampling a zoom window keeps one point beyond each edge', () => {
   assert.equal(coarse.x[0], 100);
   assert.equal(coarse.x[coarse.x.length - 1], 201);
   assert.ok(coarse.x.length <= 22);
+});
+
+const FULL_RANGE = { min: 0, max: 100 };
+
+test('keyboardZoom: halves the range about its centre on + and =, and doubles it back on -', () => {
+  const zoomed = keyboardZoom('+', undefined, FULL_RANGE);
+  assert.deepEqual(zoomed, { min: 25, max: 75 });
+  assert.deepEqual(keyboardZoom('=', zoomed ?? undefined, FULL_RANGE), { min: 37.5, max: 62.5 });
+  assert.equal(keyboardZoom('-', zoomed ?? undefined, FULL_RANGE), undefined, 'zooming out to the full range means no zoom');
+});
+
+test('keyboardZoom: pans by a quarter of the view and stops at the ends without shrinking', () => {
+  assert.deepEqual(keyboardZoom('ArrowRight', { min: 25, max: 75 }, FULL_RANGE), { min: 37.5, max: 87.5 });
+  assert.deepEqual(keyboardZoom('ArrowRight', { min: 45, max: 95 }, FULL_RANGE), { min: 50, max: 100 });
+  assert.deepEqual(keyboardZoom('ArrowLeft', { min: 5, max: 55 }, FULL_RANGE), { min: 0, max: 50 });
+});
+
+test('keyboardZoom: resets on 0 and Escape, ignores other keys, and does nothing useful without a range', () => {
+  assert.equal(keyboardZoom('0', { min: 10, max: 20 }, FULL_RANGE), undefined);
+  assert.equal(keyboardZoom('Escape', { min: 10, max: 20 }, FULL_RANGE), undefined);
+  assert.equal(keyboardZoom('a', { min: 10, max: 20 }, FULL_RANGE), null);
+  assert.equal(keyboardZoom('+', undefined, { min: 3, max: 3 }), undefined);
+  assert.equal(keyboardZoom('Tab', undefined, { min: 3, max: 3 }), null);
+});
+
+test('keyboardZoom: zooming out from near an end keeps the wider view inside the data', () => {
+  assert.deepEqual(keyboardZoom('-', { min: 0, max: 30 }, FULL_RANGE), { min: 0, max: 60 });
 });

@@ -9,7 +9,7 @@ import type { MetricsLine } from '../../src/shared/runSchema';
 import { el } from './dom';
 import { withAlpha } from './palette';
 import type { ChartTheme } from './theme';
-import { downsampleMinMax, nearestIndex, SeriesBuilder, type ChartMetric, type XAxis } from './transforms';
+import { downsampleMinMax, keyboardZoom, nearestIndex, SeriesBuilder, type ChartMetric, type XAxis, type XRange } from './transforms';
 
 export interface ChartRun {
   id: string;
@@ -63,12 +63,13 @@ function formatX(x: number, axis: XAxis): string {
 
 export class ChartCard {
   readonly element: HTMLElement;
-  private readonly plotHost = el('div', { class: 'plot', role: 'img' });
+  // Focusable so zoom and pan work from the keyboard (see keyboardZoom).
+  private readonly plotHost = el('div', { class: 'plot', role: 'img', tabindex: '0', 'aria-keyshortcuts': '+ - ArrowLeft ArrowRight 0 Escape' });
   private readonly legend = el('ul', { class: 'legend', 'aria-label': 'Runs' });
   private readonly empty = el('p', { class: 'chart-empty' });
   // Mouse-only detail: hidden from screen readers, which get the card's summary label and the table's figures.
   private readonly tooltip = el('div', { class: 'chart-tooltip', 'aria-hidden': 'true' });
-  private readonly resetZoomButton = el('vscode-button', { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart)' }, 'Reset zoom');
+  private readonly resetZoomButton = el('vscode-button', { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart, or press 0 on it)' }, 'Reset zoom');
   private readonly logToggle = el('vscode-checkbox', {}, 'Log y');
   private plot: uPlot | undefined;
   private runs: ChartRun[] = [];
@@ -97,6 +98,7 @@ export class ChartCard {
     const header = el('header', {}, el('h3', { id: titleId }, spec.title), el('span', { class: 'spacer' }), this.resetZoomButton, this.logToggle);
     this.element = el('section', { class: 'chart-card', 'aria-labelledby': titleId, 'data-metric': spec.metric, 'data-points': '0', 'data-runs': '0' }, header, this.plotHost, this.empty, this.legend);
     new ResizeObserver(() => this.resize()).observe(this.plotHost);
+    this.plotHost.addEventListener('keydown', (e) => this.onKey(e));
   }
 
   /** Replaces the overlaid runs (selection, names or colours changed): rebuilds the plot's series. */
@@ -169,7 +171,7 @@ export class ChartCard {
     this.element.dataset.runs = String(this.prepared.length);
     this.empty.textContent = this.runs.length === 0 ? 'No runs overlaid: tick runs in the table below.' : hasPoints ? '' : this.spec.emptyText;
     this.empty.hidden = hasPoints;
-    this.plotHost.setAttribute('aria-label', `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}`);
+    this.plotHost.setAttribute('aria-label', `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}; plus and minus zoom, arrows pan, 0 resets`);
     const data = this.plotData(plot.width);
     const zoom = this.zoom;
     if (zoom) {
@@ -181,6 +183,32 @@ export class ChartCard {
       plot.setData(data, true);
     }
     this.resetZoomButton.hidden = !zoom;
+  }
+
+  /** The x extent of everything drawn, whatever the zoom. */
+  private fullRange(): XRange | undefined {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const p of this.prepared) {
+      for (const key of ['raw', 'smoothed'] as const) {
+        const x = p.series[key].x;
+        if (x.length === 0) continue;
+        min = Math.min(min, x[0]);
+        max = Math.max(max, x[x.length - 1]);
+      }
+    }
+    return max > min ? { min, max } : undefined;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const full = this.fullRange();
+    if (!full) return;
+    const next = keyboardZoom(e.key, this.zoom, full);
+    if (next === null) return;
+    e.preventDefault();
+    this.zoom = next;
+    this.draw();
   }
 
   private resetZoom(): void {

@@ -199,3 +199,51 @@ export function downsampleMinMax(s: XY, buckets: number, window?: { min: number;
   push(to - 1);
   return { x: keep.map((i) => s.x[i]), y: keep.map((i) => s.y[i]) };
 }
+
+export interface XRange {
+  min: number;
+  max: number;
+}
+
+/** Keys the chart answers to when focused (also listed in its accessible label). */
+export const ZOOM_KEYS = ['+', '=', '-', 'ArrowLeft', 'ArrowRight', '0', 'Escape'] as const;
+
+/**
+ * The x range after a key press on a focused chart, so zoom and pan do not need a mouse: + / =
+ * halve the range about its centre, - doubles it, the arrows pan by a quarter of it, 0 and Escape
+ * show everything. The result stays inside the data's full range; undefined means "no zoom" (the
+ * whole range), null that the key is not a chart key.
+ */
+export function keyboardZoom(key: string, current: XRange | undefined, full: XRange): XRange | undefined | null {
+  if (!(full.max > full.min)) return (ZOOM_KEYS as readonly string[]).includes(key) ? undefined : null;
+  const view = current ?? full;
+  const width = view.max - view.min;
+  const centre = (view.min + view.max) / 2;
+  let next: XRange;
+  switch (key) {
+    case '+':
+    case '=':
+      next = { min: centre - width / 4, max: centre + width / 4 };
+      break;
+    case '-':
+      next = { min: centre - width, max: centre + width };
+      break;
+    case 'ArrowLeft':
+      next = { min: view.min - width / 4, max: view.max - width / 4 };
+      break;
+    case 'ArrowRight':
+      next = { min: view.min + width / 4, max: view.max + width / 4 };
+      break;
+    case '0':
+    case 'Escape':
+      return undefined;
+    default:
+      return null;
+  }
+  const fullWidth = full.max - full.min;
+  const w = Math.min(next.max - next.min, fullWidth);
+  if (w >= fullWidth) return undefined;
+  // Panning past an end keeps the width and stops at the end.
+  const min = Math.min(Math.max(next.min, full.min), full.max - w);
+  return { min, max: min + w };
+}
