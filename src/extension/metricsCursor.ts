@@ -65,6 +65,35 @@ export class MetricsCursor {
     }
   }
 
+  /**
+   * Starts after the complete lines already in the file without parsing them (only the tail is
+   * read, to find the last newline): later calls return only what is appended from now on.
+   */
+  skipExisting(): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      for (let end = size; end > this.offset; ) {
+        const start = Math.max(this.offset, end - 64 * 1024);
+        const buf = Buffer.alloc(end - start);
+        const read = fs.readSync(fd, buf, 0, buf.length, start);
+        const lastNewline = read > 0 ? buf.lastIndexOf(0x0a, read - 1) : -1;
+        if (lastNewline >= 0) {
+          this.offset = start + lastNewline + 1;
+          return;
+        }
+        end = start;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /** Lines that arrived by another way (live from the trainer): kept only if not seen yet. */
   admit(lines: MetricsLine[]): MetricsLine[] {
     return this.seen.admit(lines);

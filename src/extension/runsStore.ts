@@ -114,6 +114,12 @@ export class RunsStore implements RunsSource, vscode.Disposable {
       this.signatures.set(id, signature);
       if (!entry.ok) continue;
       const known = this.cursors.has(id);
+      // A run first seen finished is not parsed here: its series is read when asked for
+      // (metrics()), so activation does not parse the history of every run on disk.
+      if (!known && entry.record.status !== 'running') {
+        this.cursorFor(id).skipExisting();
+        continue;
+      }
       const lines = this.cursorFor(id).readAppended();
       if (known && lines.length) appended[id] = lines;
     }

@@ -29,6 +29,32 @@ describe('metrics cursor', () => {
     assert.deepEqual(cursor.readAppended(), [step(3), epoch(1)]);
   });
 
+  it('skipExisting starts after the complete lines already there and keeps a torn tail for the next call', () => {
+    const file = tempFile();
+    const lines = Array.from({ length: 3000 }, (_, i) => step(i + 1));
+    const full = jsonl(lines);
+    assert.ok(full.length > 128 * 1024, 'more than one tail chunk');
+    const torn = jsonl([step(3001)]);
+    fs.writeFileSync(file, full + torn.slice(0, 20));
+    const cursor = new MetricsCursor(file);
+    cursor.skipExisting();
+    assert.deepEqual(cursor.readAppended(), []);
+    fs.writeFileSync(file, full + torn);
+    assert.deepEqual(cursor.readAppended(), [step(3001)]);
+    fs.appendFileSync(file, jsonl([step(3002)]));
+    assert.deepEqual(cursor.readAppended(), [step(3002)]);
+  });
+
+  it('skipExisting on a missing or newline-free file reads everything later', () => {
+    const file = tempFile();
+    const cursor = new MetricsCursor(file);
+    cursor.skipExisting();
+    fs.writeFileSync(file, '{"kind":"st');
+    cursor.skipExisting();
+    fs.writeFileSync(file, jsonl([step(1)]));
+    assert.deepEqual(cursor.readAppended(), [step(1)]);
+  });
+
   it('leaves a torn last line for the next call', () => {
     const file = tempFile();
     const cursor = new MetricsCursor(file);
