@@ -61,7 +61,10 @@ export function readRun(dir: string): RunEntry {
   }
   const v = validateRunRecord(parsed);
   if ('reason' in v) return { ok: false, dir, id, reason: v.reason };
-  return { ok: true, dir, record: effectiveStatus(v.record) };
+  // The folder name is the id every action resolves (runDirFor): a copied folder, or an id in
+  // run.json that names another run or is not a valid id, must not redirect actions elsewhere.
+  const record = v.record.id === id ? v.record : { ...v.record, id };
+  return { ok: true, dir, record: effectiveStatus(record) };
 }
 
 /** Every run directory under runsDir, newest first; a missing runsDir is simply empty. */
