@@ -49,6 +49,7 @@ export function runDescription(entry: RunEntry): string {
   if (r.best) parts.push(`best NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
   else if (r.status === 'running') parts.push(`epoch ${r.epochsCompleted}/${r.config.epochs}`);
   else parts.push(r.status);
+  if (entry.warning) parts.push(`⚠ ${entry.warning}`);
   return parts.join(' · ');
 }
 
@@ -87,6 +88,7 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   const duration = runDurationSeconds(r);
   if (duration !== undefined) lines.push(row('duration', formatDuration(duration) || '-'));
   if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);
+  if (entry.warning) lines.push('', `⚠ ${escapeMarkdown(entry.warning)}`);
   return lines.join('\n');
 }
 

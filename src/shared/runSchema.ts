@@ -130,7 +130,8 @@ export interface TestRecommendations {
 
 /** A run as a reader sees it: either a valid record, or a damaged directory with the reason. */
 export type RunEntry =
-  | { ok: true; dir: string; record: RunRecord }
+  /** `warning`: the run is readable but something it recorded is unusable (e.g. its saved weights are gone). */
+  | { ok: true; dir: string; record: RunRecord; warning?: string }
   | { ok: false; dir: string; id: string; reason: string };
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
