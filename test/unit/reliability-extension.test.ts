@@ -276,6 +276,35 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
   });
 });
 
+describe('Restricted Mode', () => {
+  it('Train and Rerun start no trainer in an untrusted workspace', async () => {
+    const { RunsStore, TrainCommands } = await extensionModules();
+    const runs = tempDir();
+    writeRun(runs, 'done', baseRecord('done'));
+    const store = new RunsStore(runs);
+    try {
+      const session = { busy: false, activeRunId: undefined, ensureIdle: () => true, start: () => assert.fail('a trainer was started') };
+      new TrainCommands(context as never, store, session as never).register();
+      ui.trusted = false;
+      ui.warnings.length = 0;
+      assert.equal(await command('vaerec.trainMvae', { dataset: '/data', overrides: { epochs: 1 } }), undefined);
+      assert.equal(await command('vaerec.rerunWithChanges', 'done'), undefined);
+      assert.equal(ui.warnings.filter((w) => /Training is disabled in Restricted Mode/.test(w)).length, 2);
+    } finally {
+      ui.trusted = true;
+      store.dispose();
+    }
+  });
+
+  it('the settings that choose what runs or where files go are restricted in untrusted workspaces', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } } };
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    for (const key of ['vaerec.nodePath', 'vaerec.runsDirectory', 'vaerec.datasetCacheDirectory', 'vaerec.dataset']) {
+      assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);
+    }
+  });
+});
+
 describe('a second run while one runs', () => {
   it('is refused at once with the reason and an offer to stop the current run', async () => {
     const { RunsStore, TrainingSession } = await extensionModules();
