@@ -170,7 +170,8 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   for (const key of ['error', 'backend', 'finishedAt', 'host'] as const) if (record[key] !== undefined && typeof record[key] !== 'string') delete record[key];
   for (const key of ['best', 'lastValidation'] as const) if (record[key] !== undefined && !isEpochScore(record[key])) delete record[key];
   if (record.test !== undefined && !isRankingMetrics(record.test)) delete record.test;
-  if (record.timings !== undefined) record.timings = isRecord(record.timings) ? Object.fromEntries(Object.entries(record.timings).filter(([, t]) => isFiniteNumber(t))) : undefined;
+  if (isRecord(record.timings)) record.timings = Object.fromEntries(Object.entries(record.timings).filter(([, t]) => isFiniteNumber(t)));
+  else delete record.timings;
   // pid 0 and negative pids address process groups: probing or signalling them would hit other processes.
   if (record.pid !== undefined && !(Number.isSafeInteger(record.pid) && (record.pid as number) > 0)) delete record.pid;
   if (record.fingerprint !== undefined && !isFingerprint(record.fingerprint)) delete record.fingerprint;

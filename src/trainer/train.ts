@@ -75,8 +75,8 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
   if (dataset.skipped.count > 0) emit({ type: 'log', level: 'warn', message: `skipped ${dataset.skipped.count} malformed rows, e.g. ${dataset.skipped.examples.join('; ')}` });
   const ratingsFile = dataset.files[0]?.path ?? config.data.source;
   if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${ratingsFile}: ${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
-  // A movie file that disagrees with the ratings is no reason to stop, but the user should know why titles are missing.
-  // (files: the ratings file first, the movie file last)
+  // A movie file that disagrees with the ratings is no reason to stop, but the user should know why
+  // titles are missing. dataset.files lists the ratings file first and the movie file last.
   if (dataset.moviesMissing > 0) emit({ type: 'log', level: 'warn', message: `${dataset.files.at(-1)?.path}: ${dataset.moviesMissing} rated items have no entry there (shown without a title)` });
   checkCancelled(signal);
 
