@@ -81,7 +81,11 @@ export function checkpointProblem(dir: string, record: RunRecord): string | unde
   } catch {
     files = [];
   }
-  if (files.length === 0) return `the saved weights (${name}/) are missing`;
+  if (files.length === 0) {
+    // A trainer killed between the two renames of a checkpoint swap leaves the last complete copy here.
+    const previous = `.${name}.prev`;
+    return fs.existsSync(path.join(dir, previous)) ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/` : `the saved weights (${name}/) are missing`;
+  }
   // A model without model.json (the popularity counts) is one self-contained file.
   if (!files.includes('model.json')) return undefined;
   try {

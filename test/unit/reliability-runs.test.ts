@@ -69,19 +69,22 @@ describe('damaged run directories', () => {
       fs.writeFileSync(file, lines.join('\n') + '\n{"kind":"step","step":99,"ep');
     });
     damagedCopy('no-weights-folder', (d) => fs.rmSync(path.join(d, 'model'), { recursive: true }));
+    // Killed between the two renames of a checkpoint swap (model/ -> .model.prev/, .model.next/ -> model/).
+    damagedCopy('mid-swap', (d) => fs.renameSync(path.join(d, 'model'), path.join(d, '.model.prev')));
     damagedCopy('no-weights-file', (d) => fs.rmSync(path.join(d, 'model', 'weights.bin')));
     damagedCopy('bad-model-json', (d) => fs.writeFileSync(path.join(d, 'model', 'model.json'), '{"weightsManifest": [{"pa'));
 
     const r = cli(['runs', '--runs-dir', runs, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const listed = new Map((JSON.parse(r.stdout) as Listed[]).map((x) => [x.id, x]));
-    assert.equal(listed.size, 8);
+    assert.equal(listed.size, 9);
     assert.deepEqual(listed.get(original), before, 'the intact run is unaffected');
     const expect: [string, string, RegExp][] = [
       ['truncated-run-json', 'reason', /run\.json is truncated or not valid JSON/],
       ['empty-run-json', 'reason', /run\.json is empty/],
       ['no-run-json', 'reason', /run\.json is missing/],
-      ['no-weights-folder', 'warning', /the saved weights \(model\/\) are missing/],
+      ['no-weights-folder', 'warning', /^the saved weights \(model\/\) are missing$/],
+      ['mid-swap', 'warning', /the saved weights \(model\/\) are missing; the last complete copy is in \.model\.prev\//],
       ['no-weights-file', 'warning', /model\/weights\.bin is missing/],
       ['bad-model-json', 'warning', /model\/model\.json is damaged/],
     ];
