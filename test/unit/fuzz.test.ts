@@ -245,7 +245,8 @@ describe('fuzz: dataset parsers', () => {
         fs.rmSync(dir, { recursive: true, force: true });
       });
       t.diagnostic(`${n} inputs: ${outcomes.loaded} loaded, ${outcomes.dataErrors} DataErrors`);
-      assert.ok(outcomes.loaded > 0 && outcomes.dataErrors > 0, `both outcomes occur (${JSON.stringify(outcomes)})`);
+      // A check on the mutator (not too gentle, not too destructive); meaningless on a starved machine that managed few inputs.
+      if (n >= 50) assert.ok(outcomes.loaded > 0 && outcomes.dataErrors > 0, `both outcomes occur (${JSON.stringify(outcomes)})`);
     });
   }
 });
