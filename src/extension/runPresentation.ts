@@ -49,6 +49,7 @@ export function runDescription(entry: RunEntry): string {
   if (r.best) parts.push(`best NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
   else if (r.status === 'running') parts.push(`epoch ${r.epochsCompleted}/${r.config.epochs}`);
   else parts.push(r.status);
+  if (entry.warning) parts.push(`⚠ ${entry.warning}`);
   return parts.join(' · ');
 }
 
@@ -69,7 +70,8 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   const c = r.config;
   const lines = [`**${escapeMarkdown(r.name)}** — ${MODEL_NAMES[r.model] ?? r.model}, ${r.status}`, ''];
   lines.push('| | |', '|---|---|');
-  lines.push(row('dataset', escapeMarkdown(c.data?.source ?? '?')));
+  // config is checked only to be an object (validateRunRecord): text from it is coerced, never assumed.
+  lines.push(row('dataset', escapeMarkdown(String(c.data?.source ?? '?'))));
   lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
   if (r.model !== 'pop') {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
@@ -82,10 +84,11 @@ export function runTooltipMarkdown(entry: RunEntry): string {
     lines.push(row('test NDCG@100', formatMetric(r.test['ndcg@100'])));
     lines.push(row('test Recall@20 / @50', `${formatMetric(r.test['recall@20'])} / ${formatMetric(r.test['recall@50'])}`));
   }
-  lines.push(row('backend', escapeMarkdown(r.backend ?? c.backend)));
+  lines.push(row('backend', escapeMarkdown(String(r.backend ?? c.backend ?? '?'))));
   const duration = runDurationSeconds(r);
   if (duration !== undefined) lines.push(row('duration', formatDuration(duration) || '-'));
   if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);
+  if (entry.warning) lines.push('', `⚠ ${escapeMarkdown(entry.warning)}`);
   return lines.join('\n');
 }
 

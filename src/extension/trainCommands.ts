@@ -115,6 +115,8 @@ export class TrainCommands {
       void vscode.window.showWarningMessage(`Run ${name} is trained by a process this window cannot reach (pid ${pid ?? '?'} on ${host ?? '?'}).`);
       return;
     }
+    // The pid comes from run.json on disk: in an untrusted workspace it may name any process.
+    if (!requireTrust('Stopping a run trained by another process')) return;
     const ok = await vscode.window.showWarningMessage(`Stop run ${name}? It is trained by another process (pid ${pid}).`, { modal: true }, 'Stop');
     // The trainer treats SIGTERM like a cancel message: it records the run as cancelled.
     if (ok === 'Stop') process.kill(pid, 'SIGTERM');

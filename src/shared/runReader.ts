@@ -61,7 +61,40 @@ export function readRun(dir: string): RunEntry {
   }
   const v = validateRunRecord(parsed);
   if ('reason' in v) return { ok: false, dir, id, reason: v.reason };
-  return { ok: true, dir, record: effectiveStatus(v.record) };
+  // The folder name is the id every action resolves (runDirFor): a copied folder, or an id in
+  // run.json that names another run or is not a valid id, must not redirect actions elsewhere.
+  const record = v.record.id === id ? v.record : { ...v.record, id };
+  const warning = checkpointProblem(dir, record);
+  return { ok: true, dir, record: effectiveStatus(record), ...(warning ? { warning } : {}) };
+}
+
+/**
+ * Why the best weights a run recorded cannot be loaded, or undefined. Cheap (a directory listing and
+ * a small model.json), since it runs for every run at every refresh of the list.
+ */
+export function checkpointProblem(dir: string, record: RunRecord): string | undefined {
+  const name = record.artifacts.model;
+  if (!name) return undefined;
+  let files: string[];
+  try {
+    files = fs.readdirSync(path.join(dir, name));
+  } catch {
+    files = [];
+  }
+  if (files.length === 0) {
+    // A trainer killed between the two renames of a checkpoint swap leaves the last complete copy here.
+    const previous = `.${name}.prev`;
+    return fs.existsSync(path.join(dir, previous)) ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/` : `the saved weights (${name}/) are missing`;
+  }
+  // A model without model.json (the popularity counts) is one self-contained file.
+  if (!files.includes('model.json')) return undefined;
+  try {
+    const manifest = (JSON.parse(fs.readFileSync(path.join(dir, name, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] }).weightsManifest;
+    for (const group of manifest) for (const p of group.paths) if (!files.includes(p)) return `${name}/${p} is missing`;
+  } catch {
+    return `${name}/model.json is damaged`;
+  }
+  return undefined;
 }
 
 /** Every run directory under runsDir, newest first; a missing runsDir is simply empty. */

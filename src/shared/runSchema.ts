@@ -130,7 +130,8 @@ export interface TestRecommendations {
 
 /** A run as a reader sees it: either a valid record, or a damaged directory with the reason. */
 export type RunEntry =
-  | { ok: true; dir: string; record: RunRecord }
+  /** `warning`: the run is readable but something it recorded is unusable (e.g. its saved weights are gone). */
+  | { ok: true; dir: string; record: RunRecord; warning?: string }
   | { ok: false; dir: string; id: string; reason: string };
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -155,16 +156,53 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   if (v.schemaVersion !== undefined && (!isFiniteNumber(v.schemaVersion) || v.schemaVersion > RUN_SCHEMA_VERSION)) {
     return { reason: `run.json schema version ${String(v.schemaVersion)} is newer than this reader (${RUN_SCHEMA_VERSION})` };
   }
-  const record = {
+  const record: Record<string, unknown> = {
     ...v,
     name: typeof v.name === 'string' ? v.name : v.id,
     updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : v.createdAt,
     epochsCompleted: isFiniteNumber(v.epochsCompleted) ? v.epochsCompleted : 0,
     steps: isFiniteNumber(v.steps) ? v.steps : 0,
     epochSeconds: Array.isArray(v.epochSeconds) ? v.epochSeconds.filter(isFiniteNumber) : [],
-    artifacts: isRecord(v.artifacts) ? v.artifacts : {},
-  } as unknown as RunRecord;
-  return { record };
+    artifacts: artifactsOf(v.artifacts),
+  };
+  // Every consumer (tree, CLI, dashboard, recommend) trusts the RunRecord type, so an optional field
+  // of the wrong shape is dropped here rather than crashing one of them.
+  for (const key of ['error', 'backend', 'finishedAt', 'host'] as const) if (record[key] !== undefined && typeof record[key] !== 'string') delete record[key];
+  for (const key of ['best', 'lastValidation'] as const) if (record[key] !== undefined && !isEpochScore(record[key])) delete record[key];
+  if (record.test !== undefined && !isRankingMetrics(record.test)) delete record.test;
+  if (isRecord(record.timings)) record.timings = Object.fromEntries(Object.entries(record.timings).filter(([, t]) => isFiniteNumber(t)));
+  else delete record.timings;
+  // pid 0 and negative pids address process groups: probing or signalling them would hit other processes.
+  if (record.pid !== undefined && !(Number.isSafeInteger(record.pid) && (record.pid as number) > 0)) delete record.pid;
+  if (record.fingerprint !== undefined && !isFingerprint(record.fingerprint)) delete record.fingerprint;
+  if (record.split !== undefined && !isRecord(record.split)) delete record.split;
+  return { record: record as unknown as RunRecord };
+}
+
+function isEpochScore(v: unknown): boolean {
+  return isRecord(v) && isFiniteNumber(v.epoch) && isFiniteNumber(v['ndcg@100']);
+}
+
+function isRankingMetrics(v: unknown): boolean {
+  return isRecord(v) && ['ndcg@100', 'recall@10', 'recall@20', 'recall@50'].every((k) => isFiniteNumber(v[k])) && (v.users === undefined || isFiniteNumber(v.users));
+}
+
+function isFingerprint(v: unknown): boolean {
+  return isRecord(v) && typeof v.layout === 'string' && Array.isArray(v.files) && v.files.every((f) => isRecord(f) && typeof f.name === 'string' && typeof f.sha256 === 'string' && isFiniteNumber(f.bytes));
+}
+
+/**
+ * Artifact paths are joined to the run directory by readers, so one read from disk must be a single
+ * plain name: "../other-run/model" or an absolute path would point outside the run.
+ */
+function artifactsOf(v: unknown): RunRecord['artifacts'] {
+  if (!isRecord(v)) return {};
+  const artifacts: Record<string, string> = {};
+  for (const key of ['model', 'recommendations', 'split'] as const) {
+    const name = v[key];
+    if (typeof name === 'string' && isValidRunId(name)) artifacts[key] = name;
+  }
+  return artifacts;
 }
 
 /**

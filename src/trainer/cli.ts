@@ -54,6 +54,7 @@ function headline(e: RunEntry) {
     best: r.best,
     test: r.test,
     ...(r.error ? { error: r.error } : {}),
+    ...(e.warning ? { warning: e.warning } : {}),
   };
 }
 
@@ -162,7 +163,7 @@ export function buildProgram(): Command {
         }
         const h = r as Exclude<ReturnType<typeof headline>, { reason: string }>;
         process.stdout.write(
-          `${h.id}  ${h.model}  ${h.status}  epochs ${h.epochs}  best val NDCG@100 ${fmt(h.best?.['ndcg@100'])}  test NDCG@100 ${fmt(h.test?.['ndcg@100'])} R@20 ${fmt(h.test?.['recall@20'])} R@50 ${fmt(h.test?.['recall@50'])}\n`,
+          `${h.id}  ${h.model}  ${h.status}  epochs ${h.epochs}  best val NDCG@100 ${fmt(h.best?.['ndcg@100'])}  test NDCG@100 ${fmt(h.test?.['ndcg@100'])} R@20 ${fmt(h.test?.['recall@20'])} R@50 ${fmt(h.test?.['recall@50'])}${h.warning ? `  warning: ${h.warning}` : ''}\n`,
         );
       }
     });

@@ -73,7 +73,11 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
     onProgress: (p) => emit({ type: 'phase', phase: p.phase, message: p.message, fraction: p.fraction }),
   });
   if (dataset.skipped.count > 0) emit({ type: 'log', level: 'warn', message: `skipped ${dataset.skipped.count} malformed rows, e.g. ${dataset.skipped.examples.join('; ')}` });
-  if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
+  const ratingsFile = dataset.files[0]?.path ?? config.data.source;
+  if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${ratingsFile}: ${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
+  // A movie file that disagrees with the ratings is no reason to stop, but the user should know why
+  // titles are missing. dataset.files lists the ratings file first and the movie file last.
+  if (dataset.moviesMissing > 0) emit({ type: 'log', level: 'warn', message: `${dataset.files.at(-1)?.path}: ${dataset.moviesMissing} rated items have no entry there (shown without a title)` });
   checkCancelled(signal);
 
   const loadSeconds = (Date.now() - loadStart) / 1000;

@@ -60,7 +60,9 @@ export async function genericFormat(path: string, spec: DataSourceSpec): Promise
     header,
     integerIds: false,
     ratingRange: null,
-    decoding: 'utf8',
+    // Decoded per line: a Latin-1 line read as UTF-8 would turn each accented id into U+FFFD, so
+    // distinct ids ("café", "cafè") would silently merge into one user or item.
+    decoding: 'utf8-or-latin1',
   };
 }
 

@@ -69,7 +69,14 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
     specs.push(...group.weights);
   }
   const all = Buffer.concat(buffers);
-  const decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
+  let decoded: tf.NamedTensorMap;
+  try {
+    decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
+  } catch (error) {
+    // A cut-short weights file (an interrupted copy, a full disk) fails here: name the files, not just a tensor shape.
+    const files = json.weightsManifest.flatMap((g) => g.paths).map((p) => path.join(dir, p));
+    throw new Error(`${files.join(', ')}: the weights do not match ${MODEL_FILE} (${(error as Error).message})`);
+  }
   const weights = new Map<string, { data: Float32Array; shape: number[] }>();
   for (const [name, t] of Object.entries(decoded)) {
     weights.set(name, { data: new Float32Array(t.dataSync()), shape: t.shape });
