@@ -56,7 +56,11 @@ export class DataError extends Error {
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(file ? `${file}${line !== undefined ? `:${line}` : ''}: ${message}` : message);
+    // Always one line (the CLI prints it as such): control characters quoted from the data, or from
+    // a parser's message about it, are shown escaped.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    const oneLine = message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+    super(file ? `${file}${line !== undefined ? `:${line}` : ''}: ${oneLine}` : oneLine);
     this.name = 'DataError';
   }
 }
