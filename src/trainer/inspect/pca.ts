@@ -17,7 +17,7 @@ export interface Pca {
 }
 
 const MAX_ITERATIONS = 1000;
-const TOLERANCE = 1e-12;
+const TOLERANCE = 1e-11;
 
 /** Row-major `rows x cols` data; returns the first `k` components. */
 export function pca(data: ArrayLike<number>, rows: number, cols: number, k = 2): Pca {
@@ -64,7 +64,10 @@ export function pca(data: ArrayLike<number>, rows: number, cols: number, k = 2):
       const norm = Math.sqrt(dot(tmp, tmp));
       if (norm === 0) break;
       const next = Float64Array.from(tmp, (x) => x / norm);
-      const change = 1 - Math.abs(dot(next, v));
+      // Distance between successive unit vectors (up to sign): 1 - |cos| would stall near 1e-8.
+      const sign = dot(next, v) < 0 ? -1 : 1;
+      let change = 0;
+      for (let i = 0; i < cols; i++) change = Math.max(change, Math.abs(next[i] - sign * v[i]));
       v = next;
       if (change < TOLERANCE) break;
     }
