@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
 import { downloadMovieLens1M } from './downloadCommand';
+import { registerInspector } from './inspector/inspectorCommands';
 import { RunCommands } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     ...new RunCommands(context, runs).register(),
     vscode.commands.registerCommand('vaerec.downloadMovieLens1M', () => downloadMovieLens1M(context, output)),
     DashboardPanel.registerSerializer(context, runs),
+    ...registerInspector(context, runs),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());
     }),

@@ -162,23 +162,24 @@ export interface InspectorState {
   runId: string;
   /** Null while the inference process loads the run. */
   run: RunInfo | null;
-  /** What is being computed right now (shown as a progress line); undefined when idle. */
-  busy?: string;
+  /** What is being computed right now (shown as a progress line); null when idle. Nulls, not absent
+   * keys, clear a field: a patch is serialised, and a key set to undefined would vanish from it. */
+  busy: string | null;
   /** A run-level failure (the run cannot be loaded). */
-  error?: string;
+  error: string | null;
   k: number;
   users: UserSummary[];
   user: string | null;
   view: UserView | null;
   /** Why the chosen user cannot be shown (unknown id...). */
-  userError?: string;
+  userError: string | null;
   compareChoices: RunChoice[];
   compareRunId: string | null;
   compareRun: RunInfo | null;
   compareView: UserView | null;
-  compareError?: string;
+  compareError: string | null;
   latent: LatentSpace | null;
-  latentError?: string;
+  latentError: string | null;
 }
 
 export type InspectorUpdate = { type: 'state'; state: InspectorState } | { type: 'patch'; patch: Partial<InspectorState> };
