@@ -167,7 +167,7 @@ function titleCell(item: { title?: string; item: string }): HTMLElement {
   return item.title ? el('td', { class: 'title' }, item.title) : el('td', { class: 'title id' }, `item ${item.item}`);
 }
 
-function recsTable(v: UserView, caption: string, shared?: Set<string>): HTMLElement {
+function recsTable(v: UserView, caption: string, which: 'primary' | 'second', shared?: Set<string>): HTMLElement {
   const r = v.result;
   const head = el('tr', {}, el('th', { class: 'num' }, '#'), el('th', {}, 'Title'), el('th', { class: 'num' }, 'Year'), el('th', {}, 'Genres'), el('th', { class: 'num' }, 'Score'), el('th', {}, ''));
   const rows = r.items.map((it: Recommendation) => {
@@ -185,7 +185,7 @@ function recsTable(v: UserView, caption: string, shared?: Set<string>): HTMLElem
       el('td', { class: 'badges' }, ...badges),
     );
   });
-  return el('table', { class: 'recs', 'data-run': r.runId }, el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, ...rows));
+  return el('table', { class: `recs ${which}`, 'data-run': r.runId }, el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, ...rows));
 }
 
 function historyTable(v: UserView): HTMLElement {
@@ -195,7 +195,7 @@ function historyTable(v: UserView): HTMLElement {
     el(
       'tr',
       { class: `mark-${h.mark}${hits.has(h.item) ? ' hit' : ''}`, 'data-item': h.item },
-      el('td', {}, v.timeOrdered ? formatDate(h.timestamp) : String(i + 1)),
+      el('td', { class: 'date' }, v.timeOrdered ? formatDate(h.timestamp) : String(i + 1)),
       el('td', { class: 'num' }, String(h.rating)),
       titleCell(h),
       el('td', { class: 'num' }, h.year !== undefined ? String(h.year) : ''),
@@ -263,14 +263,17 @@ function renderUserPanel(s: InspectorState): void {
   );
   if (r.note) parts.push(el('p', { class: 'note' }, `Note: ${r.note}.`));
 
+  // What the model recommends beside what the user rated: hits show up in both.
   const other = s.compareView;
   const overlap = other ? listOverlap(r.items, other.result.items) : null;
-  const lists = el('div', { class: 'lists' }, recsTable(v, `Top ${r.items.length} · ${MODEL_NAMES[r.model] ?? r.model} · ${s.run?.name ?? r.runId}`, overlap?.shared));
+  parts.push(el('div', { class: 'lists' }, recsTable(v, `Top ${r.items.length} · ${MODEL_NAMES[r.model] ?? r.model} · ${s.run?.name ?? r.runId}`, 'primary', overlap?.shared), historyTable(v)));
+
+  const below = el('div', { class: 'lists' });
   if (s.compareRunId) {
     if (other && overlap && s.compareRun) {
       const o = other.result;
       const oHits = o.items.filter((i) => i.hit).length;
-      lists.append(
+      below.append(
         el(
           'div',
           { class: 'compare' },
@@ -280,17 +283,16 @@ function renderUserPanel(s: InspectorState): void {
             `Overlap: ${overlap.shared.size} of ${Math.min(r.items.length, o.items.length)} items (${Math.round(overlap.fraction * 100)}%)` +
               (o.metrics ? ` · second run NDCG@100 ${fmt(o.metrics['ndcg@100'])}, Recall@20 ${fmt(o.metrics['recall@20'])}, ${oHits} hit${oHits === 1 ? '' : 's'}` : ''),
           ),
-          recsTable(other, `Top ${o.items.length} · ${MODEL_NAMES[o.model] ?? o.model} · ${s.compareRun.name}`, overlap.shared),
+          recsTable(other, `Second run: top ${o.items.length} · ${MODEL_NAMES[o.model] ?? o.model} · ${s.compareRun.name}`, 'second', overlap.shared),
         ),
       );
     } else {
-      lists.append(el('p', { class: s.compareError ? 'error' : 'hint' }, s.compareError ?? 'Loading the second run…'));
+      below.append(el('p', { class: s.compareError ? 'error' : 'hint' }, s.compareError ?? 'Loading the second run…'));
     }
   }
-  parts.push(lists);
   const mix = genreMixTable(v, other);
-  if (mix) parts.push(mix);
-  parts.push(historyTable(v));
+  if (mix) below.append(mix);
+  parts.push(below);
   userPanel.replaceChildren(...parts);
 }
 

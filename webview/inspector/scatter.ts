@@ -213,9 +213,14 @@ export class Scatter {
     this.canvas.style.cursor = 'pointer';
     const rect = this.element.getBoundingClientRect();
     this.tooltip.textContent = this.data.describe(i);
-    this.tooltip.style.left = `${e.clientX - rect.left + 12}px`;
-    this.tooltip.style.top = `${e.clientY - rect.top + 12}px`;
     this.tooltip.hidden = false;
+    // Flipped to the other side of the cursor near the right and bottom edges, so it stays readable.
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const flipX = x + 12 + this.tooltip.offsetWidth > rect.width;
+    const flipY = y + 12 + this.tooltip.offsetHeight > rect.height;
+    this.tooltip.style.left = `${flipX ? x - 12 - this.tooltip.offsetWidth : x + 12}px`;
+    this.tooltip.style.top = `${flipY ? y - 12 - this.tooltip.offsetHeight : y + 12}px`;
   }
 
   private onMouseUp(e: MouseEvent): void {
