@@ -2,10 +2,12 @@
  * Per-user latency of the inspector after the model is loaded, measured the way the panel sees it:
  * the inference process (dist/inference.js) opens the run once, then each user's view (top N with
  * titles, history, per-user NDCG@100 / Recall@20) is one IPC round trip. Also times the in-process
- * recommend() alone. Prints medians and the 90th percentile; no assertion (the machine is shared).
+ * recommend() alone, and checks that `vaerec recommend --json` prints exactly the inspector's result for
+ * a few test users. Prints medians and the 90th percentile; no timing assertion (the machine is shared).
  *
  *   npm run build && node --import tsx scripts/bench-inspector.ts --run RUN_DIR [--users 200] [--k 20] [--cache-dir DIR]
  */
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RunInspector } from '../src/trainer/inspect/runInspector';
@@ -53,6 +55,15 @@ async function main(): Promise<void> {
       ipc.push(performance.now() - s);
     }
     console.log(`inference process, one user's view (top ${k}, history, metrics) over IPC: ${stats(ipc)}`);
+    // The inspector and `vaerec recommend` must show the same list: compare a few test users.
+    const cli = path.resolve(__dirname, '..', 'dist', 'cli.js');
+    for (const user of users.filter((u) => u.role === 'test').slice(0, 3).map((u) => u.user)) {
+      const shown = await client.request({ type: 'user', runDir, user, k });
+      const printed = spawnSync(process.execPath, [cli, 'recommend', '--run', runDir, '--user', user, '--k', String(k), '--json', '--cache-dir', cacheDir], { encoding: 'utf8' });
+      const same = printed.status === 0 && JSON.stringify(JSON.parse(printed.stdout)) === JSON.stringify(shown.result);
+      console.log(`test user ${user}: vaerec recommend --json ${same ? 'is identical to' : 'DIFFERS from'} the inspector's result`);
+      if (!same) process.exitCode = 1;
+    }
     if (info.hasLatent) {
       t = performance.now();
       const l = await client.request({ type: 'latent', runDir });

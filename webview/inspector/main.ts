@@ -42,6 +42,17 @@ function select<T extends string>(label: string, options: readonly (readonly [T,
   return s;
 }
 
+/**
+ * When the page asked for a user: the time until that user's view is drawn is kept on the panel as
+ * data-latency-ms (what a user waits: host, inference process and rendering), read by the e2e suite.
+ */
+let asked: { user: string; at: number } | null = null;
+
+function showUser(user: string): void {
+  asked = { user, at: performance.now() };
+  postRequest({ type: 'showUser', user });
+}
+
 // ---- header and toolbar (built once) ---------------------------------------------------------
 
 const title = el('h2', { class: 'run-title' }, 'Recommendation inspector');
@@ -96,7 +107,7 @@ const searchField = el('vscode-textfield', { id: 'user-search', placeholder: 'Us
 const showButton = el('vscode-button', {}, 'Show');
 const submitSearch = () => {
   const user = searchField.value.trim();
-  if (user) postRequest({ type: 'showUser', user });
+  if (user) showUser(user);
 };
 showButton.addEventListener('click', submitSearch);
 searchField.addEventListener('keydown', (e) => (e as KeyboardEvent).key === 'Enter' && submitSearch());
@@ -105,7 +116,7 @@ const randomButton = el('vscode-button', { secondary: true, title: 'A random use
 randomButton.addEventListener('click', () => {
   if (!state) return;
   const list = listUsers(state.users, view.list, view.sort);
-  if (list.length) postRequest({ type: 'showUser', user: list[Math.floor(Math.random() * list.length)].user });
+  if (list.length) showUser(list[Math.floor(Math.random() * list.length)].user);
 });
 
 const listSummary = el('p', { class: 'hint list-summary' });
@@ -113,7 +124,7 @@ const userList = el('ul', { class: 'user-list', 'aria-label': 'Users' });
 userList.addEventListener('click', (e) => {
   const button = (e.target as HTMLElement).closest('button[data-user]');
   const user = button?.getAttribute('data-user');
-  if (user) postRequest({ type: 'showUser', user });
+  if (user) showUser(user);
 });
 
 const picker = el(
@@ -301,7 +312,7 @@ function renderUserPanel(s: InspectorState): void {
 const latentPanel = el('section', { class: 'latent-panel', id: 'panel-latent', role: 'tabpanel', 'aria-labelledby': 'tab-latent' });
 const scatter = new Scatter((user) => {
   setTab('user');
-  postRequest({ type: 'showUser', user });
+  showUser(user);
 });
 const latentInfo = el('p', { class: 'hint latent-info' });
 const latentMessage = el('p', { class: 'hint' });
@@ -393,6 +404,10 @@ function render(): void {
   renderUserPanel(s);
   renderLatent(s);
   persist();
+  if (asked && s.view?.result.user === asked.user) {
+    userPanel.dataset.latencyMs = String(Math.round(performance.now() - asked.at));
+    asked = null;
+  }
 }
 
 const app = document.getElementById('app') ?? document.body;
