@@ -343,7 +343,7 @@ function renderLatent(s: InspectorState): void {
       select<string>('Colour the users by', [['activity', 'Activity (items, log scale)'], ...l.genres.map((g): [string, string] => [g, `Affinity: ${g}`])], view.colourBy, (v) => {
         view.colourBy = v;
         persist();
-        renderLatent(s);
+        if (state) renderLatent(state);
       }),
     );
     latentInfo.textContent = `${l.users.length} users, posterior means (${l.latentDims} dimensions) projected on their first two principal components: ${Math.round(l.explained[0] * 100)}% and ${Math.round(l.explained[1] * 100)}% of the variance. Scroll to zoom, drag to pan, click a user to open them.`;
@@ -400,14 +400,25 @@ function render(): void {
   if (document.activeElement !== kField) kField.value = String(s.k);
   if (s.user && document.activeElement !== searchField && searchField.value !== s.user) searchField.value = s.user;
   renderCompareSelect(s);
-  renderList();
-  renderUserPanel(s);
-  renderLatent(s);
+  // Sections are rebuilt only when what they show changed: a patch often touches one field (busy).
+  if (changed('list', [s.users, view.list, view.sort, s.user])) renderList();
+  if (changed('user', [s.view, s.compareView, s.userError, s.compareError, s.compareRun, s.compareRunId, s.run])) renderUserPanel(s);
+  if (changed('latent', [s.latent, s.latentError, s.run, s.user, s.users])) renderLatent(s);
   persist();
   if (asked && s.view?.result.user === asked.user) {
-    userPanel.dataset.latencyMs = String(Math.round(performance.now() - asked.at));
+    const since = asked.at;
     asked = null;
+    // Two frames: the view has been laid out and painted by the time the second callback runs.
+    requestAnimationFrame(() => requestAnimationFrame(() => (userPanel.dataset.latencyMs = String(Math.round(performance.now() - since)))));
   }
+}
+
+const lastShown = new Map<string, unknown[]>();
+function changed(section: string, deps: unknown[]): boolean {
+  const before = lastShown.get(section);
+  if (before && before.length === deps.length && before.every((d, i) => d === deps[i])) return false;
+  lastShown.set(section, deps);
+  return true;
 }
 
 const app = document.getElementById('app') ?? document.body;
