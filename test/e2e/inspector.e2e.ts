@@ -159,24 +159,27 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       await canvas.focus();
       await canvas.press('+');
       await canvas.press('0');
-      // Hover: sweep the canvas until the tooltip names a user (the layout of the points is the model's).
+      // Hover the ringed current user: the tooltip names them.
+      const current = user;
+      const at = await wb.poll(
+        async () => [Number(await canvas.getAttribute('data-current-x')), Number(await canvas.getAttribute('data-current-y'))],
+        ([x, y]) => x > 0 && y > 0,
+        'the current user to be drawn',
+        10_000,
+      );
       const box = await canvas.boundingBox();
       if (!box) throw new Error('the scatter has no box');
-      const tooltip = frame.locator('.scatter-tooltip');
-      let hovered: string | undefined;
-      for (let y = box.y + 10; y < box.y + box.height && !hovered; y += 8) {
-        for (let x = box.x + 10; x < box.x + box.width && !hovered; x += 8) {
-          await page.mouse.move(x, y);
-          if (await tooltip.isVisible()) hovered = (await tooltip.textContent())?.match(/^User (\S+) · /)?.[1];
-          if (hovered) {
-            if (session.failures === 0 && !realData) await page.screenshot({ path: screenshotPath('inspector-latent.png') });
-            // Clicking the point opens that user.
-            await page.mouse.click(x, y);
-          }
-        }
-      }
-      if (!hovered) throw new Error('no point showed a tooltip');
-      await frame.locator('.user-title', { hasText: new RegExp(`^User ${hovered}$`) }).waitFor({ timeout: 30_000 });
+      await page.mouse.move(box.x + at[0], box.y + at[1]);
+      await frame.locator('.scatter-tooltip', { hasText: new RegExp(`^User ${current} · test user · \\d+ items`) }).waitFor({ timeout: 10_000 });
+      if (session.failures === 0 && !realData) await page.screenshot({ path: screenshotPath('inspector-latent.png') });
+      // Open another user by id (the view stays on the latent space), then click the first one's point: it opens again.
+      const split = JSON.parse(fs.readFileSync(path.join(mvaeDir, 'split.json'), 'utf8')) as { test: { user: string }[] };
+      const other = split.test.map((u) => u.user).find((u) => u !== current) ?? current;
+      await frame.locator('#user-search input').fill(other);
+      await frame.locator('#user-search input').press('Enter');
+      await frame.locator('.user-title', { hasText: new RegExp(`^User ${other}$`) }).waitFor({ state: 'attached', timeout: 30_000 });
+      await page.mouse.click(box.x + at[0], box.y + at[1]);
+      await frame.locator('.user-title', { hasText: new RegExp(`^User ${current}$`) }).waitFor({ timeout: 30_000 });
     }));
   it('measures how long typed-in users take to appear (printed, not asserted)', { timeout: 120_000 }, (t) =>
     step('timing', async () => {

@@ -143,6 +143,14 @@ export class Scatter {
       ctx.fill();
     }
     ctx.globalAlpha = 1;
+    // Where the current user is drawn, for tests that hover and click it (CSS px in the canvas).
+    if (current >= 0) {
+      this.canvas.dataset.currentX = px[current].toFixed(1);
+      this.canvas.dataset.currentY = py[current].toFixed(1);
+    } else {
+      delete this.canvas.dataset.currentX;
+      delete this.canvas.dataset.currentY;
+    }
     if (current >= 0) {
       ctx.strokeStyle = getComputedStyle(document.body).getPropertyValue('--vscode-focusBorder').trim() || '#0078d4';
       ctx.lineWidth = 2;
@@ -161,7 +169,8 @@ export class Scatter {
     let bestDist = HOVER_RADIUS * HOVER_RADIUS;
     for (let i = 0; i < px.length; i++) {
       const dd = (px[i] - x) ** 2 + (py[i] - y) ** 2;
-      if (dd <= bestDist) {
+      // On a tie (points drawn on top of each other) the current user wins: it is the one ringed.
+      if (dd < bestDist || (dd === bestDist && (best < 0 || this.data?.users[i] === this.highlighted))) {
         bestDist = dd;
         best = i;
       }
