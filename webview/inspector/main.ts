@@ -383,7 +383,15 @@ function setTab(tab: Tab): void {
   }
   userPanel.hidden = tab !== 'user';
   latentPanel.hidden = tab !== 'latent';
-  if (tab === 'latent' && state?.run?.hasLatent && !state.latent && !state.latentError) postRequest({ type: 'loadLatent' });
+  requestLatentIfShown();
+}
+
+let latentRequested = false;
+/** Asks for the projection once, when the latent view is shown and the run has one. */
+function requestLatentIfShown(): void {
+  if (view.tab !== 'latent' || latentRequested || !state?.run?.hasLatent || state.latent || state.latentError) return;
+  latentRequested = true;
+  postRequest({ type: 'loadLatent' });
 }
 
 function render(): void {
@@ -434,7 +442,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   else if (data.type === 'patch' && data.patch && state) state = { ...state, ...data.patch };
   else return;
   render();
-  if (view.tab === 'latent') setTab('latent');
+  requestLatentIfShown();
 });
 
 postRequest({ type: 'ready' });

@@ -285,8 +285,16 @@ export class InspectorPanel {
     }
   }
 
-  private async loadLatent(): Promise<void> {
-    if (this.state.latent || !this.state.run) return;
+  /** One projection per panel: a second request while it is computed waits for the first. */
+  private latentLoading: Promise<void> | undefined;
+
+  private loadLatent(): Promise<void> {
+    if (this.state.latent || !this.state.run) return Promise.resolve();
+    this.latentLoading ??= this.computeLatent().finally(() => (this.latentLoading = undefined));
+    return this.latentLoading;
+  }
+
+  private async computeLatent(): Promise<void> {
     this.patch({ busy: 'Encoding every user and projecting (PCA)…' });
     try {
       const latent = await this.inference().request({ type: 'latent', runDir: this.runDir(this.state.runId) });
