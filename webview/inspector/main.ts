@@ -19,6 +19,7 @@ import { loadViewState, postRequest, saveViewState, type ListKind, type ListSort
 const view = loadViewState();
 let state: InspectorState | null = null;
 const LIST_LIMIT = 300;
+const HISTORY_ROWS = 150;
 const MODEL_NAMES: Record<string, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 function persist(): void {
@@ -202,7 +203,7 @@ function recsTable(v: UserView, caption: string, which: 'primary' | 'second', sh
 function historyTable(v: UserView): HTMLElement {
   const hits = new Set(v.result.items.filter((i) => i.hit).map((i) => i.item));
   const head = el('tr', {}, el('th', {}, v.timeOrdered ? 'Date' : '#'), el('th', { class: 'num' }, 'Rating'), el('th', {}, 'Title'), el('th', { class: 'num' }, 'Year'), el('th', {}, 'Genres'), el('th', {}, 'In the run'));
-  const rows = v.history.map((h: HistoryItem, i) =>
+  const row = (h: HistoryItem, i: number) =>
     el(
       'tr',
       { class: `mark-${h.mark}${hits.has(h.item) ? ' hit' : ''}`, 'data-item': h.item },
@@ -212,9 +213,17 @@ function historyTable(v: UserView): HTMLElement {
       el('td', { class: 'num' }, h.year !== undefined ? String(h.year) : ''),
       el('td', { class: 'genres' }, h.genres?.join(', ') ?? ''),
       el('td', {}, el('span', { class: `badge mark-badge mark-${h.mark}` }, MARK_LABELS[h.mark]), ...(hits.has(h.item) ? [el('span', { class: 'badge hit-badge' }, 'hit')] : [])),
-    ),
-  );
-  return el('table', { class: 'history' }, el('caption', {}, `History: ${v.history.length} ratings${v.timeOrdered ? ', oldest first' : ''}`), el('thead', {}, head), el('tbody', {}, ...rows));
+    );
+  // Heavy raters have thousands of ratings: the first rows come at once, the rest on request.
+  const tbody = el('tbody', {}, ...v.history.slice(0, HISTORY_ROWS).map(row));
+  const table = el('table', { class: 'history' }, el('caption', {}, `History: ${v.history.length} ratings${v.timeOrdered ? ', oldest first' : ''}`), el('thead', {}, head), tbody);
+  if (v.history.length <= HISTORY_ROWS) return table;
+  const more = el('vscode-button', { secondary: true, class: 'show-all' }, `Show all ${v.history.length} ratings`);
+  more.addEventListener('click', () => {
+    tbody.append(...v.history.slice(HISTORY_ROWS).map((h, i) => row(h, i + HISTORY_ROWS)));
+    more.remove();
+  });
+  return el('div', { class: 'history-block' }, table, more);
 }
 
 function bar(share: number, kind: string): HTMLElement {
@@ -410,7 +419,11 @@ function render(): void {
   renderCompareSelect(s);
   // Sections are rebuilt only when what they show changed: a patch often touches one field (busy).
   if (changed('list', [s.users, view.list, view.sort, s.user])) renderList();
-  if (changed('user', [s.view, s.compareView, s.userError, s.compareError, s.compareRun, s.compareRunId, s.run])) renderUserPanel(s);
+  if (changed('user', [s.view, s.compareView, s.userError, s.compareError, s.compareRun, s.compareRunId, s.run])) {
+    const started = performance.now();
+    renderUserPanel(s);
+    userPanel.dataset.renderMs = String(Math.round(performance.now() - started));
+  }
   if (changed('latent', [s.latent, s.latentError, s.run, s.user, s.users])) renderLatent(s);
   persist();
   if (asked && s.view?.result.user === asked.user) {
