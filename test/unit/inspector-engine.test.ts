@@ -134,6 +134,9 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     assert.ok(l.genres.includes('Drama'));
     for (const a of l.affinity) for (const v of a) assert.ok(v >= 0 && v <= 1);
     assert.ok(new Set(l.x).size > n / 2, 'points are spread out');
+    // Activity is counted as in the user lists.
+    const listed = new Map(inspector.users().map((u) => [u.user, u.activity]));
+    l.users.forEach((u, i) => assert.equal(l.activity[i], listed.get(u)));
   });
 
   it('exports CSV that csv-parse reads back to the same recommendations', () => {

@@ -278,11 +278,17 @@ export class RunInspector {
     const itemGenres = this.split.items.map((id) => (movies?.get(id)?.genres ?? []).map((g) => order.get(g) ?? -1).filter((g) => g >= 0));
     const affinity = genres.map(() => new Array<number>(users.length).fill(0));
     const activity: number[] = [];
+    const targetsOf = new Map<UserRows, UserRows>([
+      [this.split.validation.foldIn, this.split.validation.targets],
+      [this.split.test.foldIn, this.split.test.targets],
+    ]);
     let u = 0;
     for (const s of sets) {
       for (let r = 0; r < s.users.length; r++, u++) {
         const row = rowOf(s, r);
-        activity.push(row.length);
+        // Activity as the picker counts it (held-out users: fold-in + held-out items); the genre
+        // affinity is over the items the model encoded.
+        activity.push(row.length + (targetsOf.get(s)?.indptr[r + 1] ?? 0) - (targetsOf.get(s)?.indptr[r] ?? 0));
         for (const i of row) for (const g of itemGenres[i]) affinity[g][u] += 1;
         if (row.length > 0) for (const a of affinity) a[u] /= row.length;
       }
