@@ -2,7 +2,8 @@
  * InspectorPanel against a minimal fake of the vscode API and the real inference process
  * (dist/inference.js) on runs trained by the CLI: handshake, the user lists, an unknown user, a
  * user's view, top N, a comparison run, one latent projection however often it is asked for,
- * invalid messages dropped, CSV export, restore after a reload, and the process ended with the panel.
+ * invalid messages dropped, a crashed process replaced, CSV export, restore after a reload, and the
+ * process ended with the panel.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -125,6 +126,17 @@ function fakeContext() {
   return { extensionUri: uri(ROOT), extensionPath: ROOT, subscriptions: [] as { dispose(): void }[], globalStorageUri: uri(cacheDir) };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const split = () => JSON.parse(fs.readFileSync(path.join(runsDir, mvae, 'split.json'), 'utf8')) as { test: { user: string }[] };
+
 async function until<T>(read: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
   const start = Date.now();
   for (;;) {
@@ -154,8 +166,7 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     const idOf = (e: RunEntry) => (e.ok ? e.record.id : e.id);
     mvae = idOf(entries.find((e) => e.ok && e.record.model === 'mvae')!);
     pop = idOf(entries.find((e) => e.ok && e.record.model === 'pop')!);
-    const split = JSON.parse(fs.readFileSync(path.join(runsDir, mvae, 'split.json'), 'utf8')) as { test: { user: string }[] };
-    testUser = split.test[0].user;
+    testUser = split().test[0].user;
     source = {
       runsDir,
       list: () => listRuns(runsDir),
@@ -214,23 +225,25 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     for (const m of [{ type: 'showUser', user: '' }, { type: 'setK', k: 0 }, { type: 'export', scope: 'everything' }, { type: 'compare', runId: '../x' }, { type: 'eval' }]) fake.send(m);
     assert.equal(calls.warnings.filter((w) => /dropped an invalid inspector message/.test(w)).length, 5);
 
+    // A crashed inference process is replaced on the next request, which opens the run again.
+    const pids = () => calls.infos.map((l) => Number(/inference process (\d+) started/.exec(l)?.[1])).filter((p) => p > 0);
+    const first = pids().at(-1)!;
+    process.kill(first, 'SIGKILL');
+    await until(() => !alive(first), 'the killed inference process to be gone');
+    const second = split().test[1].user;
+    fake.send({ type: 'showUser', user: second });
+    await until(() => fake.state?.view?.result.user === second, 'the next user from a new inference process');
+    assert.equal(pids().length, 2);
+
     calls.saveAnswer = uri('/out/user.csv');
     fake.send({ type: 'export', scope: 'user' });
     await until(() => calls.writes.length === 1, 'the CSV file');
     const rows = parse(calls.writes[0].text, { columns: true }) as Record<string, string>[];
     assert.deepEqual(rows.map((r) => r.item), fake.state?.view?.result.items.map((i) => i.item));
 
-    const pid = Number(calls.infos.map((l) => /inference process (\d+) started/.exec(l)?.[1]).find(Boolean));
-    assert.ok(pid > 0);
+    const pid = pids().at(-1)!;
     fake.dispose();
-    await until(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the inference process to end with the panel');
+    await until(() => !alive(pid), 'the inference process to end with the panel');
   });
 
   it('restores a panel after a reload with its user and top N; a state without a valid run is closed', async () => {

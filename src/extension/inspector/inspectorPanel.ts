@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InspectorRequest, InspectorState, InspectorUpdate, RunChoice, UserSet } from '../../shared/inspectorMessages';
+import type { InspectorRequest, InspectorState, InspectorUpdate, RunChoice, RunInfo, UserSet } from '../../shared/inspectorMessages';
 import { DEFAULT_K, MAX_K, isValidUserId, parseInspectorRequest } from '../../shared/inspectorMessages';
 import { runDirFor } from '../../shared/runReader';
 import { isRecord, isValidRunId, type RunEntry } from '../../shared/runSchema';
@@ -58,7 +58,8 @@ export class InspectorPanel {
   private ready = false;
   private disposed = false;
   private client: InferenceClient | undefined;
-  private readonly opened = new Map<string, Promise<void>>();
+  /** Runs opened in the current inference process (a new process after a crash opens them again). */
+  private readonly opened = new Map<string, Promise<RunInfo>>();
   /** Bumped by every new user / k / comparison choice: replies to older requests are dropped. */
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
@@ -186,8 +187,13 @@ export class InspectorPanel {
   private async open(runId: string) {
     const client = this.inference();
     const runDir = this.runDir(runId);
-    const info = await client.request({ type: 'open', runDir, cacheDir: datasetCacheDirectory(this.context) });
-    return { client, runDir, info };
+    let opening = this.opened.get(runId);
+    if (!opening) {
+      opening = client.request({ type: 'open', runDir, cacheDir: datasetCacheDirectory(this.context) });
+      this.opened.set(runId, opening);
+      opening.catch(() => this.opened.delete(runId));
+    }
+    return { client, runDir, info: await opening };
   }
 
   private async load(restored: Restored): Promise<void> {
@@ -248,7 +254,8 @@ export class InspectorPanel {
     this.patch({ user, busy: `Recommending for user ${user}…` });
     const runDir = this.runDir(this.state.runId);
     try {
-      const view = await this.inference().request({ type: 'user', runDir, user, k: this.state.k });
+      const { client } = await this.open(this.state.runId);
+      const view = await client.request({ type: 'user', runDir, user, k: this.state.k });
       if (generation !== this.generation) return;
       this.patch({ view, userError: null, busy: null });
     } catch (e) {
@@ -278,7 +285,8 @@ export class InspectorPanel {
     const runId = this.state.compareRunId;
     if (!runId || !this.state.compareRun) return;
     try {
-      const compareView = await this.inference().request({ type: 'user', runDir: this.runDir(runId), user, k: this.state.k });
+      const { client, runDir } = await this.open(runId);
+      const compareView = await client.request({ type: 'user', runDir, user, k: this.state.k });
       if (generation === this.generation && this.state.compareRunId === runId) this.patch({ compareView, compareError: null });
     } catch (e) {
       if (generation === this.generation && this.state.compareRunId === runId) this.patch({ compareView: null, compareError: message(e) });
@@ -297,7 +305,8 @@ export class InspectorPanel {
   private async computeLatent(): Promise<void> {
     this.patch({ busy: 'Encoding every user and projecting (PCA)…' });
     try {
-      const latent = await this.inference().request({ type: 'latent', runDir: this.runDir(this.state.runId) });
+      const { client, runDir } = await this.open(this.state.runId);
+      const latent = await client.request({ type: 'latent', runDir });
       this.patch({ latent, latentError: null, busy: null });
     } catch (e) {
       this.patch({ latentError: message(e), busy: null });
@@ -320,7 +329,8 @@ export class InspectorPanel {
       saveLabel: 'Export',
     });
     if (!uri) return;
-    const out = await this.inference().request({ type: 'export', runDir: this.runDir(this.state.runId), users, k: this.state.k });
+    const { client, runDir } = await this.open(this.state.runId);
+    const out = await client.request({ type: 'export', runDir, users, k: this.state.k });
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(out.csv));
     void vscode.window.showInformationMessage(`Exported ${out.rows} recommendations for ${out.users === 1 ? 'one user' : `${out.users} users`} to ${uri.fsPath}`);
   }
