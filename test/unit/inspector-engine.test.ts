@@ -168,6 +168,13 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     assert.equal(e.code, 0, e.stderr);
     assert.match(e.stdout, /wrote 400 recommendations for 20 users/);
     assert.equal(fs.readFileSync(out, 'utf8'), inspector.exportCsv('test', 20).csv);
+    const two = split.test.slice(0, 2).map((u) => u.user);
+    const some = cli(['export', '--run', runDir, '--out', out, '--users', two.join(','), '--k', '5']);
+    assert.equal(some.code, 0, some.stderr);
+    assert.deepEqual((parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => r.user), [...Array(5).fill(two[0]), ...Array(5).fill(two[1])]);
+    const none = cli(['export', '--run', runDir, '--out', out, '--users', ' , ']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--users names no user/);
 
     const client = new InferenceClient({ script: INFERENCE });
     try {
