@@ -240,6 +240,14 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     await until(() => calls.writes.length === 1, 'the CSV file');
     const rows = parse(calls.writes[0].text, { columns: true }) as Record<string, string>[];
     assert.deepEqual(rows.map((r) => r.item), fake.state?.view?.result.items.map((i) => i.item));
+    calls.saveAnswer = uri('/out/test.csv');
+    fake.send({ type: 'export', scope: 'test' });
+    await until(() => calls.writes.length === 2, 'the CSV of every test user');
+    const all = parse(calls.writes[1].text, { columns: true }) as Record<string, string>[];
+    assert.equal(all.length, 20 * 5, 'top 5 of the 20 test users');
+    assert.equal(new Set(all.map((r) => r.user)).size, 20);
+    calls.saveAnswer = undefined;
+    fake.send({ type: 'export', scope: 'test' });
 
     const pid = pids().at(-1)!;
     fake.dispose();

@@ -12,11 +12,11 @@ export function formatDate(seconds: number | undefined): string {
 
 export const fmt = (v: number | undefined, digits = 3): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
-/** The picker's list: users of one kind, ordered; users without NDCG sort last either way. */
+/** The picker's list: users of one kind, ordered; users without NDCG sort last either way (most active first). */
 export function listUsers(users: readonly UserSummary[], kind: ListKind, sort: ListSort): UserSummary[] {
   const list = kind === 'all' ? [...users] : users.filter((u) => u.role === kind);
   const byNdcg = (dir: number) => (a: UserSummary, b: UserSummary) => {
-    if (a.ndcg === undefined || b.ndcg === undefined) return (a.ndcg === undefined ? 1 : 0) - (b.ndcg === undefined ? 1 : 0);
+    if (a.ndcg === undefined || b.ndcg === undefined) return (a.ndcg === undefined ? 1 : 0) - (b.ndcg === undefined ? 1 : 0) || b.activity - a.activity;
     return dir * (a.ndcg - b.ndcg) || b.activity - a.activity;
   };
   const compare: Record<ListSort, (a: UserSummary, b: UserSummary) => number> = {
