@@ -35,6 +35,8 @@ let mvaeDir: string;
 /** A test user with at least one held-out item in the Mult-VAE run's top 20. */
 let user: string;
 let testUsers: number;
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
 const realData = process.env.VAEREC_E2E_INSPECTOR_DATA ? path.resolve(process.env.VAEREC_E2E_INSPECTOR_DATA) : undefined;
 const TITLE = realData ? /\S.* \(\d{4}\)$/ : /^(Film|Café) \d+(, The)? \(\d{4}\)$/;
 
@@ -82,6 +84,11 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
     user = pickUserWithHit(mvaeDir);
     wb = await session.open(workspace);
     page = session.page;
+    // The page's CSP (nonce scripts, no inline styles) must hold: any violation in a webview is kept.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text()) && /webview|inspector/i.test(`${m.location().url} ${m.text()}`)) cspViolations.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
   });
 
   after(async () => {
@@ -207,4 +214,8 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       t.diagnostic(`typed-in user -> drawn, measured in the page (request posted -> view painted): median ${inPage[inPage.length >> 1]} ms, max ${inPage[inPage.length - 1]} ms; building the view's DOM: median ${renderMs[renderMs.length >> 1]} ms`);
       t.diagnostic(`typed-in user -> shown, measured by Playwright (keypress ... title visible, incl. its polling): median ${times[times.length >> 1]} ms, max ${times[times.length - 1]} ms over ${times.length} test users${realData ? ` of ${realData}` : ''}`);
     }));
+  it('ran without CSP violations in the webview', (t) => {
+    if (pageErrors.length) t.diagnostic(`page errors (workbench included): ${pageErrors.slice(0, 3).join(' | ')}`);
+    if (cspViolations.length) throw new Error(`CSP violations: ${cspViolations.slice(0, 3).join(' | ')}`);
+  });
 });
