@@ -121,7 +121,13 @@ export class InspectorPanel {
       if (!panel.visible) this.ready = false;
     }, null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    this.disposables.push(source.onDidChange(() => this.patch({ compareChoices: this.compareChoices(this.state.runId) })));
+    // The runs directory changes with every metrics line of a training run: patch only real changes.
+    this.disposables.push(
+      source.onDidChange(() => {
+        const compareChoices = this.compareChoices(this.state.runId);
+        if (JSON.stringify(compareChoices) !== JSON.stringify(this.state.compareChoices)) this.patch({ compareChoices });
+      }),
+    );
     void this.load(restored);
   }
 
