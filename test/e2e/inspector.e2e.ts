@@ -11,7 +11,8 @@
  *
  * VAEREC_E2E_INSPECTOR_DATA=/abs/ml-1m runs the same steps on a real MovieLens folder (5 epochs, the
  * default 600 held-out users), prints how long a typed-in user takes to appear in the panel, and
- * takes no screenshot (MovieLens titles stay out of the repository).
+ * takes no screenshot (MovieLens titles stay out of the repository). VAEREC_E2E_THEME="Default Light
+ * Modern" (or any installed theme) runs it in that theme.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -78,6 +79,11 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
     const dataset = realData ?? path.join(workspace, 'data', 'ml-fixture');
     if (!realData) writeClusteredDataset(dataset);
     writeWorkspaceSettings(workspace, { dataset, epochs: 5, heldoutUsers: 30 });
+    if (process.env.VAEREC_E2E_THEME) {
+      // A look at another theme (e.g. "Default Light Modern", "Default High Contrast"): the page takes every colour from it.
+      const file = path.join(workspace, '.vscode', 'settings.json');
+      fs.writeFileSync(file, JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as object), 'workbench.colorTheme': process.env.VAEREC_E2E_THEME }, null, 2));
+    }
     runsDir = path.join(workspace, '.vaerec', 'runs');
     mvaeDir = train(dataset, 'mvae', 'fixture-mvae');
     train(dataset, 'pop', 'fixture-pop');
