@@ -2,9 +2,9 @@
  * End-to-end, as a user: the recommendation inspector in a real VS Code (code-server + headless
  * Chromium). A generated MovieLens-1M-layout dataset with titles; a Mult-VAE run and a popularity run
  * trained beforehand with the bundled CLI into the workspace's runs directory. From the Runs tree's
- * context menu the inspector opens on the Mult-VAE run; a test user's id is typed in; the history and
- * the recommendations show titles, at least one hit is marked, and the list is the one
- * `vaerec recommend` prints for the same run and user. The popularity run is then compared side by
+ * context menu the inspector opens on the Mult-VAE run; an unknown id gets a clear message; a test
+ * user's id is typed in; the history and the recommendations show titles, at least one hit is marked,
+ * and the list is the one `vaerec recommend` prints for the same run and user. The popularity run is then compared side by
  * side, and the latent-space view draws every user; hovering names a user and clicking opens them.
  * Saves inspector.png (and inspector-latent.png) to docs/screenshots/ with
  * VAEREC_UPDATE_SCREENSHOTS=1, else to test-results/screenshots/.
@@ -112,12 +112,17 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       await inspector().locator('.list-summary', { hasText: new RegExp(`^${testUsers} users`) }).waitFor({ timeout: 90_000 });
     }));
 
-  it('shows a user typed in: titles in history and recommendations, hits marked, the CLI list', { timeout: 90_000 }, () =>
+  it('an unknown id gets a clear message; a user typed in: titles in history and recommendations, hits marked, the CLI list', { timeout: 90_000 }, () =>
     step('user', async () => {
       const frame = inspector();
+      // An id that is not in the data: a clear message, not an empty page.
+      await frame.locator('#user-search input').fill('no-such-user');
+      await frame.locator('#user-search input').press('Enter');
+      await frame.locator('.user-error[role="alert"]', { hasText: /^user no-such-user does not exist in / }).waitFor({ timeout: 60_000 });
       await frame.locator('#user-search input').fill(user);
       await frame.locator('#user-search input').press('Enter');
       await frame.locator('.user-title', { hasText: new RegExp(`^User ${user}$`) }).waitFor({ timeout: 60_000 });
+      if ((await frame.locator('.user-error').count()) > 0) throw new Error('the error of the unknown user is still shown');
       const historyTitles = await frame.locator('table.history tbody td.title').allTextContents();
       if (historyTitles.length === 0 || !historyTitles.every((t) => TITLE.test(t))) throw new Error(`history titles: ${JSON.stringify(historyTitles)}`);
       const recRows = frame.locator('table.recs.primary tbody tr');
