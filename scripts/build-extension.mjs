@@ -36,3 +36,17 @@ if (existsSync(webviewEntry)) {
 } else {
   console.log(`build-extension: ${webviewEntry} does not exist yet; the dashboard webview bundle was skipped.`);
 }
+
+// The recommendation inspector's webview: dist/webview/inspector.js + .css, bundled the same way.
+await esbuild.build({
+  entryPoints: { inspector: 'webview/inspector/main.ts' },
+  outdir: 'dist/webview',
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  sourcemap: !production,
+  minify: production,
+  loader: { '.css': 'css', '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+  logLevel: 'warning',
+});

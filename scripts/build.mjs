@@ -13,5 +13,5 @@ const common = {
   logLevel: 'warning',
 };
 
-await esbuild.build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
+await esbuild.build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts', inference: 'src/trainer/inferenceChild.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);

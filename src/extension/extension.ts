@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
+import { registerInspector } from './inspector/inspectorCommands';
 import { RunCommands } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     // Loaded on first use: the HTTP and zip modules it pulls in are most of the bundle's load time.
     vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, output)),
     DashboardPanel.registerSerializer(context, runs),
+    ...registerInspector(context, runs),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());
     }),

@@ -36,7 +36,7 @@ export interface TrainStart {
 }
 
 /** Under Electron (desktop VS Code) process.execPath is the editor: ELECTRON_RUN_AS_NODE makes it a plain Node. */
-function trainerRuntime(): { nodePath: string; env: NodeJS.ProcessEnv } {
+export function trainerRuntime(): { nodePath: string; env: NodeJS.ProcessEnv } {
   const configured = nodePathSetting();
   if (configured) return { nodePath: configured, env: {} };
   return { nodePath: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };

@@ -27,7 +27,9 @@ export type DashboardRequest =
   | { type: 'select'; runIds: string[] }
   | { type: 'export'; format: 'csv' | 'json'; runIds: string[] }
   | { type: 'openRunFolder'; runId: string }
-  | { type: 'stopRun'; runId: string };
+  | { type: 'stopRun'; runId: string }
+  /** Opens the recommendation inspector on the run (vaerec.inspectRecommendations). */
+  | { type: 'inspectRun'; runId: string };
 
 const MAX_RUN_IDS = 10_000;
 
@@ -59,7 +61,8 @@ export function parseDashboardRequest(v: unknown): { ok: true; request: Dashboar
       return { ok: true, request: { type: 'export', format: v.format, runIds } };
     }
     case 'openRunFolder':
-    case 'stopRun': {
+    case 'stopRun':
+    case 'inspectRun': {
       if (!hasOnlyKeys(v, ['type', 'runId']) || !isValidRunId(v.runId)) return { ok: false, reason: `${v.type}: expected { runId }` };
       return { ok: true, request: { type: v.type, runId: v.runId } };
     }

@@ -142,6 +142,23 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('export')
+    .description('recommendations of a run for a set of users as CSV (one row per user and rank)')
+    .requiredOption('--run <dir>', 'a run directory')
+    .requiredOption('--out <file.csv>', 'where the CSV is written')
+    .option('--users <set>', 'test | validation | all, or comma-separated user ids', 'test')
+    .option('--k <n>', 'recommendations per user', intOption('--k', 1), 100)
+    .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
+    .action(async (o: { run: string; out: string; users: string; k: number; cacheDir: string }) => {
+      const { exportRecommendations } = await import('./cli/recommendCommand');
+      const set = o.users === 'test' || o.users === 'validation' || o.users === 'all' ? o.users : o.users.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+      if (Array.isArray(set) && set.length === 0) throw new UsageError('--users names no user');
+      const out = path.resolve(o.out);
+      const r = await exportRecommendations(path.resolve(o.run), out, { users: set, k: o.k, cacheDir: path.resolve(o.cacheDir) });
+      process.stdout.write(`wrote ${r.rows} recommendations for ${r.users} users to ${out}\n`);
+    });
+
+  program
     .command('runs')
     .description('every run with its status and headline metrics')
     .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
@@ -187,7 +204,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     const oneLine = e.message.split('\n')[0];
     process.stderr.write(`vaerec: error: ${oneLine}\n`);
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    // InspectError (an unknown user, a run without weights) is bad input too; matched by name so the
+    // inference code is only loaded by the commands that need it.
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError || e.name === 'InspectError' ? 2 : 1;
   }
 }
 

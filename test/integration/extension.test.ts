@@ -21,6 +21,7 @@ const COMMANDS = [
   'vaerec.openDashboard',
   'vaerec.downloadMovieLens1M',
   'vaerec.compareRuns',
+  'vaerec.inspectRecommendations',
   'vaerec.rerunWithChanges',
   'vaerec.deleteRun',
   'vaerec.revealRunFolder',

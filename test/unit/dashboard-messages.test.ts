@@ -20,7 +20,7 @@ test('accepts every request type in its exact shape', () => {
   assert.deepEqual(accepted({ type: 'select', runIds: [] }), { type: 'select', runIds: [] });
   assert.deepEqual(accepted({ type: 'export', format: 'csv', runIds: ['a'] }), { type: 'export', format: 'csv', runIds: ['a'] });
   assert.deepEqual(accepted({ type: 'export', format: 'json', runIds: ['a'] }), { type: 'export', format: 'json', runIds: ['a'] });
-  for (const type of ['openRunFolder', 'stopRun']) {
+  for (const type of ['openRunFolder', 'stopRun', 'inspectRun']) {
     assert.deepEqual(accepted({ type, runId: 'r1' }), { type, runId: 'r1' });
   }
 });
@@ -50,7 +50,8 @@ test('rejects malformed run ids and formats', () => {
   rejected({ type: 'export', runIds: ['a'] });
   rejected({ type: 'stopRun', runId: '..' });
   rejected({ type: 'stopRun', runId: 'a'.repeat(200) });
-  rejected({ type: 'inspectRun', runId: 'a' });
+  rejected({ type: 'inspectRun', runId: '../a' });
+  rejected({ type: 'inspectRun', runId: 'a', user: '1' });
   rejected({ type: 'openRunFolder' });
 });
 

@@ -273,7 +273,9 @@ test('run actions go to their commands, only for existing runs', async () => {
   await fake.send({ type: 'stopRun', runId: 'e' });
   await fake.send({ type: 'openRunFolder', runId: 'd' });
   await fake.send({ type: 'openRunFolder', runId: 'nope' });
-  assert.deepEqual(calls.commands, [['vaerec.stopTraining', 'e'], ['vaerec.revealRunFolder', 'd']]);
+  await fake.send({ type: 'inspectRun', runId: 'e' });
+  await fake.send({ type: 'inspectRun', runId: 'nope' });
+  assert.deepEqual(calls.commands, [['vaerec.stopTraining', 'e'], ['vaerec.revealRunFolder', 'd'], ['vaerec.inspectRecommendations', 'e']]);
   fake.dispose();
 });
 

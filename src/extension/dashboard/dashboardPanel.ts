@@ -19,6 +19,7 @@ const COLOURS_KEY = 'vaerec.dashboard.runColours';
 const RUN_COMMANDS = {
   openRunFolder: 'vaerec.revealRunFolder',
   stopRun: 'vaerec.stopTraining',
+  inspectRun: 'vaerec.inspectRecommendations',
 } as const;
 
 function runIdOf(entry: RunEntry): string {
@@ -228,6 +229,7 @@ export class DashboardPanel {
         return;
       case 'openRunFolder':
       case 'stopRun':
+      case 'inspectRun':
         if (!this.source.get(request.runId)) {
           this.log.warn(`${request.type}: no run ${request.runId}`);
           return;

@@ -1,0 +1,274 @@
+/**
+ * InspectorPanel against a minimal fake of the vscode API and the real inference process
+ * (dist/inference.js) on runs trained by the CLI: handshake, the user lists, an unknown user, a
+ * user's view, top N, a comparison run, one latent projection however often it is asked for,
+ * invalid messages dropped, a crashed process replaced, CSV export, restore after a reload, and the
+ * process ended with the panel.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import type { InspectorState, InspectorUpdate } from '../../src/shared/inspectorMessages';
+import { listRuns, readRun } from '../../src/shared/runReader';
+import type { RunEntry } from '../../src/shared/runSchema';
+import type { RunsSource } from '../../src/extension/runsSource';
+import { makeFixtureDir } from '../fixtures/generate';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+for (const f of [CLI, path.join(ROOT, 'dist/inference.js')]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
+
+interface FakeUri {
+  path: string;
+  fsPath: string;
+  toString(): string;
+}
+const uri = (p: string): FakeUri => ({ path: p, fsPath: p, toString: () => `file://${p}` });
+
+type Listener<T> = (e: T) => void;
+class Emitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly event = (l: Listener<T>) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+}
+
+class FakePanel {
+  readonly posted: InspectorUpdate[] = [];
+  readonly received = new Emitter<unknown>();
+  readonly disposed = new Emitter<void>();
+  readonly viewState = new Emitter<void>();
+  visible = true;
+  readonly webview = {
+    html: '',
+    options: {} as Record<string, unknown>,
+    cspSource: 'https://csp.example',
+    asWebviewUri: (u: FakeUri) => ({ toString: () => `https://webview${u.path}` }),
+    postMessage: (m: InspectorUpdate) => {
+      this.posted.push(m);
+      return Promise.resolve(true);
+    },
+    onDidReceiveMessage: this.received.event,
+  };
+  readonly onDidDispose = this.disposed.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  reveal(): void {}
+  dispose(): void {
+    this.disposed.fire();
+  }
+  /** The state the webview would hold after applying everything posted so far. */
+  get state(): InspectorState | undefined {
+    let s: InspectorState | undefined;
+    for (const m of this.posted) {
+      if (m.type === 'state') s = m.state;
+      else if (s) s = { ...s, ...m.patch };
+    }
+    return s;
+  }
+  send(m: unknown): void {
+    this.received.fire(m);
+  }
+}
+
+const calls = { warnings: [] as string[], infos: [] as string[], writes: [] as { path: string; text: string }[], saveAnswer: undefined as FakeUri | undefined };
+const panels: FakePanel[] = [];
+let serializer: { deserializeWebviewPanel(panel: FakePanel, state: unknown): Promise<void> } | undefined;
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-panel-cache-'));
+
+const fakeVscode = {
+  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => uri([base.path, ...parts].join('/')), file: uri },
+  ViewColumn: { Active: -1 },
+  window: {
+    createWebviewPanel: (_type: string, _title: string, _column: number, options: Record<string, unknown>) => {
+      const p = new FakePanel();
+      p.webview.options = options;
+      panels.push(p);
+      return p;
+    },
+    registerWebviewPanelSerializer: (_type: string, s: typeof serializer) => {
+      serializer = s;
+      return { dispose: () => (serializer = undefined) };
+    },
+    createOutputChannel: () => ({ info: (m: string) => calls.infos.push(m), warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
+    showSaveDialog: () => Promise.resolve(calls.saveAnswer),
+    showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+    showInformationMessage: () => Promise.resolve(undefined),
+    showErrorMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+  },
+  workspace: {
+    workspaceFolders: [{ uri: uri('/ws') }],
+    getConfiguration: () => ({ get: (key: string, fallback?: unknown) => (key === 'datasetCacheDirectory' ? cacheDir : fallback) }),
+    fs: { writeFile: (u: FakeUri, data: Uint8Array) => Promise.resolve(void calls.writes.push({ path: u.path, text: new TextDecoder().decode(data) })) },
+  },
+};
+
+const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const realLoad = loader._load;
+loader._load = function (request, parent, isMain) {
+  return request === 'vscode' ? fakeVscode : realLoad.call(this, request, parent, isMain);
+};
+
+async function loadPanel() {
+  return (await import('../../src/extension/inspector/inspectorPanel')).InspectorPanel;
+}
+type Context = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
+
+function fakeContext() {
+  return { extensionUri: uri(ROOT), extensionPath: ROOT, subscriptions: [] as { dispose(): void }[], globalStorageUri: uri(cacheDir) };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const split = () => JSON.parse(fs.readFileSync(path.join(runsDir, mvae, 'split.json'), 'utf8')) as { test: { user: string }[] };
+
+async function until<T>(read: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = read();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let runsDir: string;
+let data: string;
+let mvae: string;
+let pop: string;
+let testUser: string;
+let source: RunsSource;
+
+describe('InspectorPanel with the real inference process', { timeout: 300_000 }, () => {
+  before(() => {
+    data = makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 });
+    runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-panel-runs-'));
+    for (const model of ['mvae', 'pop']) {
+      const r = spawnSync(process.execPath, [CLI, 'train', '--data', data, '--model', model, '--runs-dir', runsDir, '--epochs', '2', '--heldout', '20', '--json', '--quiet'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const entries = listRuns(runsDir);
+    const idOf = (e: RunEntry) => (e.ok ? e.record.id : e.id);
+    mvae = idOf(entries.find((e) => e.ok && e.record.model === 'mvae')!);
+    pop = idOf(entries.find((e) => e.ok && e.record.model === 'pop')!);
+    testUser = split().test[0].user;
+    source = {
+      runsDir,
+      list: () => listRuns(runsDir),
+      get: (id) => (fs.existsSync(path.join(runsDir, id)) ? readRun(path.join(runsDir, id)) : undefined),
+      metrics: () => [],
+      onDidChange: new Emitter<never>().event as RunsSource['onDidChange'],
+    };
+  });
+
+  after(() => {
+    for (const p of panels) p.dispose();
+    for (const d of [runsDir, data, cacheDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('loads the run, shows users, reports unknown ones, compares, projects once, exports, and ends its process', async () => {
+    const InspectorPanel = await loadPanel();
+    InspectorPanel.createOrShow(fakeContext() as unknown as Context, source, mvae);
+    const fake = panels.at(-1)!;
+    assert.match(fake.webview.html, /script-src 'nonce-/);
+    assert.deepEqual((fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path), [`${ROOT}/dist/webview`]);
+    fake.send({ type: 'ready' });
+    assert.equal(fake.posted[0]?.type, 'state');
+    const users = await until(() => (fake.state?.users.length ? fake.state.users : undefined), 'the user lists');
+    assert.equal(fake.state?.run?.runId, mvae);
+    assert.equal(users.filter((u) => u.role === 'test').length, 20);
+    assert.deepEqual(fake.state?.compareChoices.map((c) => c.runId), [pop]);
+
+    fake.send({ type: 'showUser', user: 'nobody' });
+    const error = await until(() => fake.state?.userError ?? undefined, 'the unknown-user error');
+    assert.match(error, /user nobody does not exist in /);
+    assert.equal(fake.state?.view ?? null, null);
+
+    fake.send({ type: 'showUser', user: testUser });
+    await until(() => fake.state?.view?.result.user === testUser, 'the user view');
+    assert.equal(fake.state?.userError, null, 'a shown user clears the previous error');
+    assert.equal(fake.state?.view?.result.items.length, 20);
+    assert.ok(fake.state?.view?.history.some((h) => h.mark === 'fold-in'));
+
+    fake.send({ type: 'setK', k: 5 });
+    await until(() => fake.state?.view?.result.items.length === 5, 'top 5');
+
+    fake.send({ type: 'compare', runId: pop });
+    await until(() => fake.state?.compareView?.result.runId === pop, 'the comparison view');
+    assert.equal(fake.state?.compareView?.result.items.length, 5);
+
+    // The webview may ask for the projection several times while it is computed: one is made.
+    const before = fake.posted.length;
+    for (let i = 0; i < 5; i++) fake.send({ type: 'loadLatent' });
+    await until(() => fake.state?.latent ?? undefined, 'the latent space');
+    await until(() => fake.state?.busy === null, 'idle');
+    const latentPatches = fake.posted.slice(before).filter((m) => m.type === 'patch' && m.patch.latent);
+    assert.equal(latentPatches.length, 1);
+    assert.equal(fake.state?.latent?.users.length, users.length);
+
+    calls.warnings.length = 0;
+    for (const m of [{ type: 'showUser', user: '' }, { type: 'setK', k: 0 }, { type: 'export', scope: 'everything' }, { type: 'compare', runId: '../x' }, { type: 'eval' }]) fake.send(m);
+    assert.equal(calls.warnings.filter((w) => /dropped an invalid inspector message/.test(w)).length, 5);
+
+    // A crashed inference process is replaced on the next request, which opens the run again.
+    const pids = () => calls.infos.map((l) => Number(/inference process (\d+) started/.exec(l)?.[1])).filter((p) => p > 0);
+    const first = pids().at(-1)!;
+    process.kill(first, 'SIGKILL');
+    await until(() => !alive(first), 'the killed inference process to be gone');
+    const second = split().test[1].user;
+    fake.send({ type: 'showUser', user: second });
+    await until(() => fake.state?.view?.result.user === second, 'the next user from a new inference process');
+    assert.equal(pids().length, 2);
+
+    calls.saveAnswer = uri('/out/user.csv');
+    fake.send({ type: 'export', scope: 'user' });
+    await until(() => calls.writes.length === 1, 'the CSV file');
+    const rows = parse(calls.writes[0].text, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(rows.map((r) => r.item), fake.state?.view?.result.items.map((i) => i.item));
+    calls.saveAnswer = uri('/out/test.csv');
+    fake.send({ type: 'export', scope: 'test' });
+    await until(() => calls.writes.length === 2, 'the CSV of every test user');
+    const all = parse(calls.writes[1].text, { columns: true }) as Record<string, string>[];
+    assert.equal(all.length, 20 * 5, 'top 5 of the 20 test users');
+    assert.equal(new Set(all.map((r) => r.user)).size, 20);
+    calls.saveAnswer = undefined;
+    fake.send({ type: 'export', scope: 'test' });
+
+    const pid = pids().at(-1)!;
+    fake.dispose();
+    await until(() => !alive(pid), 'the inference process to end with the panel');
+  });
+
+  it('restores a panel after a reload with its user and top N; a state without a valid run is closed', async () => {
+    const InspectorPanel = await loadPanel();
+    const registration = InspectorPanel.registerSerializer(fakeContext() as unknown as Context, source);
+    assert.ok(serializer);
+    const restored = new FakePanel();
+    panels.push(restored);
+    await serializer.deserializeWebviewPanel(restored, { runId: mvae, user: testUser, k: 7, tab: 'user' });
+    restored.send({ type: 'ready' });
+    await until(() => restored.state?.view?.result.user === testUser && restored.state.view.result.items.length === 7, 'the restored view');
+    let closed = false;
+    const bad = new FakePanel();
+    bad.disposed.event(() => (closed = true));
+    await serializer.deserializeWebviewPanel(bad, { runId: '../escape' });
+    assert.ok(closed);
+    restored.dispose();
+    registration.dispose();
+  });
+});
