@@ -204,9 +204,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     const oneLine = e.message.split('\n')[0];
     process.stderr.write(`vaerec: error: ${oneLine}\n`);
-    // InspectError (an unknown user, a run without weights) is bad input too; matched by name so the
-    // inference code is only loaded by the commands that need it.
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError || e.name === 'InspectError' ? 2 : 1;
+    // An InspectError about the question (unknown user, bad k) is bad input; one about the run (damaged,
+    // no weights) is a failure. Matched by name so the inference code loads only for its commands.
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true) ? 2 : 1;
   }
 }
 

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { formatRunsCsv, formatRunsJson } from '../../src/extension/dashboard/exportFormat';
+import { MAX_K, isInferenceReply, isInferenceRequest, isValidUserId, parseInspectorRequest } from '../../src/shared/inspectorMessages';
 import { sanitizeSelection } from '../../src/extension/dashboard/selection';
 import { runContextValue, runDescription, runLabel, runTooltipMarkdown } from '../../src/extension/runPresentation';
 import { parseDashboardRequest } from '../../src/shared/dashboardMessages';
@@ -463,6 +464,32 @@ describe('fuzz: message validators', () => {
         sanitizeSelection(req.runIds as string[], (id) => known.get(id));
       }
       assert.deepEqual(parseDashboardRequest(JSON.parse(JSON.stringify(req))), r, 'accepted requests survive a JSON round trip unchanged');
+    });
+  });
+
+  it('parseInspectorRequest: never throws; accepts only exact shapes (printable user ids, k in range, valid run ids)', async () => {
+    const valid: unknown[] = [{ type: 'ready' }, { type: 'showUser', user: '42' }, { type: 'setK', k: 20 }, { type: 'compare', runId: 'a' }, { type: 'compare', runId: null }, { type: 'loadLatent' }, { type: 'export', scope: 'test' }];
+    await fuzz('parseInspectorRequest', 30_000, (rng) => {
+      const input = viaJson(rng.chance(0.3) ? randomJson(rng) : mutateJson(rng, rng.pick(valid)));
+      const r = parseInspectorRequest(input);
+      if (!r.ok) {
+        assert.ok(typeof r.reason === 'string' && r.reason.length < 200, 'a short reason that does not echo the payload');
+        return;
+      }
+      const req = r.request as Record<string, unknown>;
+      assert.deepEqual(Object.keys(req).sort(), Object.keys(input as object).sort(), 'no extra or missing fields');
+      if ('user' in req) assert.ok(isValidUserId(req.user));
+      if ('k' in req) assert.ok(Number.isInteger(req.k) && (req.k as number) >= 1 && (req.k as number) <= MAX_K);
+      if ('runId' in req && req.runId !== null) assert.ok(isValidRunId(req.runId));
+      assert.deepEqual(parseInspectorRequest(JSON.parse(JSON.stringify(req))), r, 'accepted requests survive a JSON round trip unchanged');
+    });
+  });
+
+  it('inference process message validators never throw', async () => {
+    await fuzz('inference validators', 20_000, (rng) => {
+      const input = viaJson(rng.chance(0.5) ? randomJson(rng) : mutateJson(rng, rng.pick<unknown>([{ id: 1, type: 'open', runDir: '/r', cacheDir: '/c' }, { type: 'result', id: 1, ok: true, value: {} }, { type: 'log', message: 'm' }])));
+      assert.equal(typeof isInferenceRequest(input), 'boolean');
+      assert.equal(typeof isInferenceReply(input), 'boolean');
     });
   });
 

@@ -22,9 +22,16 @@ import { rowsToBatch, splitStrongGeneralisation, type HeldOut, type Split, type 
 import { MODEL_DIR } from '../train';
 import { pca } from './pca';
 
-/** A user-facing problem (unknown user, missing weights...): reported as one clear line. */
+/**
+ * A user-facing problem, reported as one clear line. `badRequest`: the question was wrong (unknown
+ * user, bad k; the CLI exits 2); otherwise the run cannot answer (damaged, no weights, other data;
+ * exit 1).
+ */
 export class InspectError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly badRequest = false,
+  ) {
     super(message);
     this.name = 'InspectError';
   }
@@ -163,6 +170,7 @@ export class RunInspector {
         inData
           ? `user ${user} has fewer than ${p.minUserItems} ratings above ${p.minRating}, so the run has no place for them`
           : `user ${user} does not exist in ${this.record.config.data.source}`,
+        true,
       );
     }
     if (at.side === 'train') return { role: 'train', row: at.row, known: rowOf(this.split.train, at.row) };
@@ -183,7 +191,7 @@ export class RunInspector {
   }
 
   recommend(user: string, k: number): RecommendResult {
-    if (!Number.isInteger(k) || k < 1) throw new InspectError(`k must be a positive integer (got ${k})`);
+    if (!Number.isInteger(k) || k < 1) throw new InspectError(`k must be a positive integer (got ${k})`, true);
     const at = this.locate(user);
     const scores = this.model.score(rowsToBatch({ users: [user], indptr: Int32Array.from([0, at.known.length]), indices: at.known }));
     // Ranked deep enough for NDCG@100 even when fewer are shown.
@@ -258,7 +266,7 @@ export class RunInspector {
   latent(): LatentSpace {
     if (this.latentSpace) return this.latentSpace;
     const model = this.model;
-    if (!hasEncoder(model)) throw new InspectError(`run ${this.record.id} (${this.record.model}) has no latent space: the popularity baseline encodes no users`);
+    if (!hasEncoder(model)) throw new InspectError(`run ${this.record.id} (${this.record.model}) has no latent space: the popularity baseline encodes no users`, true);
     const sets: UserRows[] = [this.split.train, this.split.validation.foldIn, this.split.test.foldIn];
     const users = sets.flatMap((s) => s.users);
     const latentDims = model.config.latent;
