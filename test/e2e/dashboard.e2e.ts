@@ -4,8 +4,8 @@
  * whose final status and best validation NDCG@100 agree between run.json, the dashboard table and
  * the tree; a second run overlaid on the first (both ticked, both in the legend; screenshot
  * dashboard.png; zoom from the keyboard); a window reload that restores the dashboard with its
- * charts and selection; and a window reload during training, after which the run is followed to its
- * end.
+ * charts and selection (and whose Inspect button opens the inspector); and a window reload during
+ * training, after which the run is followed to its end.
  * Screenshots go to test-results/ on failure.
  */
 import { E2eSession } from './session';
@@ -159,6 +159,12 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const total = trained.reduce((n, r) => n + runs.stepLines(r.id), 0);
       for (const metric of ['negElbo', 'kl']) await wb.poll(() => points(chart(dash, metric)), (n) => n === total, `${metric}: ${total} points of both runs`, 20_000);
       await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().waitFor({ timeout: 5_000 });
+      // A completed run's Inspect button opens the recommendation inspector for that run.
+      await tableRow(dash, trained[0].id).locator('vscode-button[data-action="inspectRun"]').click();
+      await page.locator('.tab', { hasText: `Inspect: ${trained[0].name}` }).first().waitFor({ timeout: 30_000 });
+      // Back to the dashboard (wb.dashboard() finds the visible webview; the hidden inspector keeps none).
+      await wb.runFromPalette('Recommender: Open Dashboard');
+      await chart(dash, 'negElbo').waitFor({ timeout: 30_000 });
     }));
 
   it('follows a run trained across a window reload to its end: completed or interrupted, never left running', { timeout: 180_000 }, (t) =>

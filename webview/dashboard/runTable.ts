@@ -85,7 +85,7 @@ export class RunTable {
     const runId = button?.dataset.runId;
     const action = button?.dataset.action;
     if (!runId) return;
-    if (action === 'openRunFolder' || action === 'stopRun') this.events.onRequest({ type: action, runId });
+    if (action === 'openRunFolder' || action === 'stopRun' || action === 'inspectRun') this.events.onRequest({ type: action, runId });
   }
 
   private renderHead(): void {
@@ -188,6 +188,7 @@ export class RunTable {
     const button = (action: string, label: string, ariaLabel: string) =>
       el('vscode-button', { secondary: true, 'data-action': action, 'data-run-id': row.id, 'data-focus-key': `${action}:${row.id}`, 'aria-label': ariaLabel, title: ariaLabel }, label);
     const buttons = [button('openRunFolder', 'Reveal', `Reveal the folder of ${row.name}`)];
+    if (row.status === 'completed') buttons.push(button('inspectRun', 'Inspect', `Inspect the recommendations of ${row.name}`));
     if (row.status === 'running') buttons.push(button('stopRun', 'Stop', `Stop training ${row.name}`));
     return buttons;
   }
