@@ -8,7 +8,7 @@ import { formatDuration, runDurationSeconds } from '../shared/runFormat';
 
 export type RunState = RunStatus | 'damaged';
 
-export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 /** Codicon ids (ThemeIcon) per state; `~spin` animates the running one. */
 export const STATE_ICONS: Record<RunState, string> = {

@@ -99,7 +99,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   },
 ];
 
-export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 export function toRow(run: DashboardRun): RunRow {
   const e = run.entry;

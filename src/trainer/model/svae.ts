@@ -88,14 +88,9 @@ class SvaeModel implements Svae {
     const eps = this.workspace.get('noise', trainingSteps(batch, maxLength) * this.config.latent);
     this.rng.fillNormal(eps, 1);
     const parts = svaeForwardBackward(this.dims, this.params, batch, { nextK, maxLength, beta }, eps, this.grads, this.workspace);
-    let loss = parts.nll + beta * parts.kl;
-    // Reported at the weights the gradient was taken at; the decay's implied penalty is (decay / 2) * ||p||^2.
-    if (weightDecay > 0) {
-      let s = 0;
-      const p = this.buffers.params;
-      for (let i = 0; i < p.length; i++) s += p[i] * p[i];
-      loss += 0.5 * weightDecay * s;
-    }
+    // The decay is not part of the reported loss (as in the reference, where it lives in the optimiser):
+    // on the N(0, 1) embedding its implied penalty would dwarf the likelihood on every curve.
+    const loss = parts.nll + beta * parts.kl;
     this.step++;
     adamUpdateWithDecay(this.adam, this.step, this.buffers, this.gradsFlat, weightDecay);
     return { loss, nll: parts.nll, kl: parts.kl };
