@@ -11,8 +11,10 @@ import { fingerprintOf, loadDataset } from '../data/load';
 import type { MovieInfo } from '../data/types';
 import { topK } from '../metrics';
 import { loadMultVae } from '../model/multvae';
+import { loadSvae } from '../model/svae';
 import type { Recommender } from '../model/types';
 import { PopularityModel } from '../popularity';
+import { splitSequential } from '../protocol/sequential';
 import { rowsToBatch, splitStrongGeneralisation, type UserRows } from '../protocol/split';
 import { MODEL_DIR } from '../train';
 
@@ -46,7 +48,7 @@ async function loadModel(record: RunRecord, runDir: string): Promise<Recommender
   const dir = path.join(runDir, record.artifacts.model ?? MODEL_DIR);
   if (record.model === 'pop') return PopularityModel.load(dir);
   await selectBackend(record.config.backend, () => undefined);
-  return loadMultVae(dir);
+  return record.model === 'svae' ? loadSvae(dir) : loadMultVae(dir);
 }
 
 export async function recommendForUser(runDir: string, user: string, k: number, cacheDir: string): Promise<RecommendResult> {
@@ -59,7 +61,8 @@ export async function recommendForUser(runDir: string, user: string, k: number, 
   if (record.fingerprint && JSON.stringify(now.files.map((f) => f.sha256)) !== JSON.stringify(record.fingerprint.files.map((f) => f.sha256))) {
     throw new Error(`${record.config.data.source}: the data differs from what run ${record.id} was trained on (fingerprint mismatch)`);
   }
-  const split = splitStrongGeneralisation(dataset.interactions, record.config.protocol, record.config.seed);
+  // SVAE's rows are histories in time order: the recommendations follow the user's last item.
+  const split = (record.model === 'svae' ? splitSequential : splitStrongGeneralisation)(dataset.interactions, record.config.protocol, record.config.seed);
   let role: RecommendResult['role'] = 'train';
   let known: Int32Array;
   let targets: Set<number> | undefined;

@@ -107,6 +107,14 @@ export function pack(batch: SparseBatch, maxLength: number, training: boolean): 
   return { rows, count, row, first, length, steps, canon, active, offset, size, seqOf, stepOf };
 }
 
+/**
+ * What step t of sorted sequence j predicts in training: batch.indices[start .. start + count),
+ * the items after the one it reads, at most nextK of them, never past the sequence's end.
+ */
+export function nextTargets(pk: Packed, j: number, t: number, nextK: number): { start: number; count: number } {
+  return { start: pk.first[j] + t + 1, count: Math.min(nextK, pk.length[j] - 1 - t) };
+}
+
 /** Steps of each row in training, in row order: the length of the noise a training pass needs is their sum times the latent width. */
 export function trainingSteps(batch: SparseBatch, maxLength: number): number {
   let total = 0;
@@ -355,8 +363,7 @@ export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBat
         const j = pk.seqOf[q];
         const t = pk.stepOf[q];
         const base = i * I;
-        const tgtStart = pk.first[j] + t + 1;
-        const cnt = Math.min(opts.nextK, pk.length[j] - 1 - t);
+        const { start: tgtStart, count: cnt } = nextTargets(pk, j, t, opts.nextK);
         let mx = -Infinity;
         for (let c = base; c < base + I; c++) if (l[c] > mx) mx = l[c];
         let tgt = 0;
