@@ -122,22 +122,16 @@ export function trainingSteps(batch: SparseBatch, maxLength: number): number {
   return total;
 }
 
-const LOG2E = 1.4426950408889634;
-const LN2 = 0.6931471805599453;
-const POW2_BIAS = 160;
-const POW2 = Float64Array.from({ length: 2 * POW2_BIAS }, (_, i) => 2 ** (i - POW2_BIAS));
+/** A probability that underflowed to 0 still gives a finite log-likelihood (float32's smallest normal). */
+const MIN_PROBABILITY = 1.2e-38;
 
 /**
- * exp(x) for x <= 0 (softmax after subtracting the row maximum), relative error < 2e-7: 2^round(x
- * log2 e) from a table times a degree-6 Taylor polynomial on |f| <= ln2/2. About 3x faster than
- * Math.exp, and the output layer takes ~1.5 billion of them per ML-1M epoch.
+ * W (rows x cols) and its bias (cols) as one (rows + 1) x cols array. They are adjacent in the flat
+ * parameter and gradient buffers (svaeParams.ts lists w4 then b4), so this is a view, not a copy.
  */
-function expNonPositive(x: number): number {
-  if (x < -100) return 0;
-  const t = x * LOG2E;
-  const n = Math.round(t);
-  const f = (t - n) * LN2;
-  return (1 + f * (1 + f * (0.5 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120 + f / 720)))))) * POW2[n + POW2_BIAS];
+function stacked(w: Float32Array, b: Float32Array): Float32Array {
+  if (w.buffer !== b.buffer || w.byteOffset + w.byteLength !== b.byteOffset) throw new Error('a weight and its bias must be adjacent in one buffer');
+  return new Float32Array(w.buffer, w.byteOffset, w.length + b.length);
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -346,55 +340,44 @@ export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBat
     const dec = product(z, S, Z, w.w3, w.b3, ws.get('dec', S * Hd));
     tanhInPlace(dec);
 
-    // Output layer, chunk by chunk: logits -> softmax -> d(loss)/d(logits) in place -> both backward products.
+    // Output layer, chunk by chunk: softmax on the backend (XNNPACK), then d(loss)/d(logits) written
+    // over the probabilities in place and fed to both backward products. A ones column on the
+    // decoder output and the bias as the last row of W4 make one product give dW4 and db4 together.
+    const w4b4 = w.keep(tf.tensor2d(stacked(p.w4, p.b4), [Hd + 1, I]));
     const w4T = w.transposed(w.w4);
+    const gw4b4 = stacked(g.w4, g.b4);
+    const decOnes = ws.get('decOnes', Math.min(S, OUTPUT_CHUNK_ROWS) * (Hd + 1));
     const dDec = ws.get('dDec', S * Hd);
-    const gw4 = g.w4;
-    const gb4 = g.b4;
     let nllSum = 0;
     for (let c0 = 0; c0 < S; c0 += OUTPUT_CHUNK_ROWS) {
       const m = Math.min(S, c0 + OUTPUT_CHUNK_ROWS) - c0;
-      const decT = tf.tensor2d(dec.subarray(c0 * Hd, (c0 + m) * Hd), [m, Hd]);
-      const logitsT = tf.fused.matMul({ a: decT, b: w.w4, bias: w.b4 });
-      const out = tensorData(logitsT);
+      for (let i = 0; i < m; i++) {
+        decOnes.set(dec.subarray((c0 + i) * Hd, (c0 + i + 1) * Hd), i * (Hd + 1));
+        decOnes[i * (Hd + 1) + Hd] = 1;
+      }
+      const decT = tf.tensor2d(decOnes.subarray(0, m * (Hd + 1)), [m, Hd + 1]);
+      const probsT = tf.tidy(() => tf.softmax(tf.matMul(decT, w4b4)));
+      const out = tensorData(probsT);
       const l = out.data;
       for (let i = 0; i < m; i++) {
         const q = c0 + i;
         const j = pk.seqOf[q];
-        const t = pk.stepOf[q];
         const base = i * I;
-        const { start: tgtStart, count: cnt } = nextTargets(pk, j, t, opts.nextK);
-        let mx = -Infinity;
-        for (let c = base; c < base + I; c++) if (l[c] > mx) mx = l[c];
-        let tgt = 0;
-        for (let k = 0; k < cnt; k++) tgt += l[base + batch.indices[tgtStart + k]];
-        let sum = 0;
-        for (let c = base; c < base + I; c++) {
-          const e = expNonPositive(l[c] - mx);
-          l[c] = e;
-          sum += e;
-        }
+        const { start, count } = nextTargets(pk, j, pk.stepOf[q], opts.nextK);
         const wj = wNll[j];
-        nllSum += wj * (cnt * (mx + Math.log(sum)) - tgt);
-        const scale = (wj * cnt) / sum;
-        for (let c = 0; c < I; c++) {
-          const v = l[base + c] * scale;
-          l[base + c] = v;
-          gb4[c] += v;
-        }
-        for (let k = 0; k < cnt; k++) {
-          const c = batch.indices[tgtStart + k];
-          l[base + c] -= wj;
-          gb4[c] -= wj;
-        }
+        let logLik = 0;
+        for (let k = 0; k < count; k++) logLik += Math.log(Math.max(l[base + batch.indices[start + k]], MIN_PROBABILITY));
+        nllSum -= wj * logLik;
+        const scale = wj * count;
+        for (let c = base; c < base + I; c++) l[c] *= scale;
+        for (let k = 0; k < count; k++) l[base + batch.indices[start + k]] -= wj;
       }
       const dLogits = out.commit();
       const part = tf.tidy(() => tf.matMul(tf.transpose(decT), dLogits));
       const partData = tensorData(part).data;
-      for (let k = 0; k < gw4.length; k++) gw4[k] += partData[k];
+      for (let k = 0; k < gw4b4.length; k++) gw4b4[k] += partData[k];
       part.dispose();
-      const dDecPart = tf.matMul(dLogits, w4T);
-      readInto(dDecPart, dDec.subarray(c0 * Hd, (c0 + m) * Hd));
+      readInto(tf.matMul(dLogits, w4T), dDec.subarray(c0 * Hd, (c0 + m) * Hd));
       tf.dispose([decT, dLogits]);
     }
 
