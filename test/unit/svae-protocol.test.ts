@@ -1,12 +1,17 @@
 /**
  * SVAE's protocol and training: the time-ordered split (no target before an input, ties in file
  * order, determinism), the next-k targets of every step, the bucketed batch order, and a planted
- * sequential pattern (item a is followed by item b) that a small model learns.
+ * sequential pattern (item a is followed by item b) that a small model learns; and, where
+ * ../shared/data/ml-1m exists, the reference notebook's split sizes on MovieLens-1M.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { before, test } from 'node:test';
 import type { Interactions } from '../../src/trainer/data/types';
 import { selectBackend } from '../../src/trainer/backend';
+import { loadDataset } from '../../src/trainer/data/load';
 import { Rng } from '../../src/trainer/model/rng';
 import { createSvae } from '../../src/trainer/model/svae';
 import { nextTargets, pack } from '../../src/trainer/model/svaeNetwork';
@@ -177,4 +182,20 @@ test('a planted pattern is learned: after item a comes item b, after item c come
   assert.equal(rank(0, b), 0, 'b is the top item after a');
   assert.equal(rank(1, d), 0, 'd is the top item after c');
   assert.ok(rank(0, d) > 0 && rank(1, b) > 0, 'the pattern, not popularity: d is not top after a, nor b after c');
+});
+
+const ML1M = path.resolve(__dirname, '../../../shared/data/ml-1m');
+const missingMl1m = fs.existsSync(path.join(ML1M, 'ratings.dat')) ? false : `MovieLens-1M not found at ${ML1M}`;
+
+/** The sizes noveens/svae_cf's notebook prints for its ML-1M split (seed 98765, 750 + 750 held-out users). */
+test('ML-1M sequential split has the reference notebook\'s sizes, fold for fold', { skip: missingMl1m }, async () => {
+  const data = await loadDataset({ source: ML1M }, { cacheDir: os.tmpdir() });
+  const s = splitSequential(data.interactions, { minRating: 3.5, minUserItems: 5, heldoutUsers: 750, targetFraction: 0.2 }, 98765);
+  assert.equal(s.summary.trainUsers, 4534);
+  assert.equal(s.summary.items, 3483);
+  assert.equal(s.summary.trainInteractions, 435180);
+  assert.equal(s.validation.foldIn.indices.length, 56578);
+  assert.equal(s.validation.targets.indices.length, 14500);
+  assert.equal(s.test.foldIn.indices.length, 54859);
+  assert.equal(s.test.targets.indices.length, 14097);
 });
