@@ -120,11 +120,12 @@ async function main(): Promise<void> {
   const dataset = await loadDataset(c.data, { cacheDir: os.tmpdir() });
   const split = splitSequential(dataset.interactions, { ...c.protocol, heldoutUsers: autoHeldoutUsers(dataset.interactions.users.length, 'svae') }, c.seed);
   const trainUsers = split.train.users.length;
+  // The same users for both: the first USERS of the epoch's bucketed order (length-sorted batches
+  // as training sees them; for batch size 1 the order does not matter).
   const order = bucketedOrder(split.train, c.batchSize, new NumpyRandomState(c.seed));
-  // The same users for both: the first USERS of a shuffled order (not length-bucketed for batch size 1, where it does not matter).
-  const sample = new NumpyRandomState(c.seed + 1).permutation(trainUsers);
-  result.batchSize1 = timeSteps(split.train, sample, USERS, 1, split.items.length, trainUsers);
-  result.batched = timeSteps(split.train, order, USERS - (USERS % c.batchSize), c.batchSize, split.items.length, trainUsers);
+  const users = USERS - (USERS % c.batchSize);
+  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, trainUsers);
+  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, trainUsers);
 
   if (flag('quality')) {
     log('svae quality: default settings (25 epochs)');
