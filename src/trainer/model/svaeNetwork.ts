@@ -7,9 +7,9 @@
  *   (PyTorch's pack_padded_sequence). Padding is never computed: it cannot reach the loss, the KL,
  *   the gradients or the metrics, and the expensive per-step layers (the output layer over all
  *   items above all) run on one dense matrix of real steps.
- * - The output layer runs in chunks of rows, its softmax and gradient computed in place in the
- *   backend's memory (wasmHeap.ts): logits -> d(loss)/d(logits) without a copy, then the same
- *   tensor feeds both backward products.
+ * - The output layer runs in chunks of rows: the softmax on the backend, then d(loss)/d(logits)
+ *   written over the probabilities in the backend's memory (wasmHeap.ts), without a copy, and the
+ *   same tensor fed to both backward products.
  *
  * Per sequence of n items (the last maxLength of the history), step t reads item t and predicts
  * items t+1 .. t+k (the reference's next_k loss); the sequence's loss is

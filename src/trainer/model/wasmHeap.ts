@@ -2,8 +2,8 @@
  * Access to a tensor's values without dataSync. On the wasm backend dataSync copies into a fresh
  * ArrayBuffer, and fresh large buffers are slow here (a 28 MB read-back costs ~85 ms, mostly page
  * faults, against ~60 ms for the 2048 x 150 x 3483 product that produced it). A view of the wasm
- * heap costs nothing and can be written in place, so SVAE's output layer turns logits into their
- * gradient where they lie and feeds the same tensor to the backward products.
+ * heap costs nothing and can be written in place, so SVAE's output layer turns probabilities into
+ * the logits' gradient where they lie and feeds the same tensor to the backward products.
  *
  * A heap view is invalidated when the wasm memory grows, i.e. by any new tensor: use it before
  * creating the next one. Other backends get a copy, and `commit` uploads it back.
