@@ -168,6 +168,26 @@ describe('SVAE manual gradients', () => {
     }
   });
 
+  it('the output layer\'s row chunks add up: a batch of more steps than one chunk equals its sequences alone', () => {
+    const p = params(55);
+    const rng = new Rng(9);
+    const long = Array.from({ length: 5 }, () => Array.from({ length: 500 }, () => Math.floor(rng.uniform() * D.numItems)));
+    const opts = { ...OPTS, maxLength: 1000 };
+    const batch = batchOf(long);
+    const eps = noise(trainingSteps(batch, opts.maxLength), 10);
+    const g = grads();
+    const parts = svaeForwardBackward(D, p, batch, opts, eps, g);
+    let nll = 0;
+    const sum = Object.fromEntries(SVAE_PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)]));
+    long.forEach((seq, r) => {
+      const gi = grads();
+      nll += svaeForwardBackward(D, p, batchOf([seq]), opts, eps.slice(r * 499 * D.latent, (r + 1) * 499 * D.latent), gi).nll / long.length;
+      for (const n of SVAE_PARAM_NAMES) for (let k = 0; k < gi[n].length; k++) sum[n][k] += gi[n][k] / long.length;
+    });
+    assert.ok(Math.abs(parts.nll - nll) <= 1e-5 * nll, `nll ${parts.nll} vs ${nll}`);
+    for (const n of SVAE_PARAM_NAMES) assert.ok(relativeError(g[n], sum[n]) <= 1e-4, n);
+  });
+
   it('scores a row from its last item, the same in a batch as alone', () => {
     const p = params(44);
     const batch = batchOf([[1, 2, 3], [], [4, 5, 6, 7, 8, 9, 10]]);
