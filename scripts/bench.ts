@@ -4,7 +4,9 @@
  * when its Python and PyTorch are installed. A benchmark, not a test: machines here are shared and
  * noisy, so it reports medians and ratios and asserts nothing.
  *
- *   npm run bench -- [--data DIR] [--timing-epochs N] [--no-quality] [--no-reference] [--no-scaling] [--out FILE]
+ *   npm run bench -- [--data DIR] [--timing-epochs N] [--no-quality] [--no-reference] [--no-scaling] [--no-svae] [--out FILE]
+ *
+ * The SVAE section is scripts/bench-svae.ts, run as a child (its own options: see there).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -149,6 +151,18 @@ function main(): void {
     result.quality = quality;
   }
 
+  let svaeSummary = '';
+  if (!flag('no-svae')) {
+    log('svae: scripts/bench-svae.ts');
+    const svaeOut = path.join(work, 'svae.json');
+    const args = ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench-svae.ts'), '--data', DATA, '--out', svaeOut, ...(flag('no-quality') ? [] : ['--quality'])];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status === 0) {
+      result.svae = JSON.parse(fs.readFileSync(svaeOut, 'utf8'));
+      svaeSummary = r.stdout.split('\n\nwritten to')[0] + '\n';
+    } else log('svae: the SVAE bench failed (see above)');
+  }
+
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
   fs.rmSync(work, { recursive: true, force: true });
@@ -169,7 +183,7 @@ function main(): void {
     rows.push([`quality ${model} test NDCG@100 / R@20 / R@50`, `${f(q.test?.['ndcg@100'])} / ${f(q.test?.['recall@20'])} / ${f(q.test?.['recall@50'])} (best epoch ${q.best?.epoch ?? '-'})`]);
   }
   const width = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + `\n\nwritten to ${OUT}\n`);
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + `\n${svaeSummary}\nwritten to ${OUT}\n`);
 }
 
 main();

@@ -8,7 +8,7 @@ import { formatDuration, runDurationSeconds } from '../shared/runFormat';
 
 export type RunState = RunStatus | 'damaged';
 
-export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 /** Codicon ids (ThemeIcon) per state; `~spin` animates the running one. */
 export const STATE_ICONS: Record<RunState, string> = {
@@ -76,7 +76,8 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   if (r.model !== 'pop') {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
     lines.push(row('optimiser', `lr ${c.learningRate}, batch ${c.batchSize}, L2 ${c.l2}`));
-    if (r.model === 'mvae') lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
+    if (r.model === 'svae') lines.push(row('sequence', `embedding ${c.embedding}, GRU ${c.rnn}, next ${c.nextK} items, max length ${c.maxLength}, weight decay ${c.weightDecay}`));
+    if (r.model === 'mvae' || r.model === 'svae') lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
   }
   lines.push(row('seed', String(c.seed)));
   if (r.best) lines.push(row('best val NDCG@100', `${formatMetric(r.best['ndcg@100'])} (epoch ${r.best.epoch})`));

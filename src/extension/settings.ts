@@ -44,6 +44,12 @@ export function nodePathSetting(): string {
   return (config().get<string>('nodePath') ?? '').trim();
 }
 
+/** Whether vaerec.epochs is set anywhere, rather than left at its default. */
+export function epochsSettingIsSet(): boolean {
+  const i = config().inspect<number>('epochs');
+  return i !== undefined && [i.globalValue, i.workspaceValue, i.workspaceFolderValue].some((v) => v !== undefined);
+}
+
 export function trainSettings(): TrainSettings {
   const c = config();
   const hyperparameters = c.get<unknown>('hyperparameters');

@@ -39,7 +39,8 @@ type HyperparameterChoice = vscode.QuickPickItem & { overrides?: Overrides };
 
 function summary(config: TrainConfig): string {
   const parts = [`${config.epochs} epochs`, `batch ${config.batchSize}`, `lr ${config.learningRate}`, `${config.hidden}-${config.latent}`, `dropout ${config.dropout}`];
-  if (config.model === 'mvae') parts.push(`β cap ${config.annealCap}`);
+  if (config.model === 'mvae' || config.model === 'svae') parts.push(`β cap ${config.annealCap}`);
+  if (config.model === 'svae') parts.push(`next ${config.nextK} items, max length ${config.maxLength}`);
   return parts.join(', ');
 }
 

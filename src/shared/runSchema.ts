@@ -13,8 +13,8 @@ export const RUN_SCHEMA_VERSION = 1;
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
 
-export type ModelKind = 'mvae' | 'mdae' | 'pop';
-export const MODEL_KINDS: readonly ModelKind[] = ['mvae', 'mdae', 'pop'];
+export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae';
+export const MODEL_KINDS: readonly ModelKind[] = ['mvae', 'mdae', 'pop', 'svae'];
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -61,6 +61,16 @@ export interface TrainConfig {
   backend: BackendChoice;
   /** Validate every N epochs (1 = every epoch). */
   evalEvery: number;
+  /** SVAE only (hidden and latent are its per-step MLP and latent widths): item embedding width. */
+  embedding?: number;
+  /** SVAE only: GRU state width. */
+  rnn?: number;
+  /** SVAE only: items predicted at each step (1 = next item). */
+  nextK?: number;
+  /** SVAE only: longer histories keep their most recent maxLength items. */
+  maxLength?: number;
+  /** SVAE only: PyTorch Adam weight_decay (decay * p added to every gradient). */
+  weightDecay?: number;
 }
 
 export interface DataFingerprint {
@@ -73,6 +83,14 @@ export interface RankingMetrics {
   'recall@10': number;
   'recall@20': number;
   'recall@50': number;
+  /** Absent from runs recorded before SVAE's metrics were added. */
+  'ndcg@10'?: number;
+  'recall@100'?: number;
+  'precision@10'?: number;
+  'precision@100'?: number;
+  /** Recall as the SVAE reference computes it: hits / #targets (ours divides by min(k, #targets)). */
+  'refRecall@10'?: number;
+  'refRecall@100'?: number;
   /** Number of users the averages are over (users with at least one target). */
   users: number;
 }

@@ -62,7 +62,7 @@ const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 
 export function buildProgram(): Command {
   const program = new Command('vaerec')
-    .description('Train and study variational autoencoders for collaborative filtering (Mult-VAE, Mult-DAE) on MovieLens.')
+    .description('Train and study variational autoencoders for collaborative filtering (Mult-VAE, Mult-DAE, SVAE) on MovieLens.')
     .showHelpAfterError()
     .exitOverride();
 
@@ -80,6 +80,8 @@ export function buildProgram(): Command {
     .option('--anneal-cap <x>', 'largest beta (Mult-VAE)', numberOption('--anneal-cap'))
     .option('--anneal-steps <n>', 'steps over which beta rises to its cap; default: the whole run', intOption('--anneal-steps', 1))
     .option('--min-rating <x>', 'ratings above this are positives', numberOption('--min-rating'))
+    .option('--next-k <n>', 'svae: items predicted at each step (1 = next item)', intOption('--next-k', 1))
+    .option('--max-length <n>', 'svae: longer histories keep their most recent n items', intOption('--max-length', 2))
     .option('--columns <user,item,rating[,timestamp]>', 'generic CSV/TSV: column names or 0-based indices')
     .option('--delimiter <d>', 'generic CSV/TSV: field delimiter (default: sniffed)')
     .option('--skip-bad-rows', 'skip malformed rows (each reported) instead of stopping at the first')
@@ -102,6 +104,8 @@ export function buildProgram(): Command {
       set('l2', o.l2);
       set('annealCap', o.annealCap);
       set('annealSteps', o.annealSteps);
+      set('nextK', o.nextK);
+      set('maxLength', o.maxLength);
       const protocol: Record<string, unknown> = {};
       if (o.heldout !== undefined) protocol.heldoutUsers = o.heldout;
       if (o.minRating !== undefined) protocol.minRating = o.minRating;

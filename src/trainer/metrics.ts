@@ -1,7 +1,9 @@
 /**
  * Ranking metrics exactly as dawenl/vae_cf (and the PyTorch reference): fold-in items are removed
  * from the ranking; NDCG@k uses binary relevance with IDCG over min(k, #targets); Recall@k is
- * hits / min(k, #targets); users without targets are left out of the averages.
+ * hits / min(k, #targets); users without targets are left out of the averages. For SVAE's
+ * comparisons also NDCG@10, Recall@100, Precision@k = hits / k, and the SVAE reference's Recall
+ * (hits / #targets, refRecall) beside ours.
  */
 import type { RankingMetrics } from '../shared/runSchema';
 
@@ -80,7 +82,22 @@ export function recallAtK(ranked: ArrayLike<number>, targets: Set<number>, k: nu
   return hits / Math.min(k, targets.size);
 }
 
-export const METRIC_KS = { ndcg: [100], recall: [10, 20, 50] } as const;
+function hitsAtK(ranked: ArrayLike<number>, targets: Set<number>, k: number): number {
+  let hits = 0;
+  const n = Math.min(k, ranked.length);
+  for (let r = 0; r < n; r++) if (targets.has(ranked[r])) hits++;
+  return hits;
+}
+
+/** Precision@k = hits in the top k / k. */
+export function precisionAtK(ranked: ArrayLike<number>, targets: Set<number>, k: number): number {
+  return targets.size === 0 ? NaN : hitsAtK(ranked, targets, k) / k;
+}
+
+/** The SVAE reference's Recall@k: hits in the top k / #targets. */
+export function refRecallAtK(ranked: ArrayLike<number>, targets: Set<number>, k: number): number {
+  return targets.size === 0 ? NaN : hitsAtK(ranked, targets, k) / targets.size;
+}
 
 /** Per-user values, for the inspector and for averaging. */
 export interface UserMetrics {
@@ -88,6 +105,12 @@ export interface UserMetrics {
   'recall@10': number;
   'recall@20': number;
   'recall@50': number;
+  'ndcg@10': number;
+  'recall@100': number;
+  'precision@10': number;
+  'precision@100': number;
+  'refRecall@10': number;
+  'refRecall@100': number;
 }
 
 export function userMetrics(ranked: ArrayLike<number>, targets: Set<number>): UserMetrics {
@@ -96,12 +119,21 @@ export function userMetrics(ranked: ArrayLike<number>, targets: Set<number>): Us
     'recall@10': recallAtK(ranked, targets, 10),
     'recall@20': recallAtK(ranked, targets, 20),
     'recall@50': recallAtK(ranked, targets, 50),
+    'ndcg@10': ndcgAtK(ranked, targets, 10),
+    'recall@100': recallAtK(ranked, targets, 100),
+    'precision@10': precisionAtK(ranked, targets, 10),
+    'precision@100': precisionAtK(ranked, targets, 100),
+    'refRecall@10': refRecallAtK(ranked, targets, 10),
+    'refRecall@100': refRecallAtK(ranked, targets, 100),
   };
 }
 
 /** Accumulates per-user metrics into the averages a run reports. */
 export class MetricsAccumulator {
-  private readonly sums: UserMetrics = { 'ndcg@100': 0, 'recall@10': 0, 'recall@20': 0, 'recall@50': 0 };
+  private readonly sums: UserMetrics = {
+    'ndcg@100': 0, 'recall@10': 0, 'recall@20': 0, 'recall@50': 0,
+    'ndcg@10': 0, 'recall@100': 0, 'precision@10': 0, 'precision@100': 0, 'refRecall@10': 0, 'refRecall@100': 0,
+  };
   private users = 0;
 
   add(m: UserMetrics): void {
@@ -112,12 +144,7 @@ export class MetricsAccumulator {
 
   result(): RankingMetrics {
     const d = this.users || 1;
-    return {
-      'ndcg@100': this.sums['ndcg@100'] / d,
-      'recall@10': this.sums['recall@10'] / d,
-      'recall@20': this.sums['recall@20'] / d,
-      'recall@50': this.sums['recall@50'] / d,
-      users: this.users,
-    };
+    const mean = Object.fromEntries(Object.entries(this.sums).map(([key, sum]) => [key, sum / d])) as unknown as UserMetrics;
+    return { ...mean, users: this.users };
   }
 }

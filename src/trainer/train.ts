@@ -9,9 +9,11 @@ import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
 import { evaluateHeldOut } from './evaluate';
 import { createMultVae, loadMultVae } from './model/multvae';
+import { createSvae, loadSvae } from './model/svae';
 import type { Recommender } from './model/types';
 import { PopularityModel } from './popularity';
 import { NumpyRandomState } from './protocol/mt19937';
+import { bucketedOrder, splitSequential } from './protocol/sequential';
 import { gatherRows, splitStrongGeneralisation, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
 
@@ -81,13 +83,15 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
   checkCancelled(signal);
 
   const loadSeconds = (Date.now() - loadStart) / 1000;
-  emit({ type: 'phase', phase: 'split', message: 'splitting users (strong generalisation)' });
+  const sequential = config.model === 'svae';
+  emit({ type: 'phase', phase: 'split', message: sequential ? 'splitting users (time-ordered histories)' : 'splitting users (strong generalisation)' });
+  if (sequential && dataset.interactions.timestamp === null) emit({ type: 'log', level: 'warn', message: 'the ratings have no timestamps: each user\'s history is taken in file order' });
   const splitStart = Date.now();
   if (config.protocol.heldoutUsers === 0) {
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
-    config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible) } };
+    config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible, config.model) } };
   }
-  const split = splitStrongGeneralisation(dataset.interactions, config.protocol, config.seed);
+  const split = (sequential ? splitSequential : splitStrongGeneralisation)(dataset.interactions, config.protocol, config.seed);
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({ type: 'log', level: 'info', message: `split: ${split.summary.trainUsers} train / ${split.summary.validationUsers} validation / ${split.summary.testUsers} test users, ${split.summary.items} items` });
@@ -128,7 +132,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
       run.update({ backend: backend.name });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
-      model = createMultVae({
+      model = config.model === 'svae' ? createSvaeFor(config, split.items.length) : createMultVae({
         numItems: split.items.length,
         hidden: config.hidden,
         latent: config.latent,
@@ -152,6 +156,25 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   return finish(run, model, split, status, error, opts);
 }
 
+function createSvaeFor(config: TrainConfig, numItems: number): Recommender {
+  const need = (v: number | undefined, key: string): number => {
+    if (v === undefined) throw new Error(`an svae config needs ${key}`);
+    return v;
+  };
+  return createSvae({
+    numItems,
+    embed: need(config.embedding, 'embedding'),
+    rnn: need(config.rnn, 'rnn'),
+    hidden: config.hidden,
+    latent: config.latent,
+    nextK: need(config.nextK, 'nextK'),
+    maxLength: need(config.maxLength, 'maxLength'),
+    learningRate: config.learningRate,
+    weightDecay: need(config.weightDecay, 'weightDecay'),
+    seed: config.seed,
+  });
+}
+
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
   const counts = new Int32Array(data.users.length);
   for (let r = 0; r < data.length; r++) if (data.rating[r] > minRating) counts[data.user[r]]++;
@@ -170,7 +193,8 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
   const epochSeconds: number[] = [];
   emit({ type: 'phase', phase: 'train', message: `training ${config.model} for ${config.epochs} epochs` });
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    const order = rng.permutation(nTrain);
+    // SVAE: batches of similar lengths, so a batch's recurrence is about as long as its members.
+    const order = config.model === 'svae' ? bucketedOrder(split.train, config.batchSize, rng) : rng.permutation(nTrain);
     const epochStart = Date.now();
     const sums = { loss: 0, nll: 0, kl: 0, beta: 0 };
     const lines: MetricsLine[] = [];
@@ -179,7 +203,7 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
       await yieldToEventLoop();
       checkCancelled(signal);
       const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
-      const beta = config.model === 'mvae' ? Math.min(config.annealCap, step / config.annealSteps) : 0;
+      const beta = config.model === 'mvae' || config.model === 'svae' ? Math.min(config.annealCap, step / config.annealSteps) : 0;
       const s = model.trainStep(batch, beta);
       if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
       step++;
@@ -243,7 +267,8 @@ async function finish(run: RunWriter, model: Recommender | undefined, split: Spl
     if (model && record.artifacts.model && (status === 'completed' || status === 'cancelled')) {
       emit({ type: 'phase', phase: 'test', message: 'testing the best-validation weights' });
       const testStart = Date.now();
-      const best = record.model === 'pop' ? model : await loadMultVae(`${run.dir}/${MODEL_DIR}`);
+      const dir = `${run.dir}/${MODEL_DIR}`;
+      const best = record.model === 'pop' ? model : record.model === 'svae' ? await loadSvae(dir) : await loadMultVae(dir);
       const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
       const users = (evaluation.perUser ?? []).map((u, r) => ({ user: split.test.users[r], items: Array.from(u.top, (i) => split.items[i]), scores: Array.from(u.scores) }));
       run.writeArtifact(RECOMMENDATIONS_FILE, JSON.stringify({ k: RECOMMENDATIONS_K, users }));

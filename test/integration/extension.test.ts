@@ -17,6 +17,7 @@ import { activateExtension, runsDir, waitFor } from './helpers';
 const COMMANDS = [
   'vaerec.trainMvae',
   'vaerec.trainMdae',
+  'vaerec.trainSvae',
   'vaerec.stopTraining',
   'vaerec.openDashboard',
   'vaerec.downloadMovieLens1M',

@@ -6,6 +6,9 @@ import type { DashboardRun } from '../../src/shared/dashboardMessages';
 import type { ModelKind, RunRecord, RunStatus } from '../../src/shared/runSchema';
 import { formatDuration, runDurationSeconds } from '../../src/shared/runFormat';
 
+/** The models trained with a KL term (and so a beta schedule). */
+const hasKl = (model: string) => model === 'mvae' || model === 'svae';
+
 export type SortValue = number | string | undefined;
 
 export interface Column {
@@ -67,9 +70,9 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     format: (r) => `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}`,
   },
   {
-    key: 'beta', header: 'β cap / anneal', description: 'KL weight cap and annealing steps (Mult-VAE only)', numeric: true,
-    value: (r) => (r.model === 'mvae' ? num(r.config?.annealCap) : undefined),
-    format: (r) => (r.model === 'mvae' ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
+    key: 'beta', header: 'β cap / anneal', description: 'KL weight cap and annealing steps (Mult-VAE and SVAE)', numeric: true,
+    value: (r) => (hasKl(r.model) ? num(r.config?.annealCap) : undefined),
+    format: (r) => (hasKl(r.model) ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
   },
   paramColumn('lr', 'LR', 'Learning rate', (r) => r.config?.learningRate),
   paramColumn('batch', 'Batch', 'Batch size (users)', (r) => r.config?.batchSize),
@@ -99,7 +102,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   },
 ];
 
-export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity' };
+export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 export function toRow(run: DashboardRun): RunRow {
   const e = run.entry;

@@ -114,6 +114,13 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
         `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n` +
         `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
     );
+    const t = done.test;
+    if (t && o.config.model === 'svae') {
+      process.stdout.write(
+        `test NDCG@10 ${fmt(t['ndcg@10'])}  Precision@10 ${fmt(t['precision@10'])}  Precision@100 ${fmt(t['precision@100'])}  Recall@100 ${fmt(t['recall@100'])}\n` +
+          `SVAE reference's Recall (hits / #targets): @10 ${fmt(t['refRecall@10'])}  @100 ${fmt(t['refRecall@100'])}\n`,
+      );
+    }
   }
   return done.status === 'completed' ? 0 : done.status === 'cancelled' ? 130 : 1;
 }

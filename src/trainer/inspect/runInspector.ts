@@ -16,8 +16,10 @@ import type { Dataset, MovieInfo } from '../data/types';
 import { evaluateHeldOut } from '../evaluate';
 import { ndcgAtK, recallAtK, topK } from '../metrics';
 import { loadMultVae } from '../model/multvae';
+import { loadSvae } from '../model/svae';
 import type { Recommender, SparseBatch } from '../model/types';
 import { PopularityModel } from '../popularity';
+import { splitSequential } from '../protocol/sequential';
 import { rowsToBatch, splitStrongGeneralisation, type HeldOut, type Split, type UserRows } from '../protocol/split';
 import { MODEL_DIR } from '../train';
 import { pca } from './pca';
@@ -98,7 +100,7 @@ export async function loadRunModel(record: RunRecord, runDir: string): Promise<R
   const dir = path.join(runDir, record.artifacts.model ?? MODEL_DIR);
   if (record.model === 'pop') return PopularityModel.load(dir);
   await selectBackend(record.config.backend, () => undefined);
-  return loadMultVae(dir);
+  return record.model === 'svae' ? loadSvae(dir) : loadMultVae(dir);
 }
 
 export class RunInspector {
@@ -130,7 +132,8 @@ export class RunInspector {
     if (record.fingerprint && JSON.stringify(now.files.map((f) => f.sha256)) !== JSON.stringify(record.fingerprint.files.map((f) => f.sha256))) {
       throw new InspectError(`${record.config.data.source}: the data differs from what run ${record.id} was trained on (fingerprint mismatch)`);
     }
-    const split = splitStrongGeneralisation(data.dataset.interactions, record.config.protocol, record.config.seed);
+    // SVAE's rows are histories in time order: its recommendations follow the user's last item.
+    const split = (record.model === 'svae' ? splitSequential : splitStrongGeneralisation)(data.dataset.interactions, record.config.protocol, record.config.seed);
     const model = await loadRunModel(record, entry.dir);
     if (model.numItems !== split.items.length) {
       model.dispose();
@@ -266,7 +269,7 @@ export class RunInspector {
   latent(): LatentSpace {
     if (this.latentSpace) return this.latentSpace;
     const model = this.model;
-    if (!hasEncoder(model)) throw new InspectError(`run ${this.record.id} (${this.record.model}) has no latent space: the popularity baseline encodes no users`, true);
+    if (!hasEncoder(model)) throw new InspectError(`run ${this.record.id} (${this.record.model}) has no latent space to project (the popularity baseline encodes no users; SVAE's latent is per step, not per user)`, true);
     const sets: UserRows[] = [this.split.train, this.split.validation.foldIn, this.split.test.foldIn];
     const users = sets.flatMap((s) => s.users);
     const latentDims = model.config.latent;

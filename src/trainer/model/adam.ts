@@ -39,3 +39,22 @@ export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, g: Floa
     }
   }
 }
+
+/**
+ * Adam over the whole flat buffer with torch.optim.Adam's weight_decay: decay * p is added to
+ * every gradient (biases and embeddings included), as SVAE's reference trains.
+ */
+export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, g: Float32Array, decay: number): void {
+  const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
+  const stepSize = cfg.learningRate / (1 - b1 ** t);
+  const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
+  const { params: p, m, v } = buf;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i] + decay * p[i];
+    const mi = b1 * m[i] + (1 - b1) * gi;
+    const vi = b2 * v[i] + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+  }
+}

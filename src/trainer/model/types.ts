@@ -1,11 +1,14 @@
-/** The model contract the training loop relies on; Mult-VAE, Mult-DAE and popularity implement it. */
+/** The model contract the training loop relies on; Mult-VAE, Mult-DAE, SVAE and popularity implement it. */
 
-/** A batch of users as a binary CSR matrix over the model's item indices. */
+/**
+ * A batch of users as a binary CSR matrix over the model's item indices. For SVAE, a sequential
+ * model, each row lists the user's items in time order instead (the split keeps that order).
+ */
 export interface SparseBatch {
   rows: number;
   /** rows + 1 offsets into `indices`. */
   indptr: Int32Array;
-  /** Item indices (0..numItems-1), sorted within a row. */
+  /** Item indices (0..numItems-1), sorted within a row (in time order for SVAE). */
   indices: Int32Array;
 }
 

@@ -1,0 +1,161 @@
+/**
+ * SVAE's section of `npm run bench` (also runnable alone): on MovieLens-1M,
+ *   1. the median epoch time of `vaerec train --model svae` through the real CLI (default settings,
+ *      batches of 16 users), and its validation NDCG@100 per epoch;
+ *   2. one-user-per-step training of our own model (the reference's batch size of 1), timed over a
+ *      limited number of users and extrapolated to the epoch's training users, beside the batched
+ *      step timed the same way on the same users: the extrapolation is stated in the output;
+ *   3. with --quality, a full default run (25 epochs) and its test metrics.
+ * Machines here are shared: it reports medians, wall and CPU seconds, and asserts nothing.
+ *
+ *   node --import tsx scripts/bench-svae.ts [--data DIR] [--epochs N (0: no CLI timing)] [--users N] [--quality] [--out FILE]
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readRun } from '../src/shared/runReader';
+import type { RunRecord } from '../src/shared/runSchema';
+import { SVAE_DEFAULTS, autoHeldoutUsers, makeConfig } from '../src/shared/trainConfig';
+import { selectBackend } from '../src/trainer/backend';
+import { loadDataset } from '../src/trainer/data/load';
+import { createSvae } from '../src/trainer/model/svae';
+import { NumpyRandomState } from '../src/trainer/protocol/mt19937';
+import { bucketedOrder, splitSequential } from '../src/trainer/protocol/sequential';
+import { gatherRows, type UserRows } from '../src/trainer/protocol/split';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const DATA = path.resolve(option('data', path.join(ROOT, '..', 'shared', 'data', 'ml-1m')));
+const EPOCHS = Number(option('epochs', '3'));
+const USERS = Number(option('users', '150'));
+const OUT = path.resolve(option('out', path.join(ROOT, 'bench-results', 'bench-svae.json')));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function trainCli(args: string[]): RunRecord {
+  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-svae-'));
+  const r = spawnSync(process.execPath, [CLI, 'train', '--model', 'svae', '--data', DATA, '--runs-dir', runs, '--json', '--backend', 'wasm', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vaerec train --model svae ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runDir: string };
+  const entry = readRun(out.runDir);
+  if (!entry.ok) throw new Error(entry.reason);
+  fs.rmSync(runs, { recursive: true, force: true });
+  return entry.record;
+}
+
+interface StepTiming {
+  users: number;
+  steps: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  /** Seconds per training user, times the epoch's training users. */
+  extrapolatedEpochWallSeconds: number;
+  extrapolatedEpochCpuSeconds: number;
+}
+
+/** Trains a fresh default model on the given users in steps of batchSize and times it. */
+function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, trainUsers: number): StepTiming {
+  const c = makeConfig('svae', DATA);
+  const model = createSvae({
+    numItems,
+    embed: c.embedding!,
+    rnn: c.rnn!,
+    hidden: c.hidden,
+    latent: c.latent,
+    nextK: c.nextK!,
+    maxLength: c.maxLength!,
+    learningRate: c.learningRate,
+    weightDecay: c.weightDecay!,
+    seed: c.seed,
+  });
+  // One warm-up step (wasm compilation, buffers) outside the timing.
+  model.trainStep(gatherRows(rows, order, users, users + batchSize), 0);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let steps = 0;
+  for (let s = 0; s < users; s += batchSize) {
+    model.trainStep(gatherRows(rows, order, s, Math.min(users, s + batchSize)), 0.1);
+    steps++;
+  }
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { users, steps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: (wallSeconds / users) * trainUsers, extrapolatedEpochCpuSeconds: (cpuSeconds / users) * trainUsers };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
+  if (!fs.existsSync(path.join(DATA, 'ratings.dat'))) throw new Error(`no ratings.dat in ${DATA} (pass --data DIR)`);
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: os.loadavg() }, data: DATA };
+
+  if (EPOCHS > 0) {
+    log(`svae timing: ${EPOCHS} epochs through the CLI, default settings (batch ${SVAE_DEFAULTS.batchSize})`);
+    const timed = trainCli(['--epochs', String(EPOCHS)]);
+    result.cli = {
+      epochSeconds: timed.epochSeconds,
+      // The first epoch includes warm-up (wasm compilation, buffers); with one epoch there is nothing else.
+      medianEpochSeconds: median(timed.epochSeconds.length > 1 ? timed.epochSeconds.slice(1) : timed.epochSeconds),
+      bestValidation: timed.best,
+      split: timed.split,
+      peakRssMiB: (timed.timings?.peakRssBytes ?? NaN) / 2 ** 20,
+    };
+  }
+
+  log(`svae steps: ${USERS} users one per step (batch size 1) and in batches, timed in-process and extrapolated`);
+  await selectBackend('wasm', log);
+  const c = makeConfig('svae', DATA);
+  const dataset = await loadDataset(c.data, { cacheDir: os.tmpdir() });
+  const split = splitSequential(dataset.interactions, { ...c.protocol, heldoutUsers: autoHeldoutUsers(dataset.interactions.users.length, 'svae') }, c.seed);
+  const trainUsers = split.train.users.length;
+  // The same users for both: the first USERS of the epoch's bucketed order (length-sorted batches
+  // as training sees them; for batch size 1 the order does not matter).
+  const order = bucketedOrder(split.train, c.batchSize, new NumpyRandomState(c.seed));
+  const users = USERS - (USERS % c.batchSize);
+  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, trainUsers);
+  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, trainUsers);
+
+  if (flag('quality')) {
+    log('svae quality: default settings (25 epochs)');
+    const q = trainCli([]);
+    result.quality = { test: q.test, best: q.best, epochs: q.epochsCompleted, medianEpochSeconds: median(q.epochSeconds), config: q.config };
+  }
+
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
+  const f = (v: unknown, d = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
+  const cli = result.cli as { medianEpochSeconds: number } | undefined;
+  const b1 = result.batchSize1 as StepTiming;
+  const bb = result.batched as StepTiming;
+  const rows = [
+    [`svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs)`, cli ? `${f(cli.medianEpochSeconds)} s` : 'not measured (--epochs 0)'],
+    [`svae batch ${c.batchSize}, ${bb.users} users in-process, extrapolated to ${trainUsers}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
+    [`svae batch 1, ${b1.users} users in-process, extrapolated to ${trainUsers}`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
+    ['svae batch 1 / batched (extrapolated wall)', `${f(b1.extrapolatedEpochWallSeconds / bb.extrapolatedEpochWallSeconds)}x`],
+    ['load average at the start (1, 5, 15 min)', (result.machine as { loadAverage: number[] }).loadAverage.map((v) => v.toFixed(2)).join(', ')],
+  ];
+  const q = result.quality as { test?: Record<string, number>; best?: { epoch: number } } | undefined;
+  if (q?.test) {
+    rows.push(['svae quality test NDCG@10 / NDCG@100', `${f(q.test['ndcg@10'], 4)} / ${f(q.test['ndcg@100'], 4)} (best epoch ${q.best?.epoch ?? '-'})`]);
+    rows.push(['svae quality test Precision@10 / Recall@100 (ours) / Recall@100 (reference)', `${f(q.test['precision@10'], 4)} / ${f(q.test['recall@100'], 4)} / ${f(q.test['refRecall@100'], 4)}`]);
+  }
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + `\n\nwritten to ${OUT}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-svae: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

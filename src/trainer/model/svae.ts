@@ -1,0 +1,149 @@
+/**
+ * SVAE (Sachdeva et al., WSDM 2019), after noveens/svae_cf: item embedding -> GRU -> per-step
+ * tanh MLP -> per-step Gaussian latent -> tanh MLP decoder -> logits over all items, trained on
+ * the next k items of every step with a KL term, by Adam with PyTorch-style weight decay.
+ * Unlike the reference (one user per step) it trains on packed mini-batches (svaeNetwork.ts).
+ *
+ * As a Recommender, a batch row is one user's history with its items in time order.
+ */
+import { AdamBuffers, AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
+import { sliceRows, validateBatch } from './batch';
+import { Rng } from './rng';
+import { Workspace, svaeForwardBackward, svaeScore, trainingSteps } from './svaeNetwork';
+import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from './svaeParams';
+import { Recommender, SparseBatch, StepStats } from './types';
+import { loadWeights, saveWeights } from './weightsIo';
+
+export interface SvaeConfig {
+  numItems: number;
+  embed: number;
+  rnn: number;
+  hidden: number;
+  latent: number;
+  /** Items predicted at each step (1 = next item only). */
+  nextK: number;
+  /** Histories longer than this keep their most recent items. */
+  maxLength: number;
+  learningRate: number;
+  /** PyTorch Adam weight_decay: decay * p added to every gradient. */
+  weightDecay: number;
+  seed: number;
+}
+
+export type Svae = Recommender & { readonly config: SvaeConfig };
+
+const SAVE_FORMAT = 'vaerec-svae';
+/** Rows per scoring pass: bounds memory when a whole held-out set is scored at once. */
+const SCORE_CHUNK_ROWS = 500;
+const INT_KEYS = ['numItems', 'embed', 'rnn', 'hidden', 'latent', 'nextK', 'maxLength'] as const;
+
+function validateConfig(cfg: SvaeConfig): void {
+  for (const k of INT_KEYS) {
+    const v = cfg[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`SvaeConfig.${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (cfg.maxLength < 2) throw new Error(`SvaeConfig.maxLength must be at least 2, got ${cfg.maxLength}`);
+  if (!(cfg.learningRate > 0)) throw new Error(`SvaeConfig.learningRate must be > 0, got ${cfg.learningRate}`);
+  if (!(cfg.weightDecay >= 0)) throw new Error(`SvaeConfig.weightDecay must be >= 0, got ${cfg.weightDecay}`);
+  if (!Number.isInteger(cfg.seed)) throw new Error(`SvaeConfig.seed must be an integer, got ${cfg.seed}`);
+}
+
+function dimsOf(cfg: SvaeConfig): SvaeDims {
+  return { numItems: cfg.numItems, embed: cfg.embed, rnn: cfg.rnn, hidden: cfg.hidden, latent: cfg.latent };
+}
+
+class SvaeModel implements Svae {
+  readonly numItems: number;
+  private readonly dims: SvaeDims;
+  private readonly adam: AdamConfig;
+  private readonly buffers: AdamBuffers;
+  private readonly params: SvaeParams;
+  private readonly gradsFlat: Float32Array;
+  private readonly grads: SvaeParams;
+  private readonly rng: Rng;
+  private readonly workspace = new Workspace();
+  private step = 0;
+
+  constructor(
+    readonly config: SvaeConfig,
+    initial: Float32Array | null,
+  ) {
+    validateConfig(config);
+    this.numItems = config.numItems;
+    this.dims = dimsOf(config);
+    this.adam = { learningRate: config.learningRate, ...TORCH_ADAM };
+    const n = svaeParamCount(this.dims);
+    this.buffers = { params: initial ?? new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    this.params = viewSvaeParams(this.dims, this.buffers.params);
+    this.gradsFlat = new Float32Array(n);
+    this.grads = viewSvaeParams(this.dims, this.gradsFlat);
+    this.rng = new Rng(config.seed);
+    if (initial === null) initSvaeParams(this.dims, this.params, this.rng);
+  }
+
+  trainStep(batch: SparseBatch, beta: number): StepStats {
+    validateBatch(batch, this.numItems);
+    if (batch.rows === 0) throw new Error('trainStep: empty batch');
+    const { nextK, maxLength, weightDecay } = this.config;
+    const eps = this.workspace.get('noise', trainingSteps(batch, maxLength) * this.config.latent);
+    this.rng.fillNormal(eps, 1);
+    const parts = svaeForwardBackward(this.dims, this.params, batch, { nextK, maxLength, beta }, eps, this.grads, this.workspace);
+    // The decay is not part of the reported loss (as in the reference, where it lives in the optimiser):
+    // on the N(0, 1) embedding its implied penalty would dwarf the likelihood on every curve.
+    const loss = parts.nll + beta * parts.kl;
+    this.step++;
+    adamUpdateWithDecay(this.adam, this.step, this.buffers, this.gradsFlat, weightDecay);
+    return { loss, nll: parts.nll, kl: parts.kl };
+  }
+
+  score(batch: SparseBatch): Float32Array {
+    validateBatch(batch, this.numItems);
+    if (batch.rows <= SCORE_CHUNK_ROWS) return svaeScore(this.dims, this.params, batch, this.config.maxLength, this.workspace);
+    const out = new Float32Array(batch.rows * this.numItems);
+    for (let start = 0; start < batch.rows; start += SCORE_CHUNK_ROWS) {
+      const end = Math.min(batch.rows, start + SCORE_CHUNK_ROWS);
+      out.set(svaeScore(this.dims, this.params, sliceRows(batch, start, end), this.config.maxLength, this.workspace), start * this.numItems);
+    }
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    const shapes = svaeParamShapes(this.dims);
+    const weights = SVAE_PARAM_NAMES.map((name) => ({ name, data: this.params[name], shape: [...shapes[name]] }));
+    await saveWeights(dir, SAVE_FORMAT, weights, { config: { ...this.config } });
+  }
+
+  dispose(): void {
+    // Parameters live in JS and every tensor is freed inside each call.
+  }
+}
+
+export function createSvae(cfg: SvaeConfig): Svae {
+  return new SvaeModel({ ...cfg }, null);
+}
+
+const CONFIG_KEYS = [...INT_KEYS, 'learningRate', 'weightDecay', 'seed'] as const;
+
+/** Loads what save() wrote. Optimiser state is not saved (further training restarts Adam). */
+export async function loadSvae(dir: string): Promise<Svae> {
+  const loaded = await loadWeights(dir);
+  if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
+  const saved = loaded.metadata.config as Partial<Record<keyof SvaeConfig, unknown>> | undefined;
+  const cfg = {} as SvaeConfig;
+  for (const k of CONFIG_KEYS) {
+    const v = saved?.[k];
+    if (typeof v !== 'number') throw new Error(`${dir}: saved config has no numeric '${k}'`);
+    cfg[k] = v;
+  }
+  validateConfig(cfg);
+  const dims = dimsOf(cfg);
+  const flat = new Float32Array(svaeParamCount(dims));
+  const views = viewSvaeParams(dims, flat);
+  const shapes = svaeParamShapes(dims);
+  for (const name of SVAE_PARAM_NAMES) {
+    const w = loaded.weights.get(name);
+    if (!w || w.shape.join('x') !== shapes[name].join('x')) throw new Error(`${dir}: weight '${name}' missing or not shaped ${shapes[name].join('x')}`);
+    views[name].set(w.data);
+  }
+  return new SvaeModel(cfg, flat);
+}
