@@ -2,7 +2,7 @@
  * Times Mult-VAE training steps and scoring on a random batch shaped like ML-1M after the Liang et
  * al. protocol (I = 3,497 items, batch 500, ~100 positives per user).
  *
- *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--steps 15]
+ *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--threads 1,2] [--steps 15]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, selectBackend } from '../src/trainer/backend';
@@ -43,43 +43,61 @@ function timeMs(f: () => void): number {
   return performance.now() - t;
 }
 
-async function benchBackend(choice: BackendChoice, steps: number): Promise<void> {
+/**
+ * Times each thread setting on the same batches, interleaving their steps so that load from other
+ * processes on this shared machine hits them alike.
+ */
+async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: number): Promise<void> {
   const selected = await selectBackend(choice, (msg) => console.log(`  ${msg}`));
   const rng = new Rng(7);
   const batches = Array.from({ length: 4 }, () => randomBatch(rng, 500));
   const users = randomBatch(rng, 600);
-  const model = createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 });
+  const models = threads.map((t) =>
+    createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads: t }),
+  );
   const warmup = 3;
-  const stepTimes: number[] = [];
-  // Process CPU time per step: a view of the work that load from other processes inflates less.
-  const stepCpu: number[] = [];
+  const stepTimes = models.map((): number[] => []);
+  // Process CPU time per step (all threads): a load-independent view of the work on a shared machine.
+  const stepCpu = models.map((): number[] => []);
+  const scoreTimes = models.map((): number[] => []);
   for (let s = 0; s < warmup + steps; s++) {
-    const cpu = process.cpuUsage();
-    const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
-    const used = process.cpuUsage(cpu);
-    if (s >= warmup) {
-      stepTimes.push(t);
-      stepCpu.push((used.user + used.system) / 1000);
-    }
+    models.forEach((model, m) => {
+      const cpu = process.cpuUsage();
+      const t = timeMs(() => model.trainStep(batches[s % batches.length], 0.2));
+      const used = process.cpuUsage(cpu);
+      if (s >= warmup) {
+        stepTimes[m].push(t);
+        stepCpu[m].push((used.user + used.system) / 1000);
+      }
+    });
   }
-  const scoreTimes: number[] = [];
   for (let s = 0; s < 2 + 7; s++) {
-    const t = timeMs(() => model.score(users));
-    if (s >= 2) scoreTimes.push(t);
+    models.forEach((model, m) => {
+      const t = timeMs(() => model.score(users));
+      if (s >= 2) scoreTimes[m].push(t);
+    });
   }
-  model.dispose();
   const nnz = batches.reduce((n, b) => n + b.indices.length, 0) / batches.length / 500;
   console.log(`${selected.name} (${selected.note ?? ''}); batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row; ${steps} timed steps`);
-  console.log(
-    `  train step median ${median(stepTimes).toFixed(1)} ms [min ${Math.min(...stepTimes).toFixed(1)}, max ${Math.max(...stepTimes).toFixed(1)}], ` +
-      `CPU ${median(stepCpu).toFixed(1)} ms; score 600 users median ${median(scoreTimes).toFixed(1)} ms; tensors left ${tf.memory().numTensors}`,
-  );
+  models.forEach((model, m) => {
+    const st = stepTimes[m];
+    console.log(
+      `  ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}], ` +
+        `CPU ${median(stepCpu[m]).toFixed(1)} ms; ` +
+        `score 600 users median ${median(scoreTimes[m]).toFixed(1)} ms`,
+    );
+    model.dispose();
+  });
+  console.log(`  tensors left: ${tf.memory().numTensors}`);
 }
 
 async function main(): Promise<void> {
   const backends = arg('backends', 'wasm').split(',') as BackendChoice[];
   const steps = Number(arg('steps', '15'));
-  for (const b of backends) await benchBackend(b, b === 'cpu' ? Math.min(steps, 3) : steps);
+  const threads = arg('threads', '1,2')
+    .split(',')
+    .map((t): 1 | 2 => (t === '2' ? 2 : 1));
+  for (const b of backends) await benchBackend(b, threads, b === 'cpu' ? Math.min(steps, 3) : steps);
 }
 
 main().catch((err: unknown) => {

@@ -117,6 +117,8 @@ export interface RunRecord {
   split?: SplitSummary;
   /** The backend that actually ran (e.g. 'wasm'), set once chosen. */
   backend?: string;
+  /** Threads that computed each training step (2: the wasm/cpu backends split Mult-VAE's batches over two cores). */
+  threads?: number;
   /** Process id of the trainer while running; lets readers detect a dead process. */
   pid?: number;
   /** Host name of the trainer, so a pid is only trusted on the same machine. */
@@ -192,6 +194,7 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   else delete record.timings;
   // pid 0 and negative pids address process groups: probing or signalling them would hit other processes.
   if (record.pid !== undefined && !(Number.isSafeInteger(record.pid) && (record.pid as number) > 0)) delete record.pid;
+  if (record.threads !== undefined && !(Number.isSafeInteger(record.threads) && (record.threads as number) > 0)) delete record.threads;
   if (record.fingerprint !== undefined && !isFingerprint(record.fingerprint)) delete record.fingerprint;
   if (record.split !== undefined && !isRecord(record.split)) delete record.split;
   return { record: record as unknown as RunRecord };

@@ -3,9 +3,11 @@
  * multinomial likelihood, dropout on the L2-normalised input, Adam. Maths as
  * /work/shared/bench/ref_multvae.py; the passes themselves are in network.ts.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { AdamBuffers, AdamConfig, TORCH_ADAM, adamUpdate } from './adam';
 import { sliceRows, validateBatch } from './batch';
-import { Noise, encodeMean, forwardBackward, scoreLogits } from './network';
+import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './network';
+import { GradientWorker } from './parallel';
 import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
 import { Rng } from './rng';
 import { Recommender, SparseBatch, StepStats } from './types';
@@ -22,8 +24,19 @@ export interface MultVaeConfig {
   seed: number;
 }
 
+/** How to run, as opposed to what the model is: not saved with it. */
+export interface MultVaeOptions {
+  /**
+   * 2 = split each training step over the main thread and one worker thread (see parallel.ts);
+   * falls back to 1 when the worker script is not deployed next to this code. Default 1.
+   */
+  threads?: 1 | 2;
+}
+
 export type MultVae = Recommender & {
   readonly config: MultVaeConfig;
+  /** Threads that actually compute each training step (1, or 2 when the worker started). */
+  readonly threads: number;
   /** Evaluation-mode latent means: rows x latent (mu for Mult-VAE, z for Mult-DAE). */
   encode(batch: SparseBatch): Float32Array;
 };
@@ -64,22 +77,30 @@ function sumSquaredWeights(p: ParamViews): number {
   return s;
 }
 
+function allocate(n: number, shared: boolean): Float32Array {
+  return new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+}
+
 class MultVaeModel implements MultVae {
   readonly numItems: number;
+  readonly threads: number;
   private readonly dims: Dims;
   private readonly segments: Segment[];
   private readonly adam: AdamConfig;
-  /** Flat parameters and Adam moments; `params` views the parameters one by one. */
   private readonly buffers: AdamBuffers;
   private readonly params: ParamViews;
-  private readonly gradsFlat: Float32Array;
   private readonly grads: ParamViews;
+  private readonly gradsFlat: Float32Array;
+  /** The worker's gradient buffer (null when single-threaded). */
+  private readonly workerGrads: Float32Array | null;
+  private readonly worker: GradientWorker | null;
   private readonly rng: Rng;
   private step = 0;
 
   constructor(
     readonly config: MultVaeConfig,
     initial: Float32Array | null,
+    options: MultVaeOptions,
   ) {
     validateConfig(config);
     this.numItems = config.numItems;
@@ -87,12 +108,31 @@ class MultVaeModel implements MultVae {
     this.segments = paramSegments(this.dims);
     this.adam = { learningRate: config.learningRate, ...TORCH_ADAM };
     const n = paramCount(this.dims);
-    this.buffers = { params: initial ?? new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    const shared = (options.threads ?? 1) > 1;
+    this.buffers = { params: allocate(n, shared), m: allocate(n, shared), v: allocate(n, shared) };
     this.params = viewParams(this.dims, this.buffers.params);
-    this.gradsFlat = new Float32Array(n);
+    this.gradsFlat = allocate(n, shared);
     this.grads = viewParams(this.dims, this.gradsFlat);
     this.rng = new Rng(config.seed);
     if (initial === null) initParams(this.dims, this.params, this.rng);
+    else this.buffers.params.set(initial);
+    const workerGrads = shared ? allocate(n, true) : null;
+    this.worker =
+      workerGrads === null
+        ? null
+        : GradientWorker.start({
+            backend: tf.getBackend(),
+            dims: this.dims,
+            buffers: {
+              params: this.buffers.params.buffer as SharedArrayBuffer,
+              m: this.buffers.m.buffer as SharedArrayBuffer,
+              v: this.buffers.v.buffer as SharedArrayBuffer,
+              gradsMain: this.gradsFlat.buffer as SharedArrayBuffer,
+              gradsWorker: workerGrads.buffer as SharedArrayBuffer,
+            },
+          });
+    this.workerGrads = this.worker === null ? null : workerGrads;
+    this.threads = this.worker === null ? 1 : 2;
   }
 
   /** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream. */
@@ -111,14 +151,63 @@ class MultVaeModel implements MultVae {
   trainStep(batch: SparseBatch, beta: number): StepStats {
     validateBatch(batch, this.numItems);
     if (batch.rows === 0) throw new Error('trainStep: empty batch');
-    const parts = forwardBackward(this.dims, this.params, batch, this.drawNoise(batch), this.config.dropout, beta, this.grads);
+    const noise = this.drawNoise(batch);
+    const parts = this.worker !== null && batch.rows > 1 ? this.gradientsInParallel(this.worker, batch, noise, beta) : this.gradients(batch, noise, beta);
     const kl = this.config.variational ? parts.kl : 0;
     let loss = parts.nll + (this.config.variational ? beta * kl : 0);
     // The l2 term is reported at the weights the gradient was taken at, i.e. before the update.
     if (this.config.l2 > 0) loss += this.config.l2 * sumSquaredWeights(this.params);
     this.step++;
-    adamUpdate(this.adam, this.step, this.buffers, this.gradsFlat, this.segments, this.config.l2);
+    this.applyAdam();
     return { loss, nll: parts.nll, kl };
+  }
+
+  private gradients(batch: SparseBatch, noise: Noise, beta: number): LossParts {
+    this.workerGrads?.fill(0);
+    return forwardBackward(this.dims, this.params, batch, noise, this.config.dropout, beta, this.grads);
+  }
+
+  /** The worker takes the second half of the rows; both halves divide by the whole batch size. */
+  private gradientsInParallel(worker: GradientWorker, batch: SparseBatch, noise: Noise, beta: number): LossParts {
+    const split = Math.ceil(batch.rows / 2);
+    const cut = batch.indptr[split];
+    const Z = this.config.latent;
+    const { dropout } = this.config;
+    worker.post({
+      kind: 'grad',
+      batch: sliceRows(batch, split, batch.rows),
+      keep: noise.keep.subarray(cut),
+      eps: noise.eps === null ? null : noise.eps.subarray(split * Z),
+      dropout,
+      beta,
+      meanOver: batch.rows,
+    });
+    const own = forwardBackward(
+      this.dims,
+      this.params,
+      sliceRows(batch, 0, split),
+      { keep: noise.keep.subarray(0, cut), eps: noise.eps === null ? null : noise.eps.subarray(0, split * Z) },
+      dropout,
+      beta,
+      this.grads,
+      batch.rows,
+    );
+    const theirs = worker.finish();
+    return { nll: own.nll + theirs.nll, kl: own.kl + theirs.kl };
+  }
+
+  /** Adam on the summed gradients; with a worker, each thread updates half of the parameters. */
+  private applyAdam(): void {
+    const n = this.gradsFlat.length;
+    const { l2 } = this.config;
+    if (this.worker === null || this.workerGrads === null) {
+      adamUpdate(this.adam, this.step, this.buffers, [this.gradsFlat], this.segments, l2, 0, n);
+      return;
+    }
+    const split = n >> 1;
+    this.worker.post({ kind: 'adam', adam: this.adam, t: this.step, l2, from: split, to: n });
+    adamUpdate(this.adam, this.step, this.buffers, [this.gradsFlat, this.workerGrads], this.segments, l2, 0, split);
+    this.worker.finish();
   }
 
   score(batch: SparseBatch): Float32Array {
@@ -138,12 +227,13 @@ class MultVaeModel implements MultVae {
   }
 
   dispose(): void {
-    // Parameters are JS arrays and every tensor is freed inside each call: nothing is held.
+    // Parameters are JS arrays and every tensor is freed inside each call; only a worker is held.
+    this.worker?.dispose();
   }
 }
 
-export function createMultVae(cfg: MultVaeConfig): MultVae {
-  return new MultVaeModel({ ...cfg }, null);
+export function createMultVae(cfg: MultVaeConfig, options: MultVaeOptions = {}): MultVae {
+  return new MultVaeModel({ ...cfg }, null, options);
 }
 
 function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVaeConfig {
@@ -170,7 +260,7 @@ function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVae
  * Loads what save() wrote. Optimiser state is not saved: further training of a loaded model
  * restarts Adam from zero and its noise stream from the saved seed.
  */
-export async function loadMultVae(dir: string): Promise<MultVae> {
+export async function loadMultVae(dir: string, options: MultVaeOptions = {}): Promise<MultVae> {
   const loaded = await loadWeights(dir);
   if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
   const cfg = configFromMetadata(loaded.metadata, dir);
@@ -186,5 +276,5 @@ export async function loadMultVae(dir: string): Promise<MultVae> {
     }
     views[name].set(w.data);
   }
-  return new MultVaeModel(cfg, flat);
+  return new MultVaeModel(cfg, flat, options);
 }

@@ -63,13 +63,23 @@ function dense(t: tf.Tensor2D, w: tf.Tensor2D | Float32Array, b: Float32Array): 
 
 /**
  * One forward + backward pass in training mode. Writes d(loss)/d(param) into g (every view is
- * overwritten) for loss = nll + beta * kl, both means over the batch, and returns the two parts.
+ * overwritten) for loss = nll + beta * kl and returns the two parts. Both are sums over the rows
+ * divided by meanOver: the batch size, or the whole batch's size when this is one thread's share.
  */
-export function forwardBackward(d: Dims, p: ParamViews, batch: SparseBatch, noise: Noise, dropout: number, beta: number, g: ParamViews): LossParts {
+export function forwardBackward(
+  d: Dims,
+  p: ParamViews,
+  batch: SparseBatch,
+  noise: Noise,
+  dropout: number,
+  beta: number,
+  g: ParamViews,
+  meanOver = batch.rows,
+): LossParts {
   const { hidden: H, latent: Z, numItems: I } = d;
   const E = encoderWidth(d);
   const B = batch.rows;
-  const invB = 1 / B;
+  const invB = 1 / meanOver;
   const { indptr, indices } = batch;
   const eps = d.variational ? noise.eps : null;
   if (d.variational && (eps === null || eps.length !== B * Z)) throw new Error(`Mult-VAE training needs ${B} x ${Z} eps values`);

@@ -1,7 +1,7 @@
 /**
  * The network's parameters as plain Float32Arrays in one flat buffer. They live in JS, not in
- * tf.Variables: the sparse input layer and Adam run as JS loops over them (Adam in one pass over
- * the flat buffer), and the dense layers upload them as tensors once per call.
+ * tf.Variables: the sparse input layer and Adam run as JS loops over them, and a flat buffer can
+ * be shared with or copied to other threads in one piece.
  */
 import { Rng } from './rng';
 
@@ -45,7 +45,7 @@ export function paramCount(d: Dims): number {
   return PARAM_NAMES.reduce((n, name) => n + sizeOf(shapes[name]), 0);
 }
 
-/** Where each parameter lives in the flat buffer, for loops over all of it (Adam). */
+/** Where each parameter lives in the flat buffer, for loops over ranges of it (Adam, threads). */
 export interface Segment {
   name: ParamName;
   start: number;

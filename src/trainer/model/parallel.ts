@@ -1,0 +1,152 @@
+/**
+ * Data-parallel training on a second core. The wasm backend is single-threaded under Node, so one
+ * worker thread with its own tfjs + wasm instance computes the gradient of half of each batch
+ * while the main thread does the other half; then each thread runs Adam over half of the
+ * parameters. Parameters, moments and both gradient buffers are SharedArrayBuffers; a small
+ * control buffer with Atomics.wait/notify makes the exchange synchronous, because
+ * Recommender.trainStep is synchronous.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AdamConfig } from './adam';
+import { LossParts } from './network';
+import { Dims } from './params';
+import { SparseBatch } from './types';
+
+export interface SharedBuffers {
+  params: SharedArrayBuffer;
+  m: SharedArrayBuffer;
+  v: SharedArrayBuffer;
+  /** The main thread's gradient (for its share of the batch). */
+  gradsMain: SharedArrayBuffer;
+  /** The worker's gradient (for its share). */
+  gradsWorker: SharedArrayBuffer;
+}
+
+export interface WorkerInit {
+  backend: string;
+  dims: Dims;
+  buffers: SharedBuffers;
+  control: SharedArrayBuffer;
+}
+
+export type WorkerJob =
+  | { kind: 'grad'; batch: SparseBatch; keep: Uint8Array; eps: Float32Array | null; dropout: number; beta: number; meanOver: number }
+  | { kind: 'adam'; adam: AdamConfig; t: number; l2: number; from: number; to: number };
+
+const BUSY = 0;
+const DONE = 1;
+const FAILED = 2;
+const MESSAGE_BYTES = 2048;
+/** A step takes well under a second; this only catches a worker that died without reporting. */
+const WAIT_LIMIT_MS = 120_000;
+
+/** Status word, two result numbers and an error message, shared by the two threads. */
+export class Control {
+  private readonly status: Int32Array;
+  private readonly results: Float64Array;
+  private readonly message: Uint8Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8 + 16 + MESSAGE_BYTES)) {
+    this.status = new Int32Array(buffer, 0, 1);
+    this.results = new Float64Array(buffer, 8, 2);
+    this.message = new Uint8Array(buffer, 24, MESSAGE_BYTES);
+  }
+
+  begin(): void {
+    Atomics.store(this.status, 0, BUSY);
+  }
+
+  done(parts: LossParts = { nll: 0, kl: 0 }): void {
+    this.results[0] = parts.nll;
+    this.results[1] = parts.kl;
+    Atomics.store(this.status, 0, DONE);
+    Atomics.notify(this.status, 0);
+  }
+
+  fail(err: unknown): void {
+    const text = new TextEncoder().encode(err instanceof Error ? err.message : String(err)).subarray(0, MESSAGE_BYTES - 1);
+    this.message.fill(0);
+    this.message.set(text);
+    Atomics.store(this.status, 0, FAILED);
+    Atomics.notify(this.status, 0);
+  }
+
+  /** Blocks until the other side reports; returns its results or throws its error. */
+  wait(): LossParts {
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    while (Atomics.load(this.status, 0) === BUSY) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('gradient worker did not answer (it may have crashed)');
+      Atomics.wait(this.status, 0, BUSY, left);
+    }
+    if (Atomics.load(this.status, 0) === FAILED) {
+      const end = this.message.indexOf(0);
+      // TextDecoder refuses views of shared memory: copy the bytes out first.
+      throw new Error(`gradient worker: ${new TextDecoder().decode(this.message.slice(0, end < 0 ? MESSAGE_BYTES : end))}`);
+    }
+    return { nll: this.results[0], kl: this.results[1] };
+  }
+}
+
+/**
+ * The worker's script: gradWorker.js next to this code (tsc output, or the esbuild bundle when
+ * build.mjs emits that entry), else gradWorker.ts through tsx when running from source.
+ */
+function workerScript(): { code: string; evaluate: boolean } | null {
+  const js = path.join(__dirname, 'gradWorker.js');
+  if (existsSync(js)) return { code: js, evaluate: false };
+  const ts = path.join(__dirname, 'gradWorker.ts');
+  if (!existsSync(ts)) return null;
+  // Worker threads refuse .ts entry files even under tsx, so register tsx's require hook in the worker first.
+  let tsx: string;
+  try {
+    tsx = createRequire(__filename).resolve('tsx/cjs');
+  } catch {
+    return null;
+  }
+  return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(ts)});`, evaluate: true };
+}
+
+export class GradientWorker {
+  private ready = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly control: Control,
+  ) {}
+
+  /** Starts the worker (it initialises in the background); null if its script cannot be found. */
+  static start(init: Omit<WorkerInit, 'control'>): GradientWorker | null {
+    const script = workerScript();
+    if (script === null) return null;
+    const control = new Control();
+    control.begin();
+    const worker = new Worker(script.code, { eval: script.evaluate, workerData: { ...init, control: control.buffer } satisfies WorkerInit });
+    // Errors are reported through the control buffer; this only keeps an 'error' event from crashing us.
+    worker.on('error', (err) => control.fail(err));
+    // An idle worker must not keep the process alive if the owner forgets dispose().
+    worker.unref();
+    return new GradientWorker(worker, control);
+  }
+
+  /** Posts a job; collect its result with finish() after doing the main thread's share. */
+  post(job: WorkerJob): void {
+    if (!this.ready) {
+      this.control.wait();
+      this.ready = true;
+    }
+    this.control.begin();
+    this.worker.postMessage(job);
+  }
+
+  finish(): LossParts {
+    return this.control.wait();
+  }
+
+  dispose(): void {
+    void this.worker.terminate();
+  }
+}
