@@ -28,6 +28,7 @@ const REQUIRED_ENTRIES = [
   'extension/package.json',
   'extension/dist/extension.js',
   'extension/dist/trainer.js',
+  'extension/dist/gradWorker.js',
   'extension/dist/cli.js',
   'extension/dist/webview/dashboard.js',
   'extension/dist/webview/dashboard.css',
