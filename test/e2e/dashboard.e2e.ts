@@ -162,8 +162,9 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       // A completed run's Inspect button opens the recommendation inspector for that run.
       await tableRow(dash, trained[0].id).locator('vscode-button[data-action="inspectRun"]').click();
       await page.locator('.tab', { hasText: `Inspect: ${trained[0].name}` }).first().waitFor({ timeout: 30_000 });
-      // Back to the dashboard (wb.dashboard() finds the visible webview; the hidden inspector keeps none).
-      await wb.runFromPalette('Recommender: Open Dashboard');
+      // Back to the dashboard by its tab (wb.dashboard() finds the visible webview; the hidden
+      // inspector keeps none). Not the palette: with a webview focused its shortcut may not reach it.
+      await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().click();
       await chart(dash, 'negElbo').waitFor({ timeout: 30_000 });
     }));
 
