@@ -13,24 +13,7 @@
 import type { ProtocolConfig } from '../../shared/runSchema';
 import type { Interactions } from '../data/types';
 import { NumpyRandomState } from './mt19937';
-import type { HeldOut, Split, UserRows } from './split';
-
-function idComparator(ids: string[]): (a: number, b: number) => number {
-  const numeric = ids.every((s) => /^-?\d+$/.test(s) && Number.isSafeInteger(Number(s)));
-  if (numeric) {
-    const n = ids.map(Number);
-    return (a, b) => n[a] - n[b];
-  }
-  return (a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0);
-}
-
-function buildRows(users: number[], itemsByUser: Int32Array[], userIds: string[]): UserRows {
-  const indptr = new Int32Array(users.length + 1);
-  for (let r = 0; r < users.length; r++) indptr[r + 1] = indptr[r] + itemsByUser[users[r]].length;
-  const indices = new Int32Array(indptr[users.length]);
-  for (let r = 0; r < users.length; r++) indices.set(itemsByUser[users[r]], indptr[r]);
-  return { users: users.map((u) => userIds[u]), indptr, indices };
-}
+import { assembleSplit, partitionUsers, type Split, type UserRows } from './split';
 
 /** Each user's positive items (original indices) in time order; file order breaks ties and stands in when there are no timestamps. */
 function positivesInTimeOrder(data: Interactions, minRating: number): { positives: number[][]; kept: number } {
@@ -49,65 +32,21 @@ function positivesInTimeOrder(data: Interactions, minRating: number): { positive
 }
 
 export function splitSequential(data: Interactions, protocol: ProtocolConfig, seed: number): Split {
-  const nUsersAll = data.users.length;
   const { positives, kept } = positivesInTimeOrder(data, protocol.minRating);
-  const eligible: number[] = [];
-  for (let u = 0; u < nUsersAll; u++) if (positives[u].length >= protocol.minUserItems) eligible.push(u);
-  eligible.sort(idComparator(data.users));
-
-  const n = eligible.length;
-  const heldout = protocol.heldoutUsers;
-  if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
-  if (n - 2 * heldout < 1) {
-    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`);
-  }
-  const order = Int32Array.from(eligible);
-  new NumpyRandomState(seed).shuffle(order);
-  const trainUsers = Array.from(order.subarray(0, n - 2 * heldout));
-  const valUsers = Array.from(order.subarray(n - 2 * heldout, n - heldout));
-  const testUsers = Array.from(order.subarray(n - heldout));
-
-  const itemSeen = new Uint8Array(data.items.length);
-  for (const u of trainUsers) for (const i of positives[u]) itemSeen[i] = 1;
-  const itemOrig: number[] = [];
-  for (let i = 0; i < itemSeen.length; i++) if (itemSeen[i]) itemOrig.push(i);
-  itemOrig.sort(idComparator(data.items));
-  const itemIndex = new Int32Array(data.items.length).fill(-1);
-  itemOrig.forEach((orig, idx) => (itemIndex[orig] = idx));
-
-  const sequences: Int32Array[] = new Array(nUsersAll);
-  for (const u of [...trainUsers, ...valUsers, ...testUsers]) sequences[u] = Int32Array.from(positives[u].map((i) => itemIndex[i]).filter((i) => i >= 0));
-
+  const part = partitionUsers(data, positives, protocol, seed);
+  const sequences: Int32Array[] = new Array(data.users.length);
+  for (const u of [...part.trainUsers, ...part.valUsers, ...part.testUsers]) sequences[u] = Int32Array.from(positives[u].map((i) => part.itemIndex[i]).filter((i) => i >= 0));
   const inputShare = 1 - protocol.targetFraction;
-  const foldUsers = (users: number[]): HeldOut => {
-    const input: Int32Array[] = new Array(nUsersAll);
-    const targets: Int32Array[] = new Array(nUsersAll);
-    for (const u of users) {
-      const seq = sequences[u];
+  return assembleSplit(
+    data,
+    part,
+    sequences,
+    (seq) => {
       const cut = seq.length >= 5 ? Math.floor(inputShare * seq.length) : seq.length;
-      input[u] = seq.subarray(0, cut);
-      targets[u] = seq.subarray(cut);
-    }
-    return { users: users.map((u) => data.users[u]), foldIn: buildRows(users, input, data.users), targets: buildRows(users, targets, data.users) };
-  };
-  const validation = foldUsers(valUsers);
-  const test = foldUsers(testUsers);
-  const train = buildRows(trainUsers, sequences, data.users);
-  return {
-    items: itemOrig.map((i) => data.items[i]),
-    train,
-    validation,
-    test,
-    summary: {
-      trainUsers: trainUsers.length,
-      validationUsers: valUsers.length,
-      testUsers: testUsers.length,
-      items: itemOrig.length,
-      trainInteractions: train.indices.length,
-      droppedUsers: nUsersAll - n,
-      droppedRatings: data.length - kept,
+      return [seq.subarray(0, cut), seq.subarray(cut)];
     },
-  };
+    kept,
+  );
 }
 
 const BUCKET_BATCHES = 50;

@@ -37,7 +37,7 @@ export interface Split {
 }
 
 /** Numeric ids sort as numbers (as np.unique on integer ids does); anything else as strings. */
-function idComparator(ids: string[]): (a: number, b: number) => number {
+export function idComparator(ids: string[]): (a: number, b: number) => number {
   const numeric = ids.every((s) => /^-?\d+$/.test(s) && Number.isSafeInteger(Number(s)));
   if (numeric) {
     const n = ids.map(Number);
@@ -74,6 +74,83 @@ export function gatherRows(rows: UserRows, order: ArrayLike<number>, start: numb
   return { rows: n, indptr, indices };
 }
 
+/** What both protocols (this one and sequential.ts) share once positives are known. */
+export interface UserPartition {
+  /** The reference's RandomState after the user shuffle: the strong-generalisation split draws targets from it next. */
+  rng: NumpyRandomState;
+  trainUsers: number[];
+  valUsers: number[];
+  testUsers: number[];
+  /** Original indices of the training users' items, sorted by id: item i of the split is itemOrig[i]. */
+  itemOrig: number[];
+  /** Original item index -> split index, -1 for items no training user has. */
+  itemIndex: Int32Array;
+  eligibleUsers: number;
+}
+
+/**
+ * Users with enough positives sorted by id and shuffled as the reference does (the last 2N are
+ * validation then test); the training users' items re-indexed 0..I-1 in id order.
+ */
+export function partitionUsers(data: Interactions, positives: readonly (readonly number[])[], protocol: ProtocolConfig, seed: number): UserPartition {
+  const eligible: number[] = [];
+  for (let u = 0; u < positives.length; u++) if (positives[u].length >= protocol.minUserItems) eligible.push(u);
+  eligible.sort(idComparator(data.users));
+
+  const n = eligible.length;
+  const heldout = protocol.heldoutUsers;
+  if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
+  if (n - 2 * heldout < 1) {
+    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`);
+  }
+  const rng = new NumpyRandomState(seed);
+  const order = Int32Array.from(eligible);
+  rng.shuffle(order);
+  const trainUsers = Array.from(order.subarray(0, n - 2 * heldout));
+  const valUsers = Array.from(order.subarray(n - 2 * heldout, n - heldout));
+  const testUsers = Array.from(order.subarray(n - heldout));
+
+  const itemSeen = new Uint8Array(data.items.length);
+  for (const u of trainUsers) for (const i of positives[u]) itemSeen[i] = 1;
+  const itemOrig: number[] = [];
+  for (let i = 0; i < itemSeen.length; i++) if (itemSeen[i]) itemOrig.push(i);
+  itemOrig.sort(idComparator(data.items));
+  const itemIndex = new Int32Array(data.items.length).fill(-1);
+  itemOrig.forEach((orig, idx) => (itemIndex[orig] = idx));
+  return { rng, trainUsers, valUsers, testUsers, itemOrig, itemIndex, eligibleUsers: n };
+}
+
+/**
+ * The Split of a partition: training users' rows whole, held-out users' rows divided by `divide`
+ * into [fold-in, targets], validation users first (the reference's draw order).
+ */
+export function assembleSplit(data: Interactions, part: UserPartition, rowsByUser: Int32Array[], divide: (row: Int32Array) => [Int32Array, Int32Array], keptRatings: number): Split {
+  const foldUsers = (users: number[]): HeldOut => {
+    const foldIn: Int32Array[] = new Array(rowsByUser.length);
+    const targets: Int32Array[] = new Array(rowsByUser.length);
+    for (const u of users) [foldIn[u], targets[u]] = divide(rowsByUser[u]);
+    return { users: users.map((u) => data.users[u]), foldIn: buildRows(users, foldIn, data.users), targets: buildRows(users, targets, data.users) };
+  };
+  const validation = foldUsers(part.valUsers);
+  const test = foldUsers(part.testUsers);
+  const train = buildRows(part.trainUsers, rowsByUser, data.users);
+  return {
+    items: part.itemOrig.map((i) => data.items[i]),
+    train,
+    validation,
+    test,
+    summary: {
+      trainUsers: part.trainUsers.length,
+      validationUsers: part.valUsers.length,
+      testUsers: part.testUsers.length,
+      items: part.itemOrig.length,
+      trainInteractions: train.indices.length,
+      droppedUsers: data.users.length - part.eligibleUsers,
+      droppedRatings: data.length - keptRatings,
+    },
+  };
+}
+
 export function splitStrongGeneralisation(data: Interactions, protocol: ProtocolConfig, seed: number): Split {
   const nUsersAll = data.users.length;
   // 1. positive feedback, per user, as original item indices
@@ -85,76 +162,25 @@ export function splitStrongGeneralisation(data: Interactions, protocol: Protocol
       kept++;
     }
   }
-  const eligible: number[] = [];
-  for (let u = 0; u < nUsersAll; u++) if (positives[u].length >= protocol.minUserItems) eligible.push(u);
-  eligible.sort(idComparator(data.users));
-
-  const n = eligible.length;
-  const heldout = protocol.heldoutUsers;
-  if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
-  if (n - 2 * heldout < 1) {
-    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`);
-  }
-
-  // 2. shuffle users as the reference does
-  const rng = new NumpyRandomState(seed);
-  const order = Int32Array.from(eligible);
-  rng.shuffle(order);
-  const trainUsers = Array.from(order.subarray(0, n - 2 * heldout));
-  const valUsers = Array.from(order.subarray(n - 2 * heldout, n - heldout));
-  const testUsers = Array.from(order.subarray(n - heldout));
-
-  // 3. items of training users, sorted by id, re-indexed 0..I-1
-  const itemSeen = new Uint8Array(data.items.length);
-  for (const u of trainUsers) for (const i of positives[u]) itemSeen[i] = 1;
-  const itemOrig: number[] = [];
-  for (let i = 0; i < itemSeen.length; i++) if (itemSeen[i]) itemOrig.push(i);
-  itemOrig.sort(idComparator(data.items));
-  const itemIndex = new Int32Array(data.items.length).fill(-1);
-  itemOrig.forEach((orig, idx) => (itemIndex[orig] = idx));
-
+  // 2-3. users shuffled as the reference does; items of training users re-indexed
+  const part = partitionUsers(data, positives, protocol, seed);
   const itemsByUser: Int32Array[] = new Array(nUsersAll);
-  for (const u of [...trainUsers, ...valUsers, ...testUsers]) {
-    const mapped = positives[u].map((i) => itemIndex[i]).filter((i) => i >= 0);
+  for (const u of [...part.trainUsers, ...part.valUsers, ...part.testUsers]) {
+    const mapped = positives[u].map((i) => part.itemIndex[i]).filter((i) => i >= 0);
     itemsByUser[u] = Int32Array.from(new Set(mapped)).sort();
   }
-
-  // 4. fold-in / target split of held-out users, validation first (the reference's draw order)
-  const foldUsers = (users: number[]): HeldOut => {
-    const foldIn: Int32Array[] = new Array(nUsersAll);
-    const targets: Int32Array[] = new Array(nUsersAll);
-    for (const u of users) {
-      const nz = itemsByUser[u];
-      if (nz.length >= 5) {
-        const pick = rng.choiceWithoutReplacement(nz.length, Math.floor(protocol.targetFraction * nz.length));
-        const isTarget = new Uint8Array(nz.length);
-        for (const k of pick) isTarget[k] = 1;
-        foldIn[u] = nz.filter((_, k) => !isTarget[k]);
-        targets[u] = nz.filter((_, k) => isTarget[k] === 1);
-      } else {
-        foldIn[u] = nz;
-        targets[u] = new Int32Array(0);
-      }
-    }
-    return { users: users.map((u) => data.users[u]), foldIn: buildRows(users, foldIn, data.users), targets: buildRows(users, targets, data.users) };
-  };
-  const validation = foldUsers(valUsers);
-  const test = foldUsers(testUsers);
-  const train = buildRows(trainUsers, itemsByUser, data.users);
-
-  return {
-    items: itemOrig.map((i) => data.items[i]),
-    train,
-    validation,
-    test,
-    summary: {
-      trainUsers: trainUsers.length,
-      validationUsers: valUsers.length,
-      testUsers: testUsers.length,
-      items: itemOrig.length,
-      trainInteractions: train.indices.length,
-      droppedUsers: nUsersAll - n,
-      droppedRatings: data.length - kept,
+  // 4. fold-in / target split of held-out users: a random targetFraction of a user's items
+  return assembleSplit(
+    data,
+    part,
+    itemsByUser,
+    (nz) => {
+      if (nz.length < 5) return [nz, new Int32Array(0)];
+      const pick = part.rng.choiceWithoutReplacement(nz.length, Math.floor(protocol.targetFraction * nz.length));
+      const isTarget = new Uint8Array(nz.length);
+      for (const k of pick) isTarget[k] = 1;
+      return [nz.filter((_, k) => !isTarget[k]), nz.filter((_, k) => isTarget[k] === 1)];
     },
-  };
+    kept,
+  );
 }
