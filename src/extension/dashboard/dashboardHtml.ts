@@ -31,7 +31,8 @@ function attr(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-export function renderDashboardHtml(p: DashboardHtmlParts): string {
+/** The shell every webview of the extension uses: CSP, one stylesheet, one nonce'd script. */
+export function renderPageShell(p: DashboardHtmlParts, title: string, loading: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -39,12 +40,16 @@ export function renderDashboardHtml(p: DashboardHtmlParts): string {
 <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(p.cspSource, p.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(p.styleUri)}" nonce="${attr(p.nonce)}">
-<title>VAE Recommender Dashboard</title>
+<title>${attr(title)}</title>
 </head>
 <body>
-<main id="app" aria-busy="true"><p class="loading">Loading runs…</p></main>
+<main id="app" aria-busy="true"><p class="loading">${attr(loading)}</p></main>
 <script nonce="${attr(p.nonce)}" src="${attr(p.scriptUri)}"></script>
 </body>
 </html>
 `;
+}
+
+export function renderDashboardHtml(p: DashboardHtmlParts): string {
+  return renderPageShell(p, 'VAE Recommender Dashboard', 'Loading runs…');
 }
