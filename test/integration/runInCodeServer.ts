@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from '../e2e/codeServer';
-import { BUNDLE, bundleSuites, makeWorkspace, readResults, reportResults } from './setup';
+import { BUNDLE, bundleSuites, makeWorkspace, judgeResults } from './setup';
 
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 
@@ -42,9 +42,7 @@ async function main(): Promise<number> {
   } catch (err) {
     console.error(`integration: ${(err as Error).message}`);
   }
-  const results = readResults(resultsFile);
-  const { passed, failed } = reportResults(results);
-  const ok = exitCode === 0 && failed === 0 && passed > 0;
+  const { ok, summary } = judgeResults(exitCode, resultsFile);
   if (!ok) {
     await screenshotOnFailure(page, 'integration-failure');
     server?.saveLogs(logDir);
@@ -55,8 +53,7 @@ async function main(): Promise<number> {
   fs.rmSync(workspace, { recursive: true, force: true });
   fs.rmSync(resultsFile, { force: true });
   console.log(`integration suites took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // A run in which nothing was reported counts as a failure, never as an empty pass.
-  console.log(`${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed`);
+  console.log(summary);
   return ok ? 0 : 1;
 }
 

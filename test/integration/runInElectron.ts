@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { REPO_ROOT } from '../e2e/codeServer';
-import { BUNDLE, bundleSuites, makeWorkspace, readResults, reportResults } from './setup';
+import { BUNDLE, bundleSuites, makeWorkspace, judgeResults } from './setup';
 
 /** The VS Code inside the code-server version pinned in scripts/ci/versions.json. */
 const DEFAULT_VERSION = '1.100.3';
@@ -33,11 +33,10 @@ async function main(): Promise<number> {
   } catch (err) {
     console.error(`integration (electron): ${(err as Error).message}`);
   }
-  const { passed, failed } = reportResults(readResults(resultsFile));
+  const { ok, summary } = judgeResults(exitCode, resultsFile);
   fs.rmSync(workspace, { recursive: true, force: true });
   fs.rmSync(resultsFile, { force: true });
-  const ok = exitCode === 0 && failed === 0 && passed > 0;
-  console.log(`${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed`);
+  console.log(summary);
   return ok ? 0 : 1;
 }
 

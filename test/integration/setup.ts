@@ -46,16 +46,19 @@ export function makeWorkspace(): string {
   return folder;
 }
 
-export function readResults(file: string): TestResult[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult) : [];
-}
-
-/** Prints one line per test; returns the counts. */
-export function reportResults(results: TestResult[]): { passed: number; failed: number } {
+/**
+ * Prints one line per test the suites reported and judges the run: it passes only if the host
+ * exited 0, nothing failed and something passed (a run in which nothing was reported counts as a
+ * failure, never as an empty pass). `summary` is the closing "N passed, N failed" line.
+ */
+export function judgeResults(exitCode: number | undefined, file: string): { ok: boolean; summary: string } {
+  const results = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult) : [];
   for (const r of results) {
     console.log(`${r.state === 'passed' ? '✔' : '✖'} ${r.title}${r.ms !== undefined ? ` (${r.ms} ms)` : ''}`);
     if (r.error) console.log(r.error.split('\n').map((l) => `    ${l}`).join('\n'));
   }
   const passed = results.filter((r) => r.state === 'passed').length;
-  return { passed, failed: results.length - passed };
+  const failed = results.length - passed;
+  const ok = exitCode === 0 && failed === 0 && passed > 0;
+  return { ok, summary: `${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed` };
 }
