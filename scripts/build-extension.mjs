@@ -1,7 +1,6 @@
-// Bundles the extension host entry (dist/extension.js) and the dashboard webview
-// (dist/webview/dashboard.js + .css) with esbuild. `vscode` is provided by the editor at run time.
+// Bundles the extension host entry (dist/extension.js) and the dashboard and inspector webviews
+// (dist/webview/*.js + .css) with esbuild. `vscode` is provided by the editor at run time.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 
@@ -18,28 +17,10 @@ await esbuild.build({
   logLevel: 'warning',
 });
 
-const webviewEntry = 'webview/dashboard/main.ts';
-if (existsSync(webviewEntry)) {
-  await esbuild.build({
-    entryPoints: { dashboard: webviewEntry },
-    outdir: 'dist/webview',
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: !production,
-    minify: production,
-    // CSS imported by the webview (its own styles, uPlot's) lands in dist/webview/dashboard.css.
-    loader: { '.css': 'css', '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
-    logLevel: 'warning',
-  });
-} else {
-  console.log(`build-extension: ${webviewEntry} does not exist yet; the dashboard webview bundle was skipped.`);
-}
-
-// The recommendation inspector's webview: dist/webview/inspector.js + .css, bundled the same way.
+// The webviews: dist/webview/<name>.js + .css each (CSS they import, their own and uPlot's, lands
+// in the .css).
 await esbuild.build({
-  entryPoints: { inspector: 'webview/inspector/main.ts' },
+  entryPoints: { dashboard: 'webview/dashboard/main.ts', inspector: 'webview/inspector/main.ts' },
   outdir: 'dist/webview',
   bundle: true,
   platform: 'browser',
