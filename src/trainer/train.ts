@@ -10,7 +10,7 @@ import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
 import { evaluateHeldOut } from './evaluate';
 import { createMultVae, loadMultVae } from './model/multvae';
-import { createSvae, loadSvae } from './model/svae';
+import { Svae, createSvae, loadSvae } from './model/svae';
 import type { Recommender } from './model/types';
 import { PopularityModel } from './popularity';
 import { NumpyRandomState } from './protocol/mt19937';
@@ -21,8 +21,9 @@ import { RunWriter } from './runStore';
 export const MODEL_DIR = 'model';
 
 /**
- * Mult-VAE's training threads. The wasm and cpu backends use one core each under Node, so a second
- * thread takes half of every batch (model/parallel.ts; about 1.4x faster per step on 2 cores here);
+ * Training threads for Mult-VAE and SVAE. The wasm and cpu backends use one core each under Node,
+ * so a second thread takes half of every batch (model/parallel.ts; on 2 cores here about 1.4x
+ * faster per Mult-VAE step and 1.8x per SVAE step);
  * the native TensorFlow backends are multi-threaded already. VAEREC_THREADS=1 forces one thread,
  * which makes a run's figures independent of the machine's core count.
  */
@@ -144,7 +145,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
       run.update({ backend: backend.name });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
-      model = config.model === 'svae' ? createSvaeFor(config, split.items.length) : createMultVae({
+      const threads = trainingThreads(backend.name);
+      const trained = config.model === 'svae' ? createSvaeFor(config, split.items.length, threads) : createMultVae({
         numItems: split.items.length,
         hidden: config.hidden,
         latent: config.latent,
@@ -153,8 +155,9 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
         learningRate: config.learningRate,
         l2: config.l2,
         seed: config.seed,
-      }, { threads: trainingThreads(backend.name) });
-      if ('threads' in model && typeof model.threads === 'number') run.update({ threads: model.threads });
+      }, { threads });
+      model = trained;
+      run.update({ threads: trained.threads });
       await trainEpochs(model, split, config, run, opts, stepsPerEpoch);
     }
     status = 'completed';
@@ -169,7 +172,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   return finish(run, model, split, status, error, opts);
 }
 
-function createSvaeFor(config: TrainConfig, numItems: number): Recommender {
+function createSvaeFor(config: TrainConfig, numItems: number, threads: 1 | 2): Svae {
   const need = (v: number | undefined, key: string): number => {
     if (v === undefined) throw new Error(`an svae config needs ${key}`);
     return v;
@@ -185,7 +188,7 @@ function createSvaeFor(config: TrainConfig, numItems: number): Recommender {
     learningRate: config.learningRate,
     weightDecay: need(config.weightDecay, 'weightDecay'),
     seed: config.seed,
-  });
+  }, { threads });
 }
 
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {

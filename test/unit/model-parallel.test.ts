@@ -1,9 +1,11 @@
-/** Two-thread training (parallel.ts) must compute the same steps as one thread, up to float rounding. */
+/** Two-thread training (parallel.ts) must compute the same steps as one thread, up to float rounding, for Mult-VAE and SVAE. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../src/trainer/backend';
 import { MultVaeConfig, createMultVae } from '../../src/trainer/model/multvae';
 import { Rng } from '../../src/trainer/model/rng';
+import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
+import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeNetwork';
 import { SparseBatch } from '../../src/trainer/model/types';
 
 function randomBatch(rows: number, numItems: number, rng: Rng): SparseBatch {
@@ -54,4 +56,67 @@ describe('Mult-VAE on two threads', () => {
       }
     });
   }
+});
+
+/** Sequences of random lengths in 0..maxLen (some longer than the model's maxLength). */
+function randomSequences(rows: number, numItems: number, maxLen: number, rng: Rng): SparseBatch {
+  const indptr = new Int32Array(rows + 1);
+  const indices: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const n = Math.floor(rng.uniform() * (maxLen + 1));
+    for (let k = 0; k < n; k++) indices.push(Math.floor(rng.uniform() * numItems));
+    indptr[r + 1] = indices.length;
+  }
+  return { rows, indptr, indices: Int32Array.from(indices) };
+}
+
+describe('SVAE on two threads', () => {
+  before(async () => {
+    await selectBackend('wasm', () => undefined);
+  });
+
+  it('splits a batch into two parts of about equal steps that hold every row and its noise once', () => {
+    const rng = new Rng(4);
+    const batch = randomSequences(17, 30, 40, rng);
+    const maxLength = 25;
+    const Z = 3;
+    const eps = Float32Array.from({ length: trainingSteps(batch, maxLength) * Z }, (_, k) => k);
+    const parts = splitForThreads(batch, maxLength, Z, eps);
+    assert.equal(parts[0].batch.rows + parts[1].batch.rows, batch.rows);
+    const steps = parts.map((p) => trainingSteps(p.batch, maxLength));
+    assert.equal(steps[0] + steps[1], trainingSteps(batch, maxLength));
+    assert.ok(Math.abs(steps[0] - steps[1]) <= maxLength - 1, `unbalanced: ${steps.join(' vs ')}`);
+    // Every noise value once, and each row's slice still follows its items.
+    const seen = [...parts[0].eps, ...parts[1].eps].sort((a, b) => a - b);
+    assert.deepEqual(seen, Array.from(eps));
+    for (const p of parts) assert.equal(p.eps.length, trainingSteps(p.batch, maxLength) * Z);
+  });
+
+  it('matches the single-thread run step for step', () => {
+    const cfg: SvaeConfig = { numItems: 30, embed: 8, rnn: 6, hidden: 7, latent: 3, nextK: 2, maxLength: 12, learningRate: 1e-2, weightDecay: 5e-3, seed: 5 };
+    const rng = new Rng(2);
+    const batches = [randomSequences(9, 30, 20, rng), randomSequences(2, 30, 15, rng), randomSequences(1, 30, 10, rng), randomSequences(16, 30, 20, rng)];
+    const one = createSvae(cfg, { threads: 1 });
+    const two = createSvae(cfg, { threads: 2 });
+    try {
+      assert.equal(one.threads, 1);
+      assert.equal(two.threads, 2);
+      for (const [s, batch] of batches.entries()) {
+        const a = one.trainStep(batch, 0.2);
+        const b = two.trainStep(batch, 0.2);
+        close(b.loss, a.loss, `step ${s} loss`);
+        close(b.nll, a.nll, `step ${s} nll`);
+        close(b.kl, a.kl, `step ${s} kl`);
+      }
+      const probe = randomSequences(6, 30, 12, rng);
+      const sa = one.score(probe);
+      const sb = two.score(probe);
+      let maxDiff = 0;
+      for (let i = 0; i < sa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(sa[i] - sb[i]));
+      assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff}`);
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
+  });
 });

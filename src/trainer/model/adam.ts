@@ -58,16 +58,19 @@ export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: 
 }
 
 /**
- * Adam over the whole flat buffer with torch.optim.Adam's weight_decay: decay * p is added to
- * every gradient (biases and embeddings included), as SVAE's reference trains.
+ * Adam over the flat range [from, to) with torch.optim.Adam's weight_decay: decay * p is added to
+ * every gradient (biases and embeddings included), as SVAE's reference trains. The gradient is
+ * the sum of `grads`, as in adamUpdate.
  */
-export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, g: Float32Array, decay: number): void {
+export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], decay: number, from = 0, to = buf.params.length): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
   const { params: p, m, v } = buf;
-  for (let i = 0; i < p.length; i++) {
-    const gi = g[i] + decay * p[i];
+  if (grads.length < 1 || grads.length > 2) throw new Error('adamUpdateWithDecay: one or two gradient buffers');
+  const [g0, g1] = grads;
+  for (let i = from; i < to; i++) {
+    const gi = g0[i] + (g1 === undefined ? 0 : g1[i]) + decay * p[i];
     const mi = b1 * m[i] + (1 - b1) * gi;
     const vi = b2 * v[i] + (1 - b2) * gi * gi;
     m[i] = mi;

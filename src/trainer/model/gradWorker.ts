@@ -1,10 +1,40 @@
 /** Worker-thread entry for parallel.ts: computes gradients and Adam updates for its share. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendChoice, selectBackend } from '../backend';
-import { adamUpdate } from './adam';
+import { adamUpdate, adamUpdateWithDecay } from './adam';
 import { forwardBackward } from './network';
 import { paramSegments, viewParams } from './params';
 import { Control, WorkerInit, WorkerJob } from './parallel';
+import { Workspace, svaeForwardBackward } from './svaeNetwork';
+import { viewSvaeParams } from './svaeParams';
+
+/** Runs one job against the shared buffers; returns the loss parts of a gradient job. */
+type Handler = (job: WorkerJob) => { nll: number; kl: number } | undefined;
+
+function handlerFor(init: WorkerInit): Handler {
+  const { model, buffers } = init;
+  const params = new Float32Array(buffers.params);
+  const grads = [new Float32Array(buffers.gradsMain), new Float32Array(buffers.gradsWorker)];
+  const adamBuffers = { params, m: new Float32Array(buffers.m), v: new Float32Array(buffers.v) };
+  if (model.kind === 'multvae') {
+    const p = viewParams(model.dims, params);
+    const g = viewParams(model.dims, grads[1]);
+    const segments = paramSegments(model.dims);
+    return (job) => {
+      if (job.kind === 'multvaeGrad') return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver);
+      if (job.kind === 'adam') return void adamUpdate(job.adam, job.t, adamBuffers, grads, segments, job.l2, job.from, job.to);
+      throw new Error(`a Mult-VAE worker cannot run a '${job.kind}' job`);
+    };
+  }
+  const p = viewSvaeParams(model.dims, params);
+  const g = viewSvaeParams(model.dims, grads[1]);
+  const ws = new Workspace();
+  return (job) => {
+    if (job.kind === 'svaeGrad') return svaeForwardBackward(model.dims, p, job.batch, job.opts, job.eps, g, ws);
+    if (job.kind === 'adamDecay') return void adamUpdateWithDecay(job.adam, job.t, adamBuffers, grads, job.decay, job.from, job.to);
+    throw new Error(`an SVAE worker cannot run a '${job.kind}' job`);
+  };
+}
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -17,21 +47,10 @@ async function main(): Promise<void> {
     control.fail(err);
     return;
   }
-  const { dims, buffers } = init;
-  const params = new Float32Array(buffers.params);
-  const p = viewParams(dims, params);
-  const g = viewParams(dims, new Float32Array(buffers.gradsWorker));
-  const grads = [new Float32Array(buffers.gradsMain), new Float32Array(buffers.gradsWorker)];
-  const adamBuffers = { params, m: new Float32Array(buffers.m), v: new Float32Array(buffers.v) };
-  const segments = paramSegments(dims);
+  const handle = handlerFor(init);
   port.on('message', (job: WorkerJob) => {
     try {
-      if (job.kind === 'grad') {
-        control.done(forwardBackward(dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver));
-      } else {
-        adamUpdate(job.adam, job.t, adamBuffers, grads, segments, job.l2, job.from, job.to);
-        control.done();
-      }
+      control.done(handle(job));
     } catch (err) {
       control.fail(err);
     }

@@ -122,7 +122,7 @@ class MultVaeModel implements MultVae {
         ? null
         : GradientWorker.start({
             backend: tf.getBackend(),
-            dims: this.dims,
+            model: { kind: 'multvae', dims: this.dims },
             buffers: {
               params: this.buffers.params.buffer as SharedArrayBuffer,
               m: this.buffers.m.buffer as SharedArrayBuffer,
@@ -174,7 +174,7 @@ class MultVaeModel implements MultVae {
     const Z = this.config.latent;
     const { dropout } = this.config;
     worker.post({
-      kind: 'grad',
+      kind: 'multvaeGrad',
       batch: sliceRows(batch, split, batch.rows),
       keep: noise.keep.subarray(cut),
       eps: noise.eps === null ? null : noise.eps.subarray(split * Z),

@@ -1,8 +1,8 @@
 /**
- * Data-parallel training on a second core. The wasm backend is single-threaded under Node, so one
- * worker thread with its own tfjs + wasm instance computes the gradient of half of each batch
- * while the main thread does the other half; then each thread runs Adam over half of the
- * parameters. Parameters, moments and both gradient buffers are SharedArrayBuffers; a small
+ * Data-parallel training on a second core, for Mult-VAE and SVAE. The wasm backend is
+ * single-threaded under Node, so one worker thread with its own tfjs + wasm instance computes the
+ * gradient of part of each batch while the main thread does the rest; then each thread runs Adam
+ * over half of the parameters. Parameters, moments and both gradient buffers are SharedArrayBuffers; a small
  * control buffer with Atomics.wait/notify makes the exchange synchronous, because
  * Recommender.trainStep is synchronous.
  */
@@ -13,6 +13,8 @@ import { Worker } from 'node:worker_threads';
 import { AdamConfig } from './adam';
 import { LossParts } from './network';
 import { Dims } from './params';
+import { SvaeTrainOptions } from './svaeNetwork';
+import { SvaeDims } from './svaeParams';
 import { SparseBatch } from './types';
 
 export interface SharedBuffers {
@@ -25,16 +27,23 @@ export interface SharedBuffers {
   gradsWorker: SharedArrayBuffer;
 }
 
+/** The model whose gradients the worker computes (its parameter layout follows from the dims). */
+export type WorkerModel = { kind: 'multvae'; dims: Dims } | { kind: 'svae'; dims: SvaeDims };
+
 export interface WorkerInit {
   backend: string;
-  dims: Dims;
+  model: WorkerModel;
   buffers: SharedBuffers;
   control: SharedArrayBuffer;
 }
 
 export type WorkerJob =
-  | { kind: 'grad'; batch: SparseBatch; keep: Uint8Array; eps: Float32Array | null; dropout: number; beta: number; meanOver: number }
-  | { kind: 'adam'; adam: AdamConfig; t: number; l2: number; from: number; to: number };
+  | { kind: 'multvaeGrad'; batch: SparseBatch; keep: Uint8Array; eps: Float32Array | null; dropout: number; beta: number; meanOver: number }
+  | { kind: 'svaeGrad'; batch: SparseBatch; eps: Float32Array; opts: SvaeTrainOptions }
+  /** Mult-VAE's Adam (l2 on weights) over [from, to). */
+  | { kind: 'adam'; adam: AdamConfig; t: number; l2: number; from: number; to: number }
+  /** SVAE's Adam (PyTorch weight decay on every parameter) over [from, to). */
+  | { kind: 'adamDecay'; adam: AdamConfig; t: number; decay: number; from: number; to: number };
 
 const BUSY = 0;
 const DONE = 1;

@@ -6,10 +6,12 @@
  *
  * As a Recommender, a batch row is one user's history with its items in time order.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { AdamBuffers, AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
 import { sliceRows, validateBatch } from './batch';
+import { GradientWorker } from './parallel';
 import { Rng } from './rng';
-import { Workspace, svaeForwardBackward, svaeScore, trainingSteps } from './svaeNetwork';
+import { SvaeLossParts, SvaeTrainOptions, Workspace, splitForThreads, svaeForwardBackward, svaeScore, trainingSteps } from './svaeNetwork';
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from './svaeParams';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
@@ -30,7 +32,20 @@ export interface SvaeConfig {
   seed: number;
 }
 
-export type Svae = Recommender & { readonly config: SvaeConfig };
+/** How to run, as opposed to what the model is: not saved with it. */
+export interface SvaeOptions {
+  /**
+   * 2 = split each training step over the main thread and one worker thread (parallel.ts);
+   * falls back to 1 when the worker script is not deployed next to this code. Default 1.
+   */
+  threads?: 1 | 2;
+}
+
+export type Svae = Recommender & {
+  readonly config: SvaeConfig;
+  /** Threads that actually compute each training step (1, or 2 when the worker started). */
+  readonly threads: number;
+};
 
 const SAVE_FORMAT = 'vaerec-svae';
 /** Rows per scoring pass: bounds memory when a whole held-out set is scored at once. */
@@ -52,14 +67,22 @@ function dimsOf(cfg: SvaeConfig): SvaeDims {
   return { numItems: cfg.numItems, embed: cfg.embed, rnn: cfg.rnn, hidden: cfg.hidden, latent: cfg.latent };
 }
 
+function allocate(n: number, shared: boolean): Float32Array {
+  return new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+}
+
 class SvaeModel implements Svae {
   readonly numItems: number;
+  readonly threads: number;
   private readonly dims: SvaeDims;
   private readonly adam: AdamConfig;
   private readonly buffers: AdamBuffers;
   private readonly params: SvaeParams;
   private readonly gradsFlat: Float32Array;
   private readonly grads: SvaeParams;
+  /** The worker's gradient buffer (null when single-threaded). */
+  private readonly workerGrads: Float32Array | null;
+  private readonly worker: GradientWorker | null;
   private readonly rng: Rng;
   private readonly workspace = new Workspace();
   private step = 0;
@@ -67,33 +90,83 @@ class SvaeModel implements Svae {
   constructor(
     readonly config: SvaeConfig,
     initial: Float32Array | null,
+    options: SvaeOptions,
   ) {
     validateConfig(config);
     this.numItems = config.numItems;
     this.dims = dimsOf(config);
     this.adam = { learningRate: config.learningRate, ...TORCH_ADAM };
     const n = svaeParamCount(this.dims);
-    this.buffers = { params: initial ?? new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    const shared = (options.threads ?? 1) > 1;
+    this.buffers = { params: allocate(n, shared), m: allocate(n, shared), v: allocate(n, shared) };
     this.params = viewSvaeParams(this.dims, this.buffers.params);
-    this.gradsFlat = new Float32Array(n);
+    this.gradsFlat = allocate(n, shared);
     this.grads = viewSvaeParams(this.dims, this.gradsFlat);
     this.rng = new Rng(config.seed);
     if (initial === null) initSvaeParams(this.dims, this.params, this.rng);
+    else this.buffers.params.set(initial);
+    const workerGrads = shared ? allocate(n, true) : null;
+    this.worker =
+      workerGrads === null
+        ? null
+        : GradientWorker.start({
+            backend: tf.getBackend(),
+            model: { kind: 'svae', dims: this.dims },
+            buffers: {
+              params: this.buffers.params.buffer as SharedArrayBuffer,
+              m: this.buffers.m.buffer as SharedArrayBuffer,
+              v: this.buffers.v.buffer as SharedArrayBuffer,
+              gradsMain: this.gradsFlat.buffer as SharedArrayBuffer,
+              gradsWorker: workerGrads.buffer as SharedArrayBuffer,
+            },
+          });
+    this.workerGrads = this.worker === null ? null : workerGrads;
+    this.threads = this.worker === null ? 1 : 2;
   }
 
   trainStep(batch: SparseBatch, beta: number): StepStats {
     validateBatch(batch, this.numItems);
     if (batch.rows === 0) throw new Error('trainStep: empty batch');
-    const { nextK, maxLength, weightDecay } = this.config;
+    const { nextK, maxLength } = this.config;
     const eps = this.workspace.get('noise', trainingSteps(batch, maxLength) * this.config.latent);
     this.rng.fillNormal(eps, 1);
-    const parts = svaeForwardBackward(this.dims, this.params, batch, { nextK, maxLength, beta }, eps, this.grads, this.workspace);
+    const opts: SvaeTrainOptions = { nextK, maxLength, beta, meanOver: batch.rows };
+    let parts: SvaeLossParts;
+    if (this.worker !== null && batch.rows > 1) {
+      parts = this.gradientsInParallel(this.worker, batch, opts, eps);
+    } else {
+      this.workerGrads?.fill(0);
+      parts = svaeForwardBackward(this.dims, this.params, batch, opts, eps, this.grads, this.workspace);
+    }
     // The decay is not part of the reported loss (as in the reference, where it lives in the optimiser):
     // on the N(0, 1) embedding its implied penalty would dwarf the likelihood on every curve.
     const loss = parts.nll + beta * parts.kl;
     this.step++;
-    adamUpdateWithDecay(this.adam, this.step, this.buffers, this.gradsFlat, weightDecay);
+    this.applyAdam();
     return { loss, nll: parts.nll, kl: parts.kl };
+  }
+
+  /** The worker takes one of two parts of equal work; both divide by the whole batch size. */
+  private gradientsInParallel(worker: GradientWorker, batch: SparseBatch, opts: SvaeTrainOptions, eps: Float32Array): SvaeLossParts {
+    const [mine, theirs] = splitForThreads(batch, this.config.maxLength, this.config.latent, eps);
+    worker.post({ kind: 'svaeGrad', batch: theirs.batch, eps: theirs.eps, opts });
+    const own = svaeForwardBackward(this.dims, this.params, mine.batch, opts, mine.eps, this.grads, this.workspace);
+    const other = worker.finish();
+    return { nll: own.nll + other.nll, kl: own.kl + other.kl };
+  }
+
+  /** Adam on the summed gradients; with a worker, each thread updates half of the parameters. */
+  private applyAdam(): void {
+    const { weightDecay } = this.config;
+    if (this.worker === null || this.workerGrads === null) {
+      adamUpdateWithDecay(this.adam, this.step, this.buffers, [this.gradsFlat], weightDecay);
+      return;
+    }
+    const n = this.gradsFlat.length;
+    const split = n >> 1;
+    this.worker.post({ kind: 'adamDecay', adam: this.adam, t: this.step, decay: weightDecay, from: split, to: n });
+    adamUpdateWithDecay(this.adam, this.step, this.buffers, [this.gradsFlat, this.workerGrads], weightDecay, 0, split);
+    this.worker.finish();
   }
 
   score(batch: SparseBatch): Float32Array {
@@ -114,12 +187,13 @@ class SvaeModel implements Svae {
   }
 
   dispose(): void {
-    // Parameters live in JS and every tensor is freed inside each call.
+    // Parameters live in JS and every tensor is freed inside each call; only a worker is held.
+    this.worker?.dispose();
   }
 }
 
-export function createSvae(cfg: SvaeConfig): Svae {
-  return new SvaeModel({ ...cfg }, null);
+export function createSvae(cfg: SvaeConfig, options: SvaeOptions = {}): Svae {
+  return new SvaeModel({ ...cfg }, null, options);
 }
 
 const CONFIG_KEYS = [...INT_KEYS, 'learningRate', 'weightDecay', 'seed'] as const;
@@ -145,5 +219,5 @@ export async function loadSvae(dir: string): Promise<Svae> {
     if (!w || w.shape.join('x') !== shapes[name].join('x')) throw new Error(`${dir}: weight '${name}' missing or not shaped ${shapes[name].join('x')}`);
     views[name].set(w.data);
   }
-  return new SvaeModel(cfg, flat);
+  return new SvaeModel(cfg, flat, {});
 }

@@ -122,6 +122,51 @@ export function trainingSteps(batch: SparseBatch, maxLength: number): number {
   return total;
 }
 
+/** Part of a training batch with the noise of its steps (see splitForThreads). */
+export interface BatchPart {
+  batch: SparseBatch;
+  eps: Float32Array;
+}
+
+/**
+ * A training batch's rows in two parts of about equal work for two threads: rows by decreasing
+ * step count, each to the part with fewer steps so far; within a part, rows keep their batch order
+ * and their slices of eps (trainingSteps layout). The loss is a sum over rows, so the parts'
+ * losses and gradients (each with meanOver = batch.rows) add up to the whole batch's.
+ */
+export function splitForThreads(batch: SparseBatch, maxLength: number, latent: number, eps: Float32Array): [BatchPart, BatchPart] {
+  const { rows, indptr, indices } = batch;
+  const steps = new Int32Array(rows);
+  const noiseAt = new Int32Array(rows + 1);
+  for (let r = 0; r < rows; r++) {
+    steps[r] = Math.max(0, Math.min(maxLength, indptr[r + 1] - indptr[r]) - 1);
+    noiseAt[r + 1] = noiseAt[r] + steps[r];
+  }
+  const byWork = Array.from({ length: rows }, (_, r) => r).sort((a, b) => steps[b] - steps[a] || a - b);
+  const load = [0, 0];
+  const side = new Uint8Array(rows);
+  for (const r of byWork) {
+    side[r] = load[1] < load[0] ? 1 : 0;
+    load[side[r]] += steps[r];
+  }
+  const part = (which: number): BatchPart => {
+    const members: number[] = [];
+    for (let r = 0; r < rows; r++) if (side[r] === which) members.push(r);
+    const ptr = new Int32Array(members.length + 1);
+    members.forEach((r, i) => (ptr[i + 1] = ptr[i] + indptr[r + 1] - indptr[r]));
+    const items = new Int32Array(ptr[members.length]);
+    const noise = new Float32Array(members.reduce((n, r) => n + steps[r], 0) * latent);
+    let at = 0;
+    members.forEach((r, i) => {
+      items.set(indices.subarray(indptr[r], indptr[r + 1]), ptr[i]);
+      noise.set(eps.subarray(noiseAt[r] * latent, noiseAt[r + 1] * latent), at);
+      at += steps[r] * latent;
+    });
+    return { batch: { rows: members.length, indptr: ptr, indices: items }, eps: noise };
+  };
+  return [part(0), part(1)];
+}
+
 /** A probability that underflowed to 0 still gives a finite log-likelihood (float32's smallest normal). */
 const MIN_PROBABILITY = 1.2e-38;
 
@@ -281,6 +326,8 @@ export interface SvaeTrainOptions {
   nextK: number;
   maxLength: number;
   beta: number;
+  /** Users the batch loss is a mean over (default batch.rows): a thread given part of a batch divides by the whole batch. */
+  meanOver?: number;
 }
 
 /**
@@ -296,7 +343,7 @@ export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBat
   for (const name of Object.keys(g) as (keyof SvaeParams)[]) g[name].fill(0);
   if (S === 0) return { nll: 0, kl: 0 };
   if (eps.length < trainingSteps(batch, opts.maxLength) * Z) throw new Error(`SVAE training needs ${trainingSteps(batch, opts.maxLength)} x ${Z} eps values`);
-  const invRows = 1 / pk.rows;
+  const invRows = 1 / (opts.meanOver ?? pk.rows);
   // Per sorted sequence: the weight of its nll terms and of its KL terms in the batch loss.
   const wNll = Float64Array.from(pk.length, (n) => invRows / Math.min(opts.nextK, n - 1));
   const wKl = Float64Array.from(pk.steps, (T) => (opts.beta * invRows) / T);
