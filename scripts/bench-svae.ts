@@ -2,9 +2,10 @@
  * SVAE's section of `npm run bench` (also runnable alone): on MovieLens-1M,
  *   1. the median epoch time of `vaerec train --model svae` through the real CLI (default settings,
  *      batches of 16 users), and its validation NDCG@100 per epoch;
- *   2. one-user-per-step training of our own model (the reference's batch size of 1), timed over a
- *      limited number of users and extrapolated to the epoch's training users, beside the batched
- *      step timed the same way on the same users: the extrapolation is stated in the output;
+ *   2. one-user-per-step training of our own model (the reference's batch size of 1, so one thread:
+ *      a step's work is split by rows), timed over a limited number of users and extrapolated to
+ *      the epoch's training users, beside the batched step timed the same way on the same users
+ *      with the threads training uses: the extrapolation is stated in the output;
  *   3. with --quality, a full default run (25 epochs) and its test metrics.
  * Machines here are shared: it reports medians, wall and CPU seconds, and asserts nothing.
  *
@@ -20,6 +21,7 @@ import { SVAE_DEFAULTS, autoHeldoutUsers, makeConfig } from '../src/shared/train
 import { selectBackend } from '../src/trainer/backend';
 import { loadDataset } from '../src/trainer/data/load';
 import { createSvae } from '../src/trainer/model/svae';
+import { trainingThreads } from '../src/trainer/train';
 import { NumpyRandomState } from '../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../src/trainer/protocol/sequential';
 import { gatherRows, type UserRows } from '../src/trainer/protocol/split';
@@ -58,6 +60,7 @@ function trainCli(args: string[]): RunRecord {
 
 interface StepTiming {
   users: number;
+  threads: number;
   steps: number;
   wallSeconds: number;
   cpuSeconds: number;
@@ -67,7 +70,7 @@ interface StepTiming {
 }
 
 /** Trains a fresh default model on the given users in steps of batchSize and times it. */
-function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, trainUsers: number): StepTiming {
+function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, trainUsers: number, threads: 1 | 2): StepTiming {
   const c = makeConfig('svae', DATA);
   const model = createSvae({
     numItems,
@@ -80,7 +83,7 @@ function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: 
     learningRate: c.learningRate,
     weightDecay: c.weightDecay!,
     seed: c.seed,
-  });
+  }, { threads });
   // One warm-up step (wasm compilation, buffers) outside the timing.
   model.trainStep(gatherRows(rows, order, users, users + batchSize), 0);
   const cpu0 = process.cpuUsage();
@@ -92,8 +95,9 @@ function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: 
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  model.dispose();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { users, steps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: (wallSeconds / users) * trainUsers, extrapolatedEpochCpuSeconds: (cpuSeconds / users) * trainUsers };
+  return { users, threads: model.threads, steps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: (wallSeconds / users) * trainUsers, extrapolatedEpochCpuSeconds: (cpuSeconds / users) * trainUsers };
 }
 
 async function main(): Promise<void> {
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
       epochSeconds: timed.epochSeconds,
       // The first epoch includes warm-up (wasm compilation, buffers); with one epoch there is nothing else.
       medianEpochSeconds: median(timed.epochSeconds.length > 1 ? timed.epochSeconds.slice(1) : timed.epochSeconds),
+      threads: timed.threads,
       bestValidation: timed.best,
       split: timed.split,
       peakRssMiB: (timed.timings?.peakRssBytes ?? NaN) / 2 ** 20,
@@ -124,8 +129,8 @@ async function main(): Promise<void> {
   // as training sees them; for batch size 1 the order does not matter).
   const order = bucketedOrder(split.train, c.batchSize, new NumpyRandomState(c.seed));
   const users = USERS - (USERS % c.batchSize);
-  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, trainUsers);
-  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, trainUsers);
+  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, trainUsers, 1);
+  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, trainUsers, trainingThreads('wasm'));
 
   if (flag('quality')) {
     log('svae quality: default settings (25 epochs)');
@@ -136,13 +141,13 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
   const f = (v: unknown, d = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
-  const cli = result.cli as { medianEpochSeconds: number } | undefined;
+  const cli = result.cli as { medianEpochSeconds: number; threads?: number } | undefined;
   const b1 = result.batchSize1 as StepTiming;
   const bb = result.batched as StepTiming;
   const rows = [
-    [`svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs)`, cli ? `${f(cli.medianEpochSeconds)} s` : 'not measured (--epochs 0)'],
-    [`svae batch ${c.batchSize}, ${bb.users} users in-process, extrapolated to ${trainUsers}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
-    [`svae batch 1, ${b1.users} users in-process, extrapolated to ${trainUsers}`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
+    [`svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs, first excluded)`, cli ? `${f(cli.medianEpochSeconds)} s (${cli.threads ?? 1} thread${(cli.threads ?? 1) > 1 ? 's' : ''})` : 'not measured (--epochs 0)'],
+    [`svae batch ${c.batchSize} (${bb.threads} thread${bb.threads > 1 ? 's' : ''}), ${bb.users} users in-process, extrapolated to ${trainUsers}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
+    [`svae batch 1 (1 thread), ${b1.users} users in-process, extrapolated to ${trainUsers}`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
     ['svae batch 1 / batched (extrapolated wall)', `${f(b1.extrapolatedEpochWallSeconds / bb.extrapolatedEpochWallSeconds)}x`],
     ['load average at the start (1, 5, 15 min)', (result.machine as { loadAverage: number[] }).loadAverage.map((v) => v.toFixed(2)).join(', ')],
   ];

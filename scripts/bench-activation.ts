@@ -1,0 +1,79 @@
+/**
+ * Activation time of the packaged extension as VS Code measures it ("Developer: Show Running
+ * Extensions": code loading + the activate() call), over several fresh starts: the .vsix is
+ * installed once into a fresh code-server extensions dir, then each start gets a fresh user-data
+ * dir and workspace, opens the Runs view (the activation event a user triggers first) and reads the
+ * figure. One start's reading depends on what the extension host is doing at that moment, so this
+ * reports the median and range and asserts nothing.
+ *
+ *   npm run bench:activation -- [--starts N] [--vsix FILE] [--out FILE]
+ *
+ * Needs code-server and Chromium (bash scripts/ci/provision.sh) and `npm run package` (or --vsix).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, installExtension } from '../test/e2e/codeServer';
+import { E2eSession } from '../test/e2e/session';
+
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; displayName: string; publisher: string; version: string };
+
+const { values } = parseArgs({
+  options: {
+    starts: { type: 'string', default: '5' },
+    vsix: { type: 'string', default: path.join(REPO_ROOT, `${PACKAGE.name}.vsix`) },
+    out: { type: 'string', default: path.join(REPO_ROOT, 'bench-results', 'bench-activation.json') },
+  },
+});
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** One fresh start: opens the Runs view, then reads the extension's row in Show Running Extensions. */
+async function oneStart(extensionsDir: string, n: number): Promise<number> {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-activation-'));
+  const session = new E2eSession(`bench-activation-${n}`);
+  try {
+    const wb = await session.open(workspace, { extensionsDir, developmentExtension: false });
+    await wb.openRunsView();
+    await wb.runFromPalette('Developer: Show Running Extensions');
+    const row = session.page.locator('.runtime-extensions-editor .extension', { has: session.page.locator('.name', { hasText: PACKAGE.displayName }) }).first();
+    const text = await wb.poll(() => row.locator('.activation-time').innerText({ timeout: 5_000 }).catch(() => ''), (s) => /Activation: \d+ms/.test(s), 'an activation time for the extension', 30_000);
+    return Number(/Activation: (\d+)ms/.exec(text)?.[1]);
+  } finally {
+    await session.close();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const starts = Number(values.starts);
+  if (!Number.isInteger(starts) || starts < 1) throw new Error(`--starts must be a positive integer, got ${values.starts}`);
+  const vsix = path.resolve(values.vsix);
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} missing: run "npm run package" first (or pass --vsix FILE)`);
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-activation-ext-'));
+  const readings: number[] = [];
+  try {
+    installExtension(vsix, extensionsDir, path.join(os.tmpdir(), 'vaerec-bench-activation-install.log'));
+    for (let n = 1; n <= starts; n++) {
+      const ms = await oneStart(extensionsDir, n);
+      readings.push(ms);
+      process.stderr.write(`start ${n}/${starts}: activation ${ms} ms\n`);
+    }
+  } finally {
+    fs.rmSync(extensionsDir, { recursive: true, force: true });
+  }
+  const result = { date: new Date().toISOString(), vsix: path.basename(vsix), loadAverage: os.loadavg(), readingsMs: readings, medianMs: median(readings), minMs: Math.min(...readings), maxMs: Math.max(...readings) };
+  fs.mkdirSync(path.dirname(values.out), { recursive: true });
+  fs.writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`activation (VS Code's figure, ${starts} fresh starts): median ${result.medianMs} ms, range ${result.minMs}-${result.maxMs} ms\nwritten to ${values.out}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-activation: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
