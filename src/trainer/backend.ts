@@ -112,5 +112,7 @@ export async function selectBackend(choice: BackendChoice, log: (msg: string) =>
       log('backend: falling back to cpu');
       return useCpu();
     }
+    default:
+      throw new Error(`unknown backend '${String(choice)}': choose 'auto', 'tensorflow', 'wasm' or 'cpu'`);
   }
 }

@@ -284,6 +284,8 @@ async function finish(run: RunWriter, model: Recommender | undefined, split: Spl
       emit({ type: 'phase', phase: 'test', message: 'testing the best-validation weights' });
       const testStart = Date.now();
       const dir = `${run.dir}/${MODEL_DIR}`;
+      // The trained model's worker thread and buffers are not needed for testing the saved weights.
+      if (record.model !== 'pop') model.dispose();
       const best = record.model === 'pop' ? model : record.model === 'svae' ? await loadSvae(dir) : await loadMultVae(dir);
       const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
       const users = (evaluation.perUser ?? []).map((u, r) => ({ user: split.test.users[r], items: Array.from(u.top, (i) => split.items[i]), scores: Array.from(u.scores) }));

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../src/trainer/backend';
 import { MultVaeConfig, createMultVae } from '../../src/trainer/model/multvae';
+import { GradientWorker } from '../../src/trainer/model/parallel';
+import { paramCount } from '../../src/trainer/model/params';
 import { Rng } from '../../src/trainer/model/rng';
 import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
 import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeNetwork';
@@ -117,6 +119,55 @@ describe('SVAE on two threads', () => {
     } finally {
       one.dispose();
       two.dispose();
+    }
+  });
+});
+
+describe('the gradient worker', () => {
+  const dims = { numItems: 10, hidden: 4, latent: 2, variational: true };
+  const shared = (n: number) => new SharedArrayBuffer(4 * n);
+  const init = (backend: string) => {
+    const n = paramCount(dims);
+    return { backend, model: { kind: 'multvae', dims } as const, buffers: { params: shared(n), m: shared(n), v: shared(n), gradsMain: shared(n), gradsWorker: shared(n) } };
+  };
+  const adamJob = { kind: 'adam', adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, t: 1, l2: 0, from: 0, to: 0 } as const;
+
+  before(async () => {
+    await selectBackend('wasm', () => undefined);
+  });
+
+  it('that cannot start is not used: start() returns null with the reason as a warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      assert.equal(GradientWorker.start(init('no-such-backend')), null);
+      // Buffers that do not fit the model fail in the worker after its backend is up.
+      assert.equal(GradientWorker.start({ ...init('wasm'), model: { kind: 'multvae', dims: { ...dims, hidden: 5 } } }), null);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(warnings.length, 2, warnings.join('; '));
+      assert.match(warnings[0], /training on one thread: gradient worker: unknown backend 'no-such-backend'/);
+      assert.match(warnings[1], /training on one thread: gradient worker: parameter buffer has \d+ floats/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('reports its own failure, and a failure on the main thread leaves no job in flight', () => {
+    const worker = GradientWorker.start(init('wasm'));
+    assert.ok(worker);
+    try {
+      assert.throws(() => worker.alongside(adamJob, () => {
+        throw new Error('main share failed');
+      }), /main share failed/);
+      // The worker's result for that job was collected: the next job's result is its own.
+      assert.deepEqual(worker.alongside(adamJob, () => 7), { mine: 7, theirs: { nll: 0, kl: 0 } });
+      const wrong = { kind: 'svaeGrad', batch: { rows: 0, indptr: new Int32Array(1), indices: new Int32Array(0) }, eps: new Float32Array(0), opts: { nextK: 1, maxLength: 2, beta: 0 } } as const;
+      assert.throws(() => worker.alongside(wrong, () => 0), /a Mult-VAE worker cannot run a 'svaeGrad' job/);
+      // A failed worker fails every later job at once rather than after a time-out.
+      assert.throws(() => worker.alongside(adamJob, () => 0), /gradient worker/);
+    } finally {
+      worker.dispose();
     }
   });
 });

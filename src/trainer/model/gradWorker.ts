@@ -36,25 +36,30 @@ function handlerFor(init: WorkerInit): Handler {
   };
 }
 
+/**
+ * Every failure goes through the control buffer: the owner waits in Atomics.wait, so it would not
+ * see a worker 'error' event until its wait timed out.
+ */
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   const control = new Control(init.control);
-  const port = parentPort;
-  if (port === null) throw new Error('gradWorker must run in a worker thread');
+  let handle: Handler;
   try {
+    const port = parentPort;
+    if (port === null) throw new Error('gradWorker must run in a worker thread');
     await selectBackend(init.backend as BackendChoice, () => undefined);
+    handle = handlerFor(init);
+    port.on('message', (job: WorkerJob) => {
+      try {
+        control.done(handle(job));
+      } catch (err) {
+        control.fail(err);
+      }
+    });
   } catch (err) {
     control.fail(err);
     return;
   }
-  const handle = handlerFor(init);
-  port.on('message', (job: WorkerJob) => {
-    try {
-      control.done(handle(job));
-    } catch (err) {
-      control.fail(err);
-    }
-  });
   control.done();
 }
 

@@ -28,7 +28,7 @@ export interface MultVaeConfig {
 export interface MultVaeOptions {
   /**
    * 2 = split each training step over the main thread and one worker thread (see parallel.ts);
-   * falls back to 1 when the worker script is not deployed next to this code. Default 1.
+   * falls back to 1 when the worker script is not deployed next to this code or fails to start. Default 1.
    */
   threads?: 1 | 2;
 }
@@ -173,7 +173,7 @@ class MultVaeModel implements MultVae {
     const cut = batch.indptr[split];
     const Z = this.config.latent;
     const { dropout } = this.config;
-    worker.post({
+    const job = {
       kind: 'multvaeGrad',
       batch: sliceRows(batch, split, batch.rows),
       keep: noise.keep.subarray(cut),
@@ -181,18 +181,19 @@ class MultVaeModel implements MultVae {
       dropout,
       beta,
       meanOver: batch.rows,
-    });
-    const own = forwardBackward(
-      this.dims,
-      this.params,
-      sliceRows(batch, 0, split),
-      { keep: noise.keep.subarray(0, cut), eps: noise.eps === null ? null : noise.eps.subarray(0, split * Z) },
-      dropout,
-      beta,
-      this.grads,
-      batch.rows,
+    } as const;
+    const { mine: own, theirs } = worker.alongside(job, () =>
+      forwardBackward(
+        this.dims,
+        this.params,
+        sliceRows(batch, 0, split),
+        { keep: noise.keep.subarray(0, cut), eps: noise.eps === null ? null : noise.eps.subarray(0, split * Z) },
+        dropout,
+        beta,
+        this.grads,
+        batch.rows,
+      ),
     );
-    const theirs = worker.finish();
     return { nll: own.nll + theirs.nll, kl: own.kl + theirs.kl };
   }
 
@@ -205,9 +206,10 @@ class MultVaeModel implements MultVae {
       return;
     }
     const split = n >> 1;
-    this.worker.post({ kind: 'adam', adam: this.adam, t: this.step, l2, from: split, to: n });
-    adamUpdate(this.adam, this.step, this.buffers, [this.gradsFlat, this.workerGrads], this.segments, l2, 0, split);
-    this.worker.finish();
+    const grads = [this.gradsFlat, this.workerGrads];
+    this.worker.alongside({ kind: 'adam', adam: this.adam, t: this.step, l2, from: split, to: n }, () =>
+      adamUpdate(this.adam, this.step, this.buffers, grads, this.segments, l2, 0, split),
+    );
   }
 
   score(batch: SparseBatch): Float32Array {

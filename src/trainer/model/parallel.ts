@@ -49,7 +49,7 @@ const BUSY = 0;
 const DONE = 1;
 const FAILED = 2;
 const MESSAGE_BYTES = 2048;
-/** A step takes well under a second; this only catches a worker that died without reporting. */
+/** A step's share takes seconds at most (SVAE with large batches); this only catches a worker that hangs. */
 const WAIT_LIMIT_MS = 120_000;
 
 /** Status word, two result numbers and an error message, shared by the two threads. */
@@ -75,7 +75,9 @@ export class Control {
     Atomics.notify(this.status, 0);
   }
 
+  /** Records the first failure; later ones (a worker's exit after its error) keep it. */
   fail(err: unknown): void {
+    if (Atomics.load(this.status, 0) === FAILED) return;
     const text = new TextEncoder().encode(err instanceof Error ? err.message : String(err)).subarray(0, MESSAGE_BYTES - 1);
     this.message.fill(0);
     this.message.set(text);
@@ -91,12 +93,15 @@ export class Control {
       if (left <= 0) throw new Error('gradient worker did not answer (it may have crashed)');
       Atomics.wait(this.status, 0, BUSY, left);
     }
-    if (Atomics.load(this.status, 0) === FAILED) {
-      const end = this.message.indexOf(0);
-      // TextDecoder refuses views of shared memory: copy the bytes out first.
-      throw new Error(`gradient worker: ${new TextDecoder().decode(this.message.slice(0, end < 0 ? MESSAGE_BYTES : end))}`);
-    }
+    this.throwIfFailed();
     return { nll: this.results[0], kl: this.results[1] };
+  }
+
+  throwIfFailed(): void {
+    if (Atomics.load(this.status, 0) !== FAILED) return;
+    const end = this.message.indexOf(0);
+    // TextDecoder refuses views of shared memory: copy the bytes out first.
+    throw new Error(`gradient worker: ${new TextDecoder().decode(this.message.slice(0, end < 0 ? MESSAGE_BYTES : end))}`);
   }
 }
 
@@ -120,42 +125,64 @@ function workerScript(): { code: string; evaluate: boolean } | null {
 }
 
 export class GradientWorker {
-  private ready = false;
+  private disposed = false;
 
   private constructor(
     private readonly worker: Worker,
     private readonly control: Control,
   ) {}
 
-  /** Starts the worker (it initialises in the background); null if its script cannot be found. */
+  /**
+   * Starts the worker and waits until its backend is up (a fraction of a second). Null when its
+   * script cannot be found or it fails to start, with the reason as a process warning (the
+   * trainer's stderr): the caller then trains on one thread and records that.
+   */
   static start(init: Omit<WorkerInit, 'control'>): GradientWorker | null {
     const script = workerScript();
     if (script === null) return null;
     const control = new Control();
     control.begin();
     const worker = new Worker(script.code, { eval: script.evaluate, workerData: { ...init, control: control.buffer } satisfies WorkerInit });
-    // Errors are reported through the control buffer; this only keeps an 'error' event from crashing us.
+    const gw = new GradientWorker(worker, control);
+    // Errors and an unexpected exit are reported through the control buffer, so a wait ends at once.
     worker.on('error', (err) => control.fail(err));
+    worker.on('exit', (code) => gw.disposed || control.fail(new Error(`exited (code ${code})`)));
     // An idle worker must not keep the process alive if the owner forgets dispose().
     worker.unref();
-    return new GradientWorker(worker, control);
+    try {
+      control.wait();
+    } catch (err) {
+      gw.dispose();
+      process.emitWarning(`training on one thread: ${(err as Error).message}`);
+      return null;
+    }
+    return gw;
   }
 
-  /** Posts a job; collect its result with finish() after doing the main thread's share. */
-  post(job: WorkerJob): void {
-    if (!this.ready) {
-      this.control.wait();
-      this.ready = true;
-    }
+  /**
+   * Runs `job` on the worker while `mine` runs here, and returns both results. The worker's result
+   * is collected even when `mine` throws, so no job is left in flight; that error is the one thrown.
+   */
+  alongside<T>(job: WorkerJob, mine: () => T): { mine: T; theirs: LossParts } {
+    this.control.throwIfFailed();
     this.control.begin();
     this.worker.postMessage(job);
-  }
-
-  finish(): LossParts {
-    return this.control.wait();
+    let own: T;
+    try {
+      own = mine();
+    } catch (err) {
+      try {
+        this.control.wait();
+      } catch {
+        // The main thread's error explains the step; the worker's may only be a consequence.
+      }
+      throw err;
+    }
+    return { mine: own, theirs: this.control.wait() };
   }
 
   dispose(): void {
+    this.disposed = true;
     void this.worker.terminate();
   }
 }

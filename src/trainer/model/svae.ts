@@ -2,7 +2,9 @@
  * SVAE (Sachdeva et al., WSDM 2019), after noveens/svae_cf: item embedding -> GRU -> per-step
  * tanh MLP -> per-step Gaussian latent -> tanh MLP decoder -> logits over all items, trained on
  * the next k items of every step with a KL term, by Adam with PyTorch-style weight decay.
- * Unlike the reference (one user per step) it trains on packed mini-batches (svaeNetwork.ts).
+ * Unlike the reference (one user per step) it trains on packed mini-batches (svaeNetwork.ts),
+ * split over two threads when asked (parallel.ts): the loss is a sum over users, so each thread
+ * takes half of a batch's steps and the gradients add.
  *
  * As a Recommender, a batch row is one user's history with its items in time order.
  */
@@ -36,7 +38,7 @@ export interface SvaeConfig {
 export interface SvaeOptions {
   /**
    * 2 = split each training step over the main thread and one worker thread (parallel.ts);
-   * falls back to 1 when the worker script is not deployed next to this code. Default 1.
+   * falls back to 1 when the worker script is not deployed next to this code or fails to start. Default 1.
    */
   threads?: 1 | 2;
 }
@@ -148,11 +150,11 @@ class SvaeModel implements Svae {
 
   /** The worker takes one of two parts of equal work; both divide by the whole batch size. */
   private gradientsInParallel(worker: GradientWorker, batch: SparseBatch, opts: SvaeTrainOptions, eps: Float32Array): SvaeLossParts {
-    const [mine, theirs] = splitForThreads(batch, this.config.maxLength, this.config.latent, eps);
-    worker.post({ kind: 'svaeGrad', batch: theirs.batch, eps: theirs.eps, opts });
-    const own = svaeForwardBackward(this.dims, this.params, mine.batch, opts, mine.eps, this.grads, this.workspace);
-    const other = worker.finish();
-    return { nll: own.nll + other.nll, kl: own.kl + other.kl };
+    const [ours, theirs] = splitForThreads(batch, this.config.maxLength, this.config.latent, eps);
+    const { mine, theirs: other } = worker.alongside({ kind: 'svaeGrad', batch: theirs.batch, eps: theirs.eps, opts }, () =>
+      svaeForwardBackward(this.dims, this.params, ours.batch, opts, ours.eps, this.grads, this.workspace),
+    );
+    return { nll: mine.nll + other.nll, kl: mine.kl + other.kl };
   }
 
   /** Adam on the summed gradients; with a worker, each thread updates half of the parameters. */
@@ -164,9 +166,10 @@ class SvaeModel implements Svae {
     }
     const n = this.gradsFlat.length;
     const split = n >> 1;
-    this.worker.post({ kind: 'adamDecay', adam: this.adam, t: this.step, decay: weightDecay, from: split, to: n });
-    adamUpdateWithDecay(this.adam, this.step, this.buffers, [this.gradsFlat, this.workerGrads], weightDecay, 0, split);
-    this.worker.finish();
+    const grads = [this.gradsFlat, this.workerGrads];
+    this.worker.alongside({ kind: 'adamDecay', adam: this.adam, t: this.step, decay: weightDecay, from: split, to: n }, () =>
+      adamUpdateWithDecay(this.adam, this.step, this.buffers, grads, weightDecay, 0, split),
+    );
   }
 
   score(batch: SparseBatch): Float32Array {
