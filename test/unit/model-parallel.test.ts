@@ -88,7 +88,7 @@ describe('SVAE on two threads', () => {
     const steps = parts.map((p) => trainingSteps(p.batch, maxLength));
     assert.equal(steps[0] + steps[1], trainingSteps(batch, maxLength));
     assert.ok(Math.abs(steps[0] - steps[1]) <= maxLength - 1, `unbalanced: ${steps.join(' vs ')}`);
-    // Every noise value once, and each row's slice still follows its items.
+    // Every noise value once, each part holding as many as its steps need.
     const seen = [...parts[0].eps, ...parts[1].eps].sort((a, b) => a - b);
     assert.deepEqual(seen, Array.from(eps));
     for (const p of parts) assert.equal(p.eps.length, trainingSteps(p.batch, maxLength) * Z);
