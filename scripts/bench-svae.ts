@@ -4,8 +4,9 @@
  *      batches of 16 users), and its validation NDCG@100 per epoch;
  *   2. one-user-per-step training of our own model (the reference's batch size of 1, so one thread:
  *      a step's work is split by rows), timed over a limited number of users and extrapolated to
- *      the epoch's training users, beside the batched step timed the same way on the same users
- *      with the threads training uses: the extrapolation is stated in the output;
+ *      the epoch by sequence steps (cost follows the items read, not the users: histories range
+ *      from 4 to 1,000 items), beside the batched step timed the same way on the same users with the
+ *      threads training uses;
  *   3. with --quality, a full default run (25 epochs) and its test metrics.
  * Machines here are shared: it reports medians, wall and CPU seconds, and asserts nothing.
  *
@@ -21,6 +22,7 @@ import { SVAE_DEFAULTS, autoHeldoutUsers, makeConfig } from '../src/shared/train
 import { selectBackend } from '../src/trainer/backend';
 import { loadDataset } from '../src/trainer/data/load';
 import { createSvae } from '../src/trainer/model/svae';
+import { trainingSteps } from '../src/trainer/model/svaeNetwork';
 import { trainingThreads } from '../src/trainer/train';
 import { NumpyRandomState } from '../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../src/trainer/protocol/sequential';
@@ -37,7 +39,7 @@ const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const DATA = path.resolve(option('data', path.join(ROOT, '..', 'shared', 'data', 'ml-1m')));
 const EPOCHS = Number(option('epochs', '3'));
-const USERS = Number(option('users', '150'));
+const USERS = Number(option('users', '320'));
 const OUT = path.resolve(option('out', path.join(ROOT, 'bench-results', 'bench-svae.json')));
 
 const median = (xs: number[]) => {
@@ -64,13 +66,14 @@ interface StepTiming {
   steps: number;
   wallSeconds: number;
   cpuSeconds: number;
-  /** Seconds per training user, times the epoch's training users. */
+  /** Sequence steps trained (items read), then seconds per step times the epoch's steps. */
+  sequenceSteps: number;
   extrapolatedEpochWallSeconds: number;
   extrapolatedEpochCpuSeconds: number;
 }
 
 /** Trains a fresh default model on the given users in steps of batchSize and times it. */
-function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, trainUsers: number, threads: 1 | 2): StepTiming {
+function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, epochSteps: number, threads: 1 | 2): StepTiming {
   const c = makeConfig('svae', DATA);
   const model = createSvae({
     numItems,
@@ -89,15 +92,19 @@ function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let steps = 0;
+  let sequenceSteps = 0;
   for (let s = 0; s < users; s += batchSize) {
-    model.trainStep(gatherRows(rows, order, s, Math.min(users, s + batchSize)), 0.1);
+    const batch = gatherRows(rows, order, s, Math.min(users, s + batchSize));
+    model.trainStep(batch, 0.1);
     steps++;
+    sequenceSteps += trainingSteps(batch, c.maxLength!);
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   model.dispose();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { users, threads: model.threads, steps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: (wallSeconds / users) * trainUsers, extrapolatedEpochCpuSeconds: (cpuSeconds / users) * trainUsers };
+  const perStep = epochSteps / sequenceSteps;
+  return { users, threads: model.threads, steps, sequenceSteps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: wallSeconds * perStep, extrapolatedEpochCpuSeconds: cpuSeconds * perStep };
 }
 
 async function main(): Promise<void> {
@@ -129,8 +136,9 @@ async function main(): Promise<void> {
   // as training sees them; for batch size 1 the order does not matter).
   const order = bucketedOrder(split.train, c.batchSize, new NumpyRandomState(c.seed));
   const users = USERS - (USERS % c.batchSize);
-  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, trainUsers, 1);
-  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, trainUsers, trainingThreads('wasm'));
+  const epochSteps = trainingSteps(gatherRows(split.train, order, 0, trainUsers), c.maxLength!);
+  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, epochSteps, 1);
+  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, epochSteps, trainingThreads('wasm'));
 
   if (flag('quality')) {
     log('svae quality: default settings (25 epochs)');
@@ -146,8 +154,8 @@ async function main(): Promise<void> {
   const bb = result.batched as StepTiming;
   const rows = [
     [`svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs, first excluded)`, cli ? `${f(cli.medianEpochSeconds)} s (${cli.threads ?? 1} thread${(cli.threads ?? 1) > 1 ? 's' : ''})` : 'not measured (--epochs 0)'],
-    [`svae batch ${c.batchSize} (${bb.threads} thread${bb.threads > 1 ? 's' : ''}), ${bb.users} users in-process, extrapolated to ${trainUsers}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
-    [`svae batch 1 (1 thread), ${b1.users} users in-process, extrapolated to ${trainUsers}`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
+    [`svae batch ${c.batchSize} (${bb.threads} thread${bb.threads > 1 ? 's' : ''}), ${bb.users} users (${bb.sequenceSteps} steps) in-process, extrapolated to ${epochSteps}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
+    [`svae batch 1 (1 thread), same users, extrapolated to ${epochSteps} steps`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
     ['svae batch 1 / batched (extrapolated wall)', `${f(b1.extrapolatedEpochWallSeconds / bb.extrapolatedEpochWallSeconds)}x`],
     ['load average at the start (1, 5, 15 min)', (result.machine as { loadAverage: number[] }).loadAverage.map((v) => v.toFixed(2)).join(', ')],
   ];
