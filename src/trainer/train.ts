@@ -22,8 +22,8 @@ export const MODEL_DIR = 'model';
 
 /**
  * Training threads for Mult-VAE and SVAE. The wasm and cpu backends use one core each under Node,
- * so a second thread takes half of every batch (model/parallel.ts; on 2 cores here about 1.4x
- * faster per Mult-VAE step and 1.8x per SVAE step);
+ * so a second thread takes half of every batch (model/parallel.ts; the README's speed tables give
+ * the gain on 2 cores here);
  * the native TensorFlow backends are multi-threaded already. VAEREC_THREADS=1 forces one thread,
  * which makes a run's figures independent of the machine's core count.
  */
