@@ -28,7 +28,7 @@ const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'),
 const { values } = parseArgs({
   options: {
     starts: { type: 'string', default: '5' },
-    'settle-ms': { type: 'string', default: '5000' },
+    'settle-ms': { type: 'string', default: '15000' },
     vsix: { type: 'string', default: path.join(REPO_ROOT, `${PACKAGE.name}.vsix`) },
     out: { type: 'string', default: path.join(REPO_ROOT, 'bench-results', 'bench-activation.json') },
   },
