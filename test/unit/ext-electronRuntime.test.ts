@@ -9,6 +9,7 @@
  * downloaded.)
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
@@ -71,10 +72,12 @@ test('under Electron the trainer runs as Node: the editor executable with ELECTR
   assert.ok(done.test && done.test['ndcg@100'] > 0);
 });
 
-test('the stand-in refuses to act as Node without the variable, as Electron would', async () => {
-  const { exited, messages } = train(standIn, { ELECTRON_RUN_AS_NODE: '' });
-  const exit = await exited;
-  assert.equal(exit.code, 3);
-  assert.match(exit.stderrTail, /would open an editor window/);
-  assert.equal(messages.length, 0);
+test('the stand-in refuses to act as Node without the variable, as Electron would', () => {
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '' };
+  const refused = spawnSync(standIn, ['-e', 'console.log(process.version)'], { encoding: 'utf8', env });
+  assert.equal(refused.status, 3);
+  assert.match(refused.stderr, /would open an editor window/);
+  const asNode = spawnSync(standIn, ['-e', 'console.log(process.version)'], { encoding: 'utf8', env: { ...env, ELECTRON_RUN_AS_NODE: '1' } });
+  assert.equal(asNode.status, 0, asNode.stderr);
+  assert.equal(asNode.stdout.trim(), process.version);
 });
