@@ -40,6 +40,9 @@ test('train --model svae records a complete run with its settings, curves and te
   assert.equal(record.config.hidden, 150);
   assert.equal(record.config.latent, 64);
   assert.equal(record.epochsCompleted, 2);
+  // The bundled worker (dist/gradWorker.js) takes half of every SVAE step where two cores are free.
+  assert.equal(record.threads, os.availableParallelism() >= 2 ? 2 : 1);
+  assert.doesNotMatch(r.stderr, /training on one thread/);
   const { lines } = parseMetricsLines(fs.readFileSync(path.join(out.runDir, 'metrics.jsonl'), 'utf8'));
   const steps = lines.filter((l) => l.kind === 'step');
   const epochs = lines.filter((l) => l.kind === 'epoch');
