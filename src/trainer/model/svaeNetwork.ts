@@ -7,9 +7,9 @@
  *   (PyTorch's pack_padded_sequence). Padding is never computed: it cannot reach the loss, the KL,
  *   the gradients or the metrics, and the expensive per-step layers (the output layer over all
  *   items above all) run on one dense matrix of real steps.
- * - The output layer runs in chunks of rows: the softmax on the backend, then d(loss)/d(logits)
- *   written over the probabilities in the backend's memory (wasmHeap.ts), without a copy, and the
- *   same tensor fed to both backward products.
+ * - The output layer runs in chunks of rows: the softmax on the backend, read in place in the
+ *   backend's memory (wasmHeap.ts), and the probabilities fed as they are to both backward
+ *   products, with the loss's row weights and sparse target terms applied around them.
  * - A product's right operand is packed by XNNPACK before it runs, at ~15 ns a value here against
  *   ~2 ns for an explicit transpose: a freshly computed 1,600 x 3,483 gradient packed as the right
  *   operand costs more than the product itself. So each weight gradient A^T B packs the narrower
@@ -410,13 +410,19 @@ export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBat
     const dec = product(z, S, Z, w.w3, w.b3, ws.get('dec', S * Hd));
     tanhInPlace(dec);
 
-    // Output layer, chunk by chunk: softmax on the backend (XNNPACK), then d(loss)/d(logits) written
-    // over the probabilities in place and fed to both backward products. A ones column on the
-    // decoder output and the bias as the last row of W4 make one product give dW4 and db4 together.
+    // Output layer, chunk by chunk, with the softmax on the backend (XNNPACK). Row i's gradient with
+    // respect to its logits is s_i p_i - w_i y_i (p_i its probabilities, y_i its targets' one-hots,
+    // s_i = w_i * #targets). It is never written out: both backward products take P as it is, with
+    // s folded into their small operands, and the sparse -w_i y_i terms are added here; under two
+    // threads a pass over rows x items is paid in memory bandwidth. A ones column on the decoder
+    // output and the bias as the last row of W4 make one product give dW4 and db4 together.
     const w4b4 = w.keep(tf.tensor2d(stacked(p.w4, p.b4), [Hd + 1, I]));
     const w4T = w.transposed(w.w4);
     const gw4b4 = stacked(g.w4, g.b4);
-    const decOnes = ws.get('decOnes', Math.min(S, OUTPUT_CHUNK_ROWS) * (Hd + 1));
+    const rowsMax = Math.min(S, OUTPUT_CHUNK_ROWS);
+    const decOnes = ws.get('decOnes', rowsMax * (Hd + 1));
+    const decScaled = ws.get('decScaled', rowsMax * (Hd + 1));
+    const rowScale = ws.get('rowScale', rowsMax);
     const dDec = ws.get('dDec', S * Hd);
     let nllSum = 0;
     for (let c0 = 0; c0 < S; c0 += OUTPUT_CHUNK_ROWS) {
@@ -425,29 +431,40 @@ export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBat
         decOnes.set(dec.subarray((c0 + i) * Hd, (c0 + i + 1) * Hd), i * (Hd + 1));
         decOnes[i * (Hd + 1) + Hd] = 1;
       }
-      const decT = tf.tensor2d(decOnes.subarray(0, m * (Hd + 1)), [m, Hd + 1]);
-      const probsT = tf.tidy(() => tf.softmax(tf.matMul(decT, w4b4)));
-      const out = tensorData(probsT);
-      const l = out.data;
+      const probsT = tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(decOnes.subarray(0, m * (Hd + 1)), [m, Hd + 1]), w4b4)));
+      const probs = tensorData(probsT).data; // read before the next tensor is created
       for (let i = 0; i < m; i++) {
         const q = c0 + i;
         const j = pk.seqOf[q];
-        const base = i * I;
         const { start, count } = nextTargets(pk, j, pk.stepOf[q], opts.nextK);
-        const wj = wNll[j];
         let logLik = 0;
-        for (let k = 0; k < count; k++) logLik += Math.log(Math.max(l[base + batch.indices[start + k]], MIN_PROBABILITY));
-        nllSum -= wj * logLik;
-        const scale = wj * count;
-        for (let c = base; c < base + I; c++) l[c] *= scale;
-        for (let k = 0; k < count; k++) l[base + batch.indices[start + k]] -= wj;
+        for (let k = 0; k < count; k++) logLik += Math.log(Math.max(probs[i * I + batch.indices[start + k]], MIN_PROBABILITY));
+        nllSum -= wNll[j] * logLik;
+        rowScale[i] = wNll[j] * count;
       }
-      const dLogits = out.commit();
-      const part = tf.tidy(() => tf.matMul(tf.transpose(dLogits), decT));
+      for (let i = 0; i < m; i++) {
+        const o = i * (Hd + 1);
+        for (let h = 0; h <= Hd; h++) decScaled[o + h] = rowScale[i] * decOnes[o + h];
+      }
+      const part = tf.tidy(() => tf.matMul(tf.transpose(probsT), tf.tensor2d(decScaled.subarray(0, m * (Hd + 1)), [m, Hd + 1])));
       addTransposed(tensorData(part).data, I, Hd + 1, gw4b4, true);
       part.dispose();
-      readInto(tf.matMul(dLogits, w4T), dDec.subarray(c0 * Hd, (c0 + m) * Hd));
-      tf.dispose([decT, dLogits]);
+      const dDecChunk = readInto(tf.matMul(probsT, w4T), dDec.subarray(c0 * Hd, (c0 + m) * Hd));
+      probsT.dispose();
+      for (let i = 0; i < m; i++) {
+        const q = c0 + i;
+        const j = pk.seqOf[q];
+        const { start, count } = nextTargets(pk, j, pk.stepOf[q], opts.nextK);
+        const wj = wNll[j];
+        const d = i * Hd;
+        const o = i * (Hd + 1);
+        for (let h = 0; h < Hd; h++) dDecChunk[d + h] *= rowScale[i];
+        for (let k = 0; k < count; k++) {
+          const t = batch.indices[start + k];
+          for (let h = 0; h <= Hd; h++) gw4b4[h * I + t] -= wj * decOnes[o + h];
+          for (let h = 0; h < Hd; h++) dDecChunk[d + h] -= wj * p.w4[h * I + t];
+        }
+      }
     }
 
     // Decoder MLP.
