@@ -8,7 +8,7 @@ import { paramCount } from '../../src/trainer/model/params';
 import { Rng } from '../../src/trainer/model/rng';
 import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
 import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeNetwork';
-import { SparseBatch } from '../../src/trainer/model/types';
+import { Recommender, SparseBatch } from '../../src/trainer/model/types';
 
 function randomBatch(rows: number, numItems: number, rng: Rng): SparseBatch {
   const indptr = new Int32Array(rows + 1);
@@ -24,38 +24,42 @@ function close(a: number, b: number, what: string): void {
   assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 }
 
-describe('Mult-VAE on two threads', () => {
-  before(async () => {
-    await selectBackend('wasm', () => undefined);
-  });
+type Threaded = Recommender & { readonly threads: number };
 
+/** Trains `one` (one thread) and `two` (two threads) on the same batches: every step's loss parts, then the scores of `probe`, must agree. */
+function expectSameSteps(one: Threaded, two: Threaded, batches: SparseBatch[], beta: number, probe: SparseBatch): void {
+  try {
+    assert.equal(one.threads, 1);
+    assert.equal(two.threads, 2);
+    for (const [s, batch] of batches.entries()) {
+      const a = one.trainStep(batch, beta);
+      const b = two.trainStep(batch, beta);
+      close(b.loss, a.loss, `step ${s} loss`);
+      close(b.nll, a.nll, `step ${s} nll`);
+      close(b.kl, a.kl, `step ${s} kl`);
+    }
+    const sa = one.score(probe);
+    const sb = two.score(probe);
+    let maxDiff = 0;
+    for (let i = 0; i < sa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(sa[i] - sb[i]));
+    assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff}`);
+  } finally {
+    one.dispose();
+    two.dispose();
+  }
+}
+
+before(async () => {
+  await selectBackend('wasm', () => undefined);
+});
+
+describe('Mult-VAE on two threads', () => {
   for (const variational of [true, false]) {
     it(`matches the single-thread run step for step (${variational ? 'VAE' : 'DAE'})`, () => {
       const cfg: MultVaeConfig = { numItems: 40, hidden: 16, latent: 6, dropout: 0.5, variational, learningRate: 1e-2, l2: 1e-3, seed: 8 };
       const rng = new Rng(1);
       const batches = [randomBatch(21, 40, rng), randomBatch(20, 40, rng), randomBatch(1, 40, rng), randomBatch(33, 40, rng)];
-      const one = createMultVae(cfg, { threads: 1 });
-      const two = createMultVae(cfg, { threads: 2 });
-      try {
-        assert.equal(one.threads, 1);
-        assert.equal(two.threads, 2);
-        for (const [s, batch] of batches.entries()) {
-          const a = one.trainStep(batch, 0.1);
-          const b = two.trainStep(batch, 0.1);
-          close(b.loss, a.loss, `step ${s} loss`);
-          close(b.nll, a.nll, `step ${s} nll`);
-          close(b.kl, a.kl, `step ${s} kl`);
-        }
-        const probe = randomBatch(5, 40, rng);
-        const sa = one.score(probe);
-        const sb = two.score(probe);
-        let maxDiff = 0;
-        for (let i = 0; i < sa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(sa[i] - sb[i]));
-        assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff}`);
-      } finally {
-        one.dispose();
-        two.dispose();
-      }
+      expectSameSteps(createMultVae(cfg, { threads: 1 }), createMultVae(cfg, { threads: 2 }), batches, 0.1, randomBatch(5, 40, rng));
     });
   }
 });
@@ -73,10 +77,6 @@ function randomSequences(rows: number, numItems: number, maxLen: number, rng: Rn
 }
 
 describe('SVAE on two threads', () => {
-  before(async () => {
-    await selectBackend('wasm', () => undefined);
-  });
-
   it('splits a batch into two parts of about equal steps that hold every row and its noise once', () => {
     const rng = new Rng(4);
     const batch = randomSequences(17, 30, 40, rng);
@@ -98,28 +98,7 @@ describe('SVAE on two threads', () => {
     const cfg: SvaeConfig = { numItems: 30, embed: 8, rnn: 6, hidden: 7, latent: 3, nextK: 2, maxLength: 12, learningRate: 1e-2, weightDecay: 5e-3, seed: 5 };
     const rng = new Rng(2);
     const batches = [randomSequences(9, 30, 20, rng), randomSequences(2, 30, 15, rng), randomSequences(1, 30, 10, rng), randomSequences(16, 30, 20, rng)];
-    const one = createSvae(cfg, { threads: 1 });
-    const two = createSvae(cfg, { threads: 2 });
-    try {
-      assert.equal(one.threads, 1);
-      assert.equal(two.threads, 2);
-      for (const [s, batch] of batches.entries()) {
-        const a = one.trainStep(batch, 0.2);
-        const b = two.trainStep(batch, 0.2);
-        close(b.loss, a.loss, `step ${s} loss`);
-        close(b.nll, a.nll, `step ${s} nll`);
-        close(b.kl, a.kl, `step ${s} kl`);
-      }
-      const probe = randomSequences(6, 30, 12, rng);
-      const sa = one.score(probe);
-      const sb = two.score(probe);
-      let maxDiff = 0;
-      for (let i = 0; i < sa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(sa[i] - sb[i]));
-      assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff}`);
-    } finally {
-      one.dispose();
-      two.dispose();
-    }
+    expectSameSteps(createSvae(cfg, { threads: 1 }), createSvae(cfg, { threads: 2 }), batches, 0.2, randomSequences(6, 30, 12, rng));
   });
 });
 
@@ -131,10 +110,6 @@ describe('the gradient worker', () => {
     return { backend, model: { kind: 'multvae', dims } as const, buffers: { params: shared(n), m: shared(n), v: shared(n), gradsMain: shared(n), gradsWorker: shared(n) } };
   };
   const adamJob = { kind: 'adam', adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, t: 1, l2: 0, from: 0, to: 0 } as const;
-
-  before(async () => {
-    await selectBackend('wasm', () => undefined);
-  });
 
   it('that cannot start is not used: start() returns null with the reason as a warning', async () => {
     const warnings: string[] = [];

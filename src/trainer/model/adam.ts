@@ -62,7 +62,7 @@ export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: 
  * every gradient (biases and embeddings included), as SVAE's reference trains. The gradient is
  * the sum of `grads`, as in adamUpdate.
  */
-export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], decay: number, from = 0, to = buf.params.length): void {
+export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], decay: number, from: number, to: number): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);

@@ -4,10 +4,10 @@
  * /work/shared/bench/ref_multvae.py; the passes themselves are in network.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamBuffers, AdamConfig, TORCH_ADAM, adamUpdate } from './adam';
+import { AdamConfig, TORCH_ADAM, adamUpdate } from './adam';
 import { sliceRows, validateBatch } from './batch';
 import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './network';
-import { GradientWorker } from './parallel';
+import { GradientWorker, TrainingBuffers } from './parallel';
 import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
 import { Rng } from './rng';
 import { Recommender, SparseBatch, StepStats } from './types';
@@ -77,23 +77,14 @@ function sumSquaredWeights(p: ParamViews): number {
   return s;
 }
 
-function allocate(n: number, shared: boolean): Float32Array {
-  return new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
-}
-
 class MultVaeModel implements MultVae {
   readonly numItems: number;
-  readonly threads: number;
   private readonly dims: Dims;
   private readonly segments: Segment[];
   private readonly adam: AdamConfig;
-  private readonly buffers: AdamBuffers;
+  private readonly training: TrainingBuffers;
   private readonly params: ParamViews;
   private readonly grads: ParamViews;
-  private readonly gradsFlat: Float32Array;
-  /** The worker's gradient buffer (null when single-threaded). */
-  private readonly workerGrads: Float32Array | null;
-  private readonly worker: GradientWorker | null;
   private readonly rng: Rng;
   private step = 0;
 
@@ -107,32 +98,16 @@ class MultVaeModel implements MultVae {
     this.dims = { numItems: config.numItems, hidden: config.hidden, latent: config.latent, variational: config.variational };
     this.segments = paramSegments(this.dims);
     this.adam = { learningRate: config.learningRate, ...TORCH_ADAM };
-    const n = paramCount(this.dims);
-    const shared = (options.threads ?? 1) > 1;
-    this.buffers = { params: allocate(n, shared), m: allocate(n, shared), v: allocate(n, shared) };
-    this.params = viewParams(this.dims, this.buffers.params);
-    this.gradsFlat = allocate(n, shared);
-    this.grads = viewParams(this.dims, this.gradsFlat);
     this.rng = new Rng(config.seed);
-    if (initial === null) initParams(this.dims, this.params, this.rng);
-    else this.buffers.params.set(initial);
-    const workerGrads = shared ? allocate(n, true) : null;
-    this.worker =
-      workerGrads === null
-        ? null
-        : GradientWorker.start({
-            backend: tf.getBackend(),
-            model: { kind: 'multvae', dims: this.dims },
-            buffers: {
-              params: this.buffers.params.buffer as SharedArrayBuffer,
-              m: this.buffers.m.buffer as SharedArrayBuffer,
-              v: this.buffers.v.buffer as SharedArrayBuffer,
-              gradsMain: this.gradsFlat.buffer as SharedArrayBuffer,
-              gradsWorker: workerGrads.buffer as SharedArrayBuffer,
-            },
-          });
-    this.workerGrads = this.worker === null ? null : workerGrads;
-    this.threads = this.worker === null ? 1 : 2;
+    this.training = TrainingBuffers.create(paramCount(this.dims), options.threads ?? 1, tf.getBackend(), { kind: 'multvae', dims: this.dims }, (params) =>
+      initial === null ? initParams(this.dims, viewParams(this.dims, params), this.rng) : params.set(initial),
+    );
+    this.params = viewParams(this.dims, this.training.adam.params);
+    this.grads = viewParams(this.dims, this.training.grads);
+  }
+
+  get threads(): number {
+    return this.training.threads;
   }
 
   /** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream. */
@@ -152,7 +127,8 @@ class MultVaeModel implements MultVae {
     validateBatch(batch, this.numItems);
     if (batch.rows === 0) throw new Error('trainStep: empty batch');
     const noise = this.drawNoise(batch);
-    const parts = this.worker !== null && batch.rows > 1 ? this.gradientsInParallel(this.worker, batch, noise, beta) : this.gradients(batch, noise, beta);
+    const { worker } = this.training;
+    const parts = worker !== null && batch.rows > 1 ? this.gradientsInParallel(worker, batch, noise, beta) : this.gradients(batch, noise, beta);
     const kl = this.config.variational ? parts.kl : 0;
     let loss = parts.nll + (this.config.variational ? beta * kl : 0);
     // The l2 term is reported at the weights the gradient was taken at, i.e. before the update.
@@ -163,7 +139,7 @@ class MultVaeModel implements MultVae {
   }
 
   private gradients(batch: SparseBatch, noise: Noise, beta: number): LossParts {
-    this.workerGrads?.fill(0);
+    this.training.clearWorkerGradient();
     return forwardBackward(this.dims, this.params, batch, noise, this.config.dropout, beta, this.grads);
   }
 
@@ -199,16 +175,10 @@ class MultVaeModel implements MultVae {
 
   /** Adam on the summed gradients; with a worker, each thread updates half of the parameters. */
   private applyAdam(): void {
-    const n = this.gradsFlat.length;
     const { l2 } = this.config;
-    if (this.worker === null || this.workerGrads === null) {
-      adamUpdate(this.adam, this.step, this.buffers, [this.gradsFlat], this.segments, l2, 0, n);
-      return;
-    }
-    const split = n >> 1;
-    const grads = [this.gradsFlat, this.workerGrads];
-    this.worker.alongside({ kind: 'adam', adam: this.adam, t: this.step, l2, from: split, to: n }, () =>
-      adamUpdate(this.adam, this.step, this.buffers, grads, this.segments, l2, 0, split),
+    this.training.updateInHalves(
+      (from, to) => ({ kind: 'adam', adam: this.adam, t: this.step, l2, from, to }),
+      (grads, from, to) => adamUpdate(this.adam, this.step, this.training.adam, grads, this.segments, l2, from, to),
     );
   }
 
@@ -230,7 +200,7 @@ class MultVaeModel implements MultVae {
 
   dispose(): void {
     // Parameters are JS arrays and every tensor is freed inside each call; only a worker is held.
-    this.worker?.dispose();
+    this.training.dispose();
   }
 }
 

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AdamConfig } from './adam';
+import { AdamBuffers, AdamConfig } from './adam';
 import { LossParts } from './network';
 import { Dims } from './params';
 import { SvaeTrainOptions } from './svaeNetwork';
@@ -184,5 +184,67 @@ export class GradientWorker {
   dispose(): void {
     this.disposed = true;
     void this.worker.terminate();
+  }
+}
+
+/**
+ * A model's flat training buffers (parameters, Adam moments, the main thread's gradient) and, on
+ * two threads, the worker sharing them with its own gradient buffer. Without a worker (one thread
+ * asked for, or it could not start) the buffers are plain.
+ */
+export class TrainingBuffers {
+  private constructor(
+    readonly adam: AdamBuffers,
+    /** The main thread's gradient (the whole step's when single-threaded). */
+    readonly grads: Float32Array,
+    private readonly workerGrads: Float32Array | null,
+    readonly worker: GradientWorker | null,
+  ) {}
+
+  /** `init` fills the parameters before a worker can see them. */
+  static create(n: number, threads: 1 | 2, backend: string, model: WorkerModel, init: (params: Float32Array) => void): TrainingBuffers {
+    const shared = threads > 1;
+    const floats = () => new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
+    const adam = { params: floats(), m: floats(), v: floats() };
+    const grads = floats();
+    init(adam.params);
+    if (!shared) return new TrainingBuffers(adam, grads, null, null);
+    const workerGrads = floats();
+    const asShared = (a: Float32Array) => a.buffer as SharedArrayBuffer;
+    const worker = GradientWorker.start({
+      backend,
+      model,
+      buffers: { params: asShared(adam.params), m: asShared(adam.m), v: asShared(adam.v), gradsMain: asShared(grads), gradsWorker: asShared(workerGrads) },
+    });
+    return worker === null ? new TrainingBuffers(adam, grads, null, null) : new TrainingBuffers(adam, grads, workerGrads, worker);
+  }
+
+  get threads(): 1 | 2 {
+    return this.worker === null ? 1 : 2;
+  }
+
+  /** Before a step the main thread computes alone: the worker's part of the summed gradient is zero. */
+  clearWorkerGradient(): void {
+    this.workerGrads?.fill(0);
+  }
+
+  /**
+   * One optimiser update over all parameters, of the summed gradients: `update(grads, from, to)` on
+   * this thread; on two threads over the first half only, while the worker runs `job(from, to)` on
+   * the second.
+   */
+  updateInHalves(job: (from: number, to: number) => WorkerJob, update: (grads: Float32Array[], from: number, to: number) => void): void {
+    const n = this.grads.length;
+    if (this.worker === null || this.workerGrads === null) {
+      update([this.grads], 0, n);
+      return;
+    }
+    const split = n >> 1;
+    const grads = [this.grads, this.workerGrads];
+    this.worker.alongside(job(split, n), () => update(grads, 0, split));
+  }
+
+  dispose(): void {
+    this.worker?.dispose();
   }
 }

@@ -9,9 +9,9 @@
  * As a Recommender, a batch row is one user's history with its items in time order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamBuffers, AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
+import { AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
 import { sliceRows, validateBatch } from './batch';
-import { GradientWorker } from './parallel';
+import { GradientWorker, TrainingBuffers } from './parallel';
 import { Rng } from './rng';
 import { SvaeLossParts, SvaeTrainOptions, Workspace, splitForThreads, svaeForwardBackward, svaeScore, trainingSteps } from './svaeNetwork';
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from './svaeParams';
@@ -69,22 +69,13 @@ function dimsOf(cfg: SvaeConfig): SvaeDims {
   return { numItems: cfg.numItems, embed: cfg.embed, rnn: cfg.rnn, hidden: cfg.hidden, latent: cfg.latent };
 }
 
-function allocate(n: number, shared: boolean): Float32Array {
-  return new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n));
-}
-
 class SvaeModel implements Svae {
   readonly numItems: number;
-  readonly threads: number;
   private readonly dims: SvaeDims;
   private readonly adam: AdamConfig;
-  private readonly buffers: AdamBuffers;
+  private readonly training: TrainingBuffers;
   private readonly params: SvaeParams;
-  private readonly gradsFlat: Float32Array;
   private readonly grads: SvaeParams;
-  /** The worker's gradient buffer (null when single-threaded). */
-  private readonly workerGrads: Float32Array | null;
-  private readonly worker: GradientWorker | null;
   private readonly rng: Rng;
   private readonly workspace = new Workspace();
   private step = 0;
@@ -98,32 +89,16 @@ class SvaeModel implements Svae {
     this.numItems = config.numItems;
     this.dims = dimsOf(config);
     this.adam = { learningRate: config.learningRate, ...TORCH_ADAM };
-    const n = svaeParamCount(this.dims);
-    const shared = (options.threads ?? 1) > 1;
-    this.buffers = { params: allocate(n, shared), m: allocate(n, shared), v: allocate(n, shared) };
-    this.params = viewSvaeParams(this.dims, this.buffers.params);
-    this.gradsFlat = allocate(n, shared);
-    this.grads = viewSvaeParams(this.dims, this.gradsFlat);
     this.rng = new Rng(config.seed);
-    if (initial === null) initSvaeParams(this.dims, this.params, this.rng);
-    else this.buffers.params.set(initial);
-    const workerGrads = shared ? allocate(n, true) : null;
-    this.worker =
-      workerGrads === null
-        ? null
-        : GradientWorker.start({
-            backend: tf.getBackend(),
-            model: { kind: 'svae', dims: this.dims },
-            buffers: {
-              params: this.buffers.params.buffer as SharedArrayBuffer,
-              m: this.buffers.m.buffer as SharedArrayBuffer,
-              v: this.buffers.v.buffer as SharedArrayBuffer,
-              gradsMain: this.gradsFlat.buffer as SharedArrayBuffer,
-              gradsWorker: workerGrads.buffer as SharedArrayBuffer,
-            },
-          });
-    this.workerGrads = this.worker === null ? null : workerGrads;
-    this.threads = this.worker === null ? 1 : 2;
+    this.training = TrainingBuffers.create(svaeParamCount(this.dims), options.threads ?? 1, tf.getBackend(), { kind: 'svae', dims: this.dims }, (params) =>
+      initial === null ? initSvaeParams(this.dims, viewSvaeParams(this.dims, params), this.rng) : params.set(initial),
+    );
+    this.params = viewSvaeParams(this.dims, this.training.adam.params);
+    this.grads = viewSvaeParams(this.dims, this.training.grads);
+  }
+
+  get threads(): number {
+    return this.training.threads;
   }
 
   trainStep(batch: SparseBatch, beta: number): StepStats {
@@ -134,10 +109,11 @@ class SvaeModel implements Svae {
     this.rng.fillNormal(eps, 1);
     const opts: SvaeTrainOptions = { nextK, maxLength, beta, meanOver: batch.rows };
     let parts: SvaeLossParts;
-    if (this.worker !== null && batch.rows > 1) {
-      parts = this.gradientsInParallel(this.worker, batch, opts, eps);
+    const { worker } = this.training;
+    if (worker !== null && batch.rows > 1) {
+      parts = this.gradientsInParallel(worker, batch, opts, eps);
     } else {
-      this.workerGrads?.fill(0);
+      this.training.clearWorkerGradient();
       parts = svaeForwardBackward(this.dims, this.params, batch, opts, eps, this.grads, this.workspace);
     }
     // The decay is not part of the reported loss (as in the reference, where it lives in the optimiser):
@@ -159,16 +135,10 @@ class SvaeModel implements Svae {
 
   /** Adam on the summed gradients; with a worker, each thread updates half of the parameters. */
   private applyAdam(): void {
-    const { weightDecay } = this.config;
-    if (this.worker === null || this.workerGrads === null) {
-      adamUpdateWithDecay(this.adam, this.step, this.buffers, [this.gradsFlat], weightDecay);
-      return;
-    }
-    const n = this.gradsFlat.length;
-    const split = n >> 1;
-    const grads = [this.gradsFlat, this.workerGrads];
-    this.worker.alongside({ kind: 'adamDecay', adam: this.adam, t: this.step, decay: weightDecay, from: split, to: n }, () =>
-      adamUpdateWithDecay(this.adam, this.step, this.buffers, grads, weightDecay, 0, split),
+    const decay = this.config.weightDecay;
+    this.training.updateInHalves(
+      (from, to) => ({ kind: 'adamDecay', adam: this.adam, t: this.step, decay, from, to }),
+      (grads, from, to) => adamUpdateWithDecay(this.adam, this.step, this.training.adam, grads, decay, from, to),
     );
   }
 
@@ -191,7 +161,7 @@ class SvaeModel implements Svae {
 
   dispose(): void {
     // Parameters live in JS and every tensor is freed inside each call; only a worker is held.
-    this.worker?.dispose();
+    this.training.dispose();
   }
 }
 
