@@ -19,26 +19,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { REPO_ROOT, installExtension } from '../test/e2e/codeServer';
 import { E2eSession } from '../test/e2e/session';
+import { median, option } from './benchCommon';
 
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; displayName: string; publisher: string; version: string };
 
-const { values } = parseArgs({
-  options: {
-    starts: { type: 'string', default: '5' },
-    'settle-ms': { type: 'string', default: '15000' },
-    vsix: { type: 'string', default: path.join(REPO_ROOT, `${PACKAGE.name}.vsix`) },
-    out: { type: 'string', default: path.join(REPO_ROOT, 'bench-results', 'bench-activation.json') },
-  },
-});
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const STARTS = option('starts', '5');
+const SETTLE_MS = option('settle-ms', '15000');
+const VSIX = path.resolve(option('vsix', path.join(REPO_ROOT, `${PACKAGE.name}.vsix`)));
+const OUT = path.resolve(option('out', path.join(REPO_ROOT, 'bench-results', 'bench-activation.json')));
 
 /** One fresh start: opens the Runs view, then reads the extension's row in Show Running Extensions. */
 async function oneStart(extensionsDir: string, n: number, settleMs: number): Promise<number> {
@@ -59,11 +49,11 @@ async function oneStart(extensionsDir: string, n: number, settleMs: number): Pro
 }
 
 async function main(): Promise<void> {
-  const starts = Number(values.starts);
-  if (!Number.isInteger(starts) || starts < 1) throw new Error(`--starts must be a positive integer, got ${values.starts}`);
-  const settleMs = Number(values['settle-ms']);
-  if (!Number.isInteger(settleMs) || settleMs < 0) throw new Error(`--settle-ms must be a whole number of milliseconds, got ${values['settle-ms']}`);
-  const vsix = path.resolve(values.vsix);
+  const starts = Number(STARTS);
+  if (!Number.isInteger(starts) || starts < 1) throw new Error(`--starts must be a positive integer, got ${STARTS}`);
+  const settleMs = Number(SETTLE_MS);
+  if (!Number.isInteger(settleMs) || settleMs < 0) throw new Error(`--settle-ms must be a whole number of milliseconds, got ${SETTLE_MS}`);
+  const vsix = VSIX;
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} missing: run "npm run package" first (or pass --vsix FILE)`);
   const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-activation-ext-'));
   const readings: number[] = [];
@@ -78,9 +68,9 @@ async function main(): Promise<void> {
     fs.rmSync(extensionsDir, { recursive: true, force: true });
   }
   const result = { date: new Date().toISOString(), vsix: path.basename(vsix), settleMs, loadAverage: os.loadavg(), readingsMs: readings, medianMs: median(readings), minMs: Math.min(...readings), maxMs: Math.max(...readings) };
-  fs.mkdirSync(path.dirname(values.out), { recursive: true });
-  fs.writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`activation (VS Code's figure, ${starts} fresh starts, view opened ${settleMs} ms after start-up): median ${result.medianMs} ms, range ${result.minMs}-${result.maxMs} ms\nwritten to ${values.out}\n`);
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`activation (VS Code's figure, ${starts} fresh starts, view opened ${settleMs} ms after start-up): median ${result.medianMs} ms, range ${result.minMs}-${result.maxMs} ms\nwritten to ${OUT}\n`);
 }
 
 main().catch((err: unknown) => {

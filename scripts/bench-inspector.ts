@@ -12,18 +12,12 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RunInspector } from '../src/trainer/inspect/runInspector';
 import { InferenceClient } from '../src/trainer/process/inferenceClient';
+import { option } from './benchCommon';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback?: string): string => {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? args[i + 1] : fallback;
-  if (v === undefined) throw new Error(`${name} is required`);
-  return v;
-};
-const runDir = path.resolve(option('--run'));
-const count = Number(option('--users', '200'));
-const k = Number(option('--k', '20'));
-const cacheDir = path.resolve(option('--cache-dir', path.join(process.env.HOME ?? '.', '.cache', 'vaerec')));
+const runDir = path.resolve(option('run'));
+const count = Number(option('users', '200'));
+const k = Number(option('k', '20'));
+const cacheDir = path.resolve(option('cache-dir', path.join(process.env.HOME ?? '.', '.cache', 'vaerec')));
 
 function stats(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);

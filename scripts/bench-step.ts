@@ -9,14 +9,11 @@ import { BackendChoice, selectBackend } from '../src/trainer/backend';
 import { createMultVae } from '../src/trainer/model/multvae';
 import { Rng } from '../src/trainer/model/rng';
 import { SparseBatch } from '../src/trainer/model/types';
+import { median, option } from './benchCommon';
 
 const NUM_ITEMS = 3497;
 const MEAN_POSITIVES = 100;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 /** Rows with a skewed count of distinct items (between 5 and 3x the mean), popular items more likely. */
 function randomBatch(rng: Rng, rows: number): SparseBatch {
@@ -32,10 +29,6 @@ function randomBatch(rng: Rng, rows: number): SparseBatch {
   return { rows, indptr, indices: Int32Array.from(all) };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function timeMs(f: () => void): number {
   const t = performance.now();
@@ -92,9 +85,9 @@ async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: nu
 }
 
 async function main(): Promise<void> {
-  const backends = arg('backends', 'wasm').split(',') as BackendChoice[];
-  const steps = Number(arg('steps', '15'));
-  const threads = arg('threads', '1,2')
+  const backends = option('backends', 'wasm').split(',') as BackendChoice[];
+  const steps = Number(option('steps', '15'));
+  const threads = option('threads', '1,2')
     .split(',')
     .map((t): 1 | 2 => (t === '2' ? 2 : 1));
   for (const b of backends) await benchBackend(b, threads, b === 'cpu' ? Math.min(steps, 3) : steps);

@@ -27,26 +27,13 @@ import { trainingThreads } from '../src/trainer/train';
 import { NumpyRandomState } from '../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../src/trainer/protocol/sequential';
 import { gatherRows, type UserRows } from '../src/trainer/protocol/split';
+import { CLI, ML1M, ROOT, flag, median, option } from './benchCommon';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const DATA = path.resolve(option('data', path.join(ROOT, '..', 'shared', 'data', 'ml-1m')));
+const DATA = path.resolve(option('data', ML1M));
 const EPOCHS = Number(option('epochs', '3'));
 const USERS = Number(option('users', '320'));
 const OUT = path.resolve(option('out', path.join(ROOT, 'bench-results', 'bench-svae.json')));
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const log = (line: string) => process.stderr.write(line + '\n');
 
 function trainCli(args: string[]): RunRecord {

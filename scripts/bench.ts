@@ -14,27 +14,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readMetrics, readRun } from '../src/shared/runReader';
 import type { RunRecord } from '../src/shared/runSchema';
+import { CLI, ML1M, ROOT, flag, median, option } from './benchCommon';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const DATA = path.resolve(option('data', path.join(ROOT, '..', 'shared', 'data', 'ml-1m')));
+const DATA = path.resolve(option('data', ML1M));
 const TIMING_EPOCHS = Number(option('timing-epochs', '7'));
 const OUT = path.resolve(option('out', path.join(ROOT, 'bench-results', 'bench.json')));
 const REFERENCE = path.join(ROOT, '..', 'shared', 'bench', 'ref_multvae.py');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-'));
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function log(line: string): void {
   process.stderr.write(line + '\n');
