@@ -5,57 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Module from 'node:module';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
 import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
+import { FakeEmitter as Emitter, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
 
-type Listener<T> = (e: T) => void;
-
-class Emitter<T> {
-  private listeners: Listener<T>[] = [];
-  readonly event = (l: Listener<T>) => {
-    this.listeners.push(l);
-    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-}
-
-interface FakeUri {
-  path: string;
-  fsPath: string;
-  toString(): string;
-}
-const uri = (path: string): FakeUri => ({ path, fsPath: path, toString: () => `file://${path}` });
-
-class FakePanel {
-  readonly posted: DashboardUpdate[] = [];
-  readonly received = new Emitter<unknown>();
-  readonly disposed = new Emitter<void>();
-  readonly viewState = new Emitter<void>();
-  visible = true;
-  revealed = 0;
-  readonly webview = {
-    html: '',
-    options: {} as Record<string, unknown>,
-    cspSource: 'https://csp.example',
-    asWebviewUri: (u: FakeUri) => ({ toString: () => `https://webview${u.path}` }),
-    postMessage: (m: DashboardUpdate) => {
-      this.posted.push(m);
-      return Promise.resolve(true);
-    },
-    onDidReceiveMessage: this.received.event,
-  };
-  readonly onDidDispose = this.disposed.event;
-  readonly onDidChangeViewState = this.viewState.event;
-  reveal(): void {
-    this.revealed++;
-  }
-  dispose(): void {
-    this.disposed.fire();
-  }
+class FakePanel extends FakeWebviewPanel<DashboardUpdate> {
   /** Sends a message as the webview would and lets async handlers run. */
   async send(m: unknown): Promise<void> {
     this.received.fire(m);
@@ -98,11 +53,7 @@ const fakeVscode = {
 };
 
 // Serve the fake for `import 'vscode'`; everything else loads normally.
-const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
-const realLoad = loader._load;
-loader._load = function (request, parent, isMain) {
-  return request === 'vscode' ? fakeVscode : realLoad.call(this, request, parent, isMain);
-};
+serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 
 function record(id: string, status: RunRecord['status'] = 'completed'): RunRecord {
   return {

@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,6 +18,7 @@ import { makeConfig } from '../../src/shared/trainConfig';
 import type { TrainerToParent } from '../../src/shared/trainerMessages';
 import { startTrainer } from '../../src/trainer/process/client';
 import { makeFixtureDir } from '../fixtures/generate';
+import { serveFakeModules } from './helpers/fakeVscode';
 
 const TRAINER = path.resolve(__dirname, '../../dist/trainer.js');
 if (!fs.existsSync(TRAINER)) throw new Error(`${TRAINER} is missing: run npm run build first`);
@@ -26,16 +26,13 @@ if (!fs.existsSync(TRAINER)) throw new Error(`${TRAINER} is missing: run npm run
 const NOT_AS_NODE = 'stand-in Electron: without ELECTRON_RUN_AS_NODE=1 this would open an editor window';
 
 const fakeVscode = { workspace: { getConfiguration: () => ({ get: () => undefined }) } };
-const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
-const realLoad = loader._load;
+let restoreLoader: () => void = () => undefined;
 const realExecPath = process.execPath;
 let tmp: string;
 let standIn: string;
 
 before(() => {
-  loader._load = function (request, parent, isMain) {
-    return request === 'vscode' ? fakeVscode : realLoad.call(this, request, parent, isMain);
-  };
+  restoreLoader = serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-electron-'));
   standIn = path.join(tmp, 'electron');
   fs.writeFileSync(standIn, `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != "1" ]; then echo "${NOT_AS_NODE}" >&2; exit 3; fi\nexec ${JSON.stringify(realExecPath)} "$@"\n`, { mode: 0o755 });
@@ -44,7 +41,7 @@ before(() => {
 });
 
 after(() => {
-  loader._load = realLoad;
+  restoreLoader();
   process.execPath = realExecPath;
   delete (process.versions as Record<string, string | undefined>).electron;
   fs.rmSync(tmp, { recursive: true, force: true });

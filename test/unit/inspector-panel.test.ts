@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,53 +17,13 @@ import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunEntry } from '../../src/shared/runSchema';
 import type { RunsSource } from '../../src/extension/runsSource';
 import { makeFixtureDir } from '../fixtures/generate';
+import { FakeEmitter as Emitter, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 for (const f of [CLI, path.join(ROOT, 'dist/inference.js')]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
 
-interface FakeUri {
-  path: string;
-  fsPath: string;
-  toString(): string;
-}
-const uri = (p: string): FakeUri => ({ path: p, fsPath: p, toString: () => `file://${p}` });
-
-type Listener<T> = (e: T) => void;
-class Emitter<T> {
-  private listeners: Listener<T>[] = [];
-  readonly event = (l: Listener<T>) => {
-    this.listeners.push(l);
-    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-}
-
-class FakePanel {
-  readonly posted: InspectorUpdate[] = [];
-  readonly received = new Emitter<unknown>();
-  readonly disposed = new Emitter<void>();
-  readonly viewState = new Emitter<void>();
-  visible = true;
-  readonly webview = {
-    html: '',
-    options: {} as Record<string, unknown>,
-    cspSource: 'https://csp.example',
-    asWebviewUri: (u: FakeUri) => ({ toString: () => `https://webview${u.path}` }),
-    postMessage: (m: InspectorUpdate) => {
-      this.posted.push(m);
-      return Promise.resolve(true);
-    },
-    onDidReceiveMessage: this.received.event,
-  };
-  readonly onDidDispose = this.disposed.event;
-  readonly onDidChangeViewState = this.viewState.event;
-  reveal(): void {}
-  dispose(): void {
-    this.disposed.fire();
-  }
+class FakePanel extends FakeWebviewPanel<InspectorUpdate> {
   /** The state the webview would hold after applying everything posted so far. */
   get state(): InspectorState | undefined {
     let s: InspectorState | undefined;
@@ -111,11 +70,7 @@ const fakeVscode = {
   },
 };
 
-const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
-const realLoad = loader._load;
-loader._load = function (request, parent, isMain) {
-  return request === 'vscode' ? fakeVscode : realLoad.call(this, request, parent, isMain);
-};
+serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 
 async function loadPanel() {
   return (await import('../../src/extension/inspector/inspectorPanel')).InspectorPanel;

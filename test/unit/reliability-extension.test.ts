@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,6 +16,7 @@ import { isProcessAlive } from '../../src/shared/runReader';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { FakeEmitter, fakeUri as uri, serveFakeModules } from './helpers/fakeVscode';
 
 after(removeTempDirs);
 
@@ -24,21 +24,6 @@ const ROOT = path.resolve(__dirname, '../..');
 
 // ---------------------------------------------------------------------------------------------
 // A fake of the parts of the vscode API these modules use
-
-type Listener<T> = (e: T) => void;
-class EventEmitter<T> {
-  private listeners: Listener<T>[] = [];
-  readonly event = (l: Listener<T>) => {
-    this.listeners.push(l);
-    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
-  };
-  fire(e: T): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-  dispose(): void {
-    this.listeners = [];
-  }
-}
 
 const ui = {
   trusted: true,
@@ -49,10 +34,9 @@ const ui = {
   executed: [] as unknown[][],
 };
 const disposable = { dispose: () => undefined };
-const uri = (p: string) => ({ fsPath: p, path: p, toString: () => `file://${p}` });
 
 const fakeVscode = {
-  EventEmitter,
+  EventEmitter: FakeEmitter,
   Uri: { file: uri, joinPath: (b: { path: string }, ...parts: string[]) => uri(path.join(b.path, ...parts)) },
   RelativePattern: class {
     constructor(
@@ -123,13 +107,7 @@ const fakeClient = {
   },
 };
 
-const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
-const realLoad = loader._load;
-loader._load = function (request, parent, isMain) {
-  if (request === 'vscode') return fakeVscode;
-  if (request.endsWith('/process/client')) return fakeClient;
-  return realLoad.call(this, request, parent, isMain);
-};
+serveFakeModules((request) => (request === 'vscode' ? fakeVscode : request.endsWith('/process/client') ? fakeClient : undefined));
 
 async function extensionModules() {
   const [{ RunsStore }, { RunsTreeProvider }, { RunCommands }, { TrainCommands }, { TrainingSession }] = await Promise.all([

@@ -1,0 +1,73 @@
+/**
+ * The pieces of a fake `vscode` API that the unit tests of extension modules share: an event
+ * emitter, URIs, a webview panel that records what it is sent, and the hook that serves a fake in
+ * place of a module (`vscode` cannot be loaded outside the editor).
+ */
+import Module from 'node:module';
+
+type Listener<T> = (e: T) => void;
+
+export class FakeEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly event = (l: Listener<T>) => {
+    this.listeners.push(l);
+    return { dispose: () => (this.listeners = this.listeners.filter((x) => x !== l)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export interface FakeUri {
+  path: string;
+  fsPath: string;
+  toString(): string;
+}
+export const fakeUri = (p: string): FakeUri => ({ path: p, fsPath: p, toString: () => `file://${p}` });
+
+/** A WebviewPanel whose webview posts into `posted`; `received` plays the webview's messages. */
+export class FakeWebviewPanel<Update> {
+  readonly posted: Update[] = [];
+  readonly received = new FakeEmitter<unknown>();
+  readonly disposed = new FakeEmitter<void>();
+  readonly viewState = new FakeEmitter<void>();
+  visible = true;
+  revealed = 0;
+  readonly webview = {
+    html: '',
+    options: {} as Record<string, unknown>,
+    cspSource: 'https://csp.example',
+    asWebviewUri: (u: FakeUri) => ({ toString: () => `https://webview${u.path}` }),
+    postMessage: (m: Update) => {
+      this.posted.push(m);
+      return Promise.resolve(true);
+    },
+    onDidReceiveMessage: this.received.event,
+  };
+  readonly onDidDispose = this.disposed.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  reveal(): void {
+    this.revealed++;
+  }
+  dispose(): void {
+    this.disposed.fire();
+  }
+}
+
+/**
+ * From now on, `require(request)` returns `fake(request)` where that is not undefined (`vscode`
+ * above all) and the real module otherwise. Returns the function that puts the real loader back.
+ */
+export function serveFakeModules(fake: (request: string) => unknown): () => void {
+  const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const realLoad = loader._load;
+  loader._load = function (request, parent, isMain) {
+    return fake(request) ?? realLoad.call(this, request, parent, isMain);
+  };
+  return () => {
+    loader._load = realLoad;
+  };
+}
