@@ -5,22 +5,16 @@
  * recommendations. Runs the bundled dist/cli.js (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { makeFixtureDir, type FixtureLayout } from '../fixtures/generate';
+import { CLI, cli } from './helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');

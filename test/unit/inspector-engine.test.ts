@@ -7,7 +7,6 @@
  * process (dist/inference.js) answers exactly what `vaerec recommend` prints.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,19 +16,14 @@ import type { RecommendResult } from '../../src/shared/inspectorMessages';
 import { InspectError, RunInspector } from '../../src/trainer/inspect/runInspector';
 import { InferenceClient } from '../../src/trainer/process/inferenceClient';
 import { makeFixtureDir } from '../fixtures/generate';
+import { cli } from './helpers/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const INFERENCE = path.join(ROOT, 'dist/inference.js');
-for (const f of [CLI, INFERENCE]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
+for (const f of [INFERENCE]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
 
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-cache-'));
 const cleanup: string[] = [cacheDir];
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function train(data: string, model = 'mvae'): string {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-runs-'));

@@ -6,7 +6,6 @@
  * process ended with the panel.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,11 +16,12 @@ import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunEntry } from '../../src/shared/runSchema';
 import type { RunsSource } from '../../src/extension/runsSource';
 import { makeFixtureDir } from '../fixtures/generate';
+import { cli } from './helpers/cli';
 import { FakeEmitter as Emitter, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
-for (const f of [CLI, path.join(ROOT, 'dist/inference.js')]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
+const INFERENCE = path.join(ROOT, 'dist/inference.js');
+if (!fs.existsSync(INFERENCE)) throw new Error(`${INFERENCE} is missing: run npm run build first`);
 
 class FakePanel extends FakeWebviewPanel<InspectorUpdate> {
   /** The state the webview would hold after applying everything posted so far. */
@@ -114,8 +114,8 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     data = makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 });
     runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-panel-runs-'));
     for (const model of ['mvae', 'pop']) {
-      const r = spawnSync(process.execPath, [CLI, 'train', '--data', data, '--model', model, '--runs-dir', runsDir, '--epochs', '2', '--heldout', '20', '--json', '--quiet'], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
+      const r = cli(['train', '--data', data, '--model', model, '--runs-dir', runsDir, '--epochs', '2', '--heldout', '20', '--json', '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
     }
     const entries = listRuns(runsDir);
     const idOf = (e: RunEntry) => (e.ok ? e.record.id : e.id);

@@ -14,16 +14,10 @@ import { after, describe, it } from 'node:test';
 import { loadDataset } from '../../src/trainer/data/load';
 import { generateMovies, generateRatings, writeFixture } from '../fixtures/generate';
 import { dirWith, removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli } from './helpers/cli';
 
 after(removeTempDirs);
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** 120 users x 60 items: enough for a split with 10 held-out users, small enough to train in a second. */
 const rows = generateRatings({ users: 120, items: 60, seed: 21, clusters: 3 });

@@ -6,7 +6,7 @@
  * loadable, no temporary files left. Uses the bundled dist/ (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,19 +19,14 @@ import { loadMultVae } from '../../src/trainer/model/multvae';
 import { runTraining } from '../../src/trainer/train';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { CLI, cli } from './helpers/cli';
 
 after(removeTempDirs);
 
 const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const TRAINER = path.join(ROOT, 'dist/trainer.js');
-if (!fs.existsSync(CLI) || !fs.existsSync(TRAINER)) throw new Error('dist/ is missing: run npm run build first');
+if (!fs.existsSync(TRAINER)) throw new Error('dist/ is missing: run npm run build first');
 const DISK_FULL = path.join(ROOT, 'test/fixtures/diskFull.mjs');
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 

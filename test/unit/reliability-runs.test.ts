@@ -6,7 +6,6 @@
  * damaged run's weights fails with one line naming the file. Uses the bundled dist/cli.js.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,16 +13,10 @@ import { runDescription, runTooltipMarkdown } from '../../src/extension/runPrese
 import { listRuns, readMetrics } from '../../src/shared/runReader';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli } from './helpers/cli';
 
 after(removeTempDirs);
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 interface Listed {
   id: string;

@@ -4,21 +4,14 @@
  * the SVAE settings in its config, curves in metrics.jsonl, weights that load, and recommendations.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseMetricsLines } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
+import { cli } from './helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('train --model svae records a complete run with its settings, curves and test metrics', () => {
   const data = makeFixtureDir('ml-1m', { users: 200, items: 80, seed: 5, clusters: 3 });
