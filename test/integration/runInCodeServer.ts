@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT, TEST_RESULTS, launchBrowser, screenshotOnFailure, startCodeServer, type CodeServer } from '../e2e/codeServer';
-import { BUNDLE, bundleSuites, makeWorkspace, judgeResults } from './setup';
+import { BUNDLE, bundleSuites, makeWorkspace, exitWhenDone, judgeResults } from './setup';
 
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 
@@ -57,10 +57,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitWhenDone(main());

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { REPO_ROOT } from '../e2e/codeServer';
-import { BUNDLE, bundleSuites, makeWorkspace, judgeResults } from './setup';
+import { BUNDLE, bundleSuites, makeWorkspace, exitWhenDone, judgeResults } from './setup';
 
 /** The VS Code inside the code-server version pinned in scripts/ci/versions.json. */
 const DEFAULT_VERSION = '1.100.3';
@@ -40,10 +40,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitWhenDone(main());

@@ -62,3 +62,14 @@ export function judgeResults(exitCode: number | undefined, file: string): { ok: 
   const ok = exitCode === 0 && failed === 0 && passed > 0;
   return { ok, summary: `${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed` };
 }
+
+/** Ends a runner's process with the code its run resolved to (1 if it threw). */
+export function exitWhenDone(run: Promise<number>): void {
+  run.then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
