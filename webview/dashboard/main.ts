@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import 'uplot/dist/uPlot.min.css';
+import '../shared/base.css';
 import './dashboard.css';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
 import { ChartsPanel } from './chartsPanel';

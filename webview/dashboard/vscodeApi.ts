@@ -1,8 +1,6 @@
-/**
- * The webview's side of the host contract: typed posting and the persisted view state.
- * `acquireVsCodeApi` may be called only once per page, so this module owns the handle.
- */
+/** The dashboard webview's side of the host contract: typed posting and the persisted view state. */
 import type { DashboardRequest } from '../../src/shared/dashboardMessages';
+import { acquireHost } from '../shared/vscodeHost';
 import { X_AXES, type ChartMetric, type XAxis } from './transforms';
 
 /** What survives a reload: the host restores `selected` (see DashboardPanel.registerSerializer); the rest is view settings. */
@@ -13,26 +11,17 @@ export interface PersistedViewState {
   logY: Partial<Record<ChartMetric, boolean>>;
 }
 
-interface VsCodeApi {
-  postMessage(message: DashboardRequest): void;
-  getState(): unknown;
-  setState(state: PersistedViewState): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const api = acquireVsCodeApi();
+const host = acquireHost<DashboardRequest, PersistedViewState>();
 
 export function postRequest(request: DashboardRequest): void {
-  api.postMessage(request);
+  host.post(request);
 }
 
 export const DEFAULT_SMOOTHING = 0.6;
 
 /** Reads the saved view state defensively: it was written by an older page version, or not at all. */
 export function loadViewState(): PersistedViewState {
-  const raw = api.getState();
-  const s = typeof raw === 'object' && raw !== null ? (raw as Partial<Record<keyof PersistedViewState, unknown>>) : {};
+  const s = host.savedFields();
   const xAxis = X_AXES.find((a) => a === s.xAxis) ?? 'step';
   const smoothing = typeof s.smoothing === 'number' && s.smoothing >= 0 && s.smoothing <= 0.99 ? s.smoothing : DEFAULT_SMOOTHING;
   const logY: PersistedViewState['logY'] = {};
@@ -44,5 +33,5 @@ export function loadViewState(): PersistedViewState {
 }
 
 export function saveViewState(state: PersistedViewState): void {
-  api.setState(state);
+  host.save(state);
 }

@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '../shared/base.css';
 import './inspector.css';
 import type { HistoryItem, InspectorState, InspectorUpdate, LatentSpace, Recommendation, UserView } from '../../src/shared/inspectorMessages';
 import { DEFAULT_K, MAX_K, genreMix, listOverlap } from '../../src/shared/inspectorMessages';

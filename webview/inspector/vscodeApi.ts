@@ -4,6 +4,7 @@
  * InspectorPanel.registerSerializer); the rest is how the page was laid out.
  */
 import type { InspectorRequest } from '../../src/shared/inspectorMessages';
+import { acquireHost } from '../shared/vscodeHost';
 
 export type ListKind = 'test' | 'validation' | 'all';
 export type ListSort = 'activity-desc' | 'activity-asc' | 'ndcg-asc' | 'ndcg-desc';
@@ -21,26 +22,17 @@ export interface PersistedInspectorState {
   colourBy: string;
 }
 
-interface VsCodeApi {
-  postMessage(message: InspectorRequest): void;
-  getState(): unknown;
-  setState(state: PersistedInspectorState): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const api = acquireVsCodeApi();
+const host = acquireHost<InspectorRequest, PersistedInspectorState>();
 
 export function postRequest(request: InspectorRequest): void {
-  api.postMessage(request);
+  host.post(request);
 }
 
 const oneOf = <T extends string>(v: unknown, options: readonly T[], fallback: T): T => (options.find((o) => o === v) ?? fallback);
 
 /** Read defensively: written by an older page, or not at all. */
 export function loadViewState(): PersistedInspectorState {
-  const raw = api.getState();
-  const s = typeof raw === 'object' && raw !== null ? (raw as Partial<Record<keyof PersistedInspectorState, unknown>>) : {};
+  const s = host.savedFields();
   return {
     ...(typeof s.runId === 'string' ? { runId: s.runId } : {}),
     ...(typeof s.user === 'string' ? { user: s.user } : {}),
@@ -54,5 +46,5 @@ export function loadViewState(): PersistedInspectorState {
 }
 
 export function saveViewState(state: PersistedInspectorState): void {
-  api.setState(state);
+  host.save(state);
 }
