@@ -119,10 +119,15 @@ export function nextTargets(pk: Packed, j: number, t: number, nextK: number): { 
   return { start: pk.first[j] + t + 1, count: Math.min(nextK, pk.length[j] - 1 - t) };
 }
 
+/** Training steps of row r: its kept items but the last, which is only a target. */
+function rowTrainingSteps(batch: SparseBatch, r: number, maxLength: number): number {
+  return Math.max(0, Math.min(maxLength, batch.indptr[r + 1] - batch.indptr[r]) - 1);
+}
+
 /** Steps of each row in training, in row order: the length of the noise a training pass needs is their sum times the latent width. */
 export function trainingSteps(batch: SparseBatch, maxLength: number): number {
   let total = 0;
-  for (let r = 0; r < batch.rows; r++) total += Math.max(0, Math.min(maxLength, batch.indptr[r + 1] - batch.indptr[r]) - 1);
+  for (let r = 0; r < batch.rows; r++) total += rowTrainingSteps(batch, r, maxLength);
   return total;
 }
 
@@ -143,7 +148,7 @@ export function splitForThreads(batch: SparseBatch, maxLength: number, latent: n
   const steps = new Int32Array(rows);
   const noiseAt = new Int32Array(rows + 1);
   for (let r = 0; r < rows; r++) {
-    steps[r] = Math.max(0, Math.min(maxLength, indptr[r + 1] - indptr[r]) - 1);
+    steps[r] = rowTrainingSteps(batch, r, maxLength);
     noiseAt[r + 1] = noiseAt[r] + steps[r];
   }
   const byWork = Array.from({ length: rows }, (_, r) => r).sort((a, b) => steps[b] - steps[a] || a - b);
