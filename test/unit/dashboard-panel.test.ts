@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
 import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
-import { FakeEmitter as Emitter, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
 
 class FakePanel extends FakeWebviewPanel<DashboardUpdate> {
   /** Sends a message as the webview would and lets async handlers run. */
@@ -21,34 +21,11 @@ class FakePanel extends FakeWebviewPanel<DashboardUpdate> {
   }
 }
 
-const calls = { commands: [] as unknown[][], warnings: [] as string[], writes: [] as { path: string; text: string }[], saveAnswer: uri('/out/runs.csv') as FakeUri | undefined };
-const panels: FakePanel[] = [];
-let serializer: { deserializeWebviewPanel(panel: FakePanel, state: unknown): Promise<void> } | undefined;
-
+const fakeApi = new FakePanelApi(() => new FakePanel(), uri('/out/runs.csv'));
+const { panels } = fakeApi;
+const calls = Object.assign(fakeApi.calls, { commands: [] as unknown[][] });
 const fakeVscode = {
-  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => uri([base.path, ...parts].join('/')), file: uri },
-  ViewColumn: { Active: -1 },
-  window: {
-    createWebviewPanel: (_type: string, _title: string, _column: number, options: Record<string, unknown>) => {
-      const p = new FakePanel();
-      p.webview.options = options;
-      panels.push(p);
-      return p;
-    },
-    registerWebviewPanelSerializer: (_type: string, s: typeof serializer) => {
-      serializer = s;
-      return { dispose: () => (serializer = undefined) };
-    },
-    createOutputChannel: () => ({ warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
-    showSaveDialog: () => Promise.resolve(calls.saveAnswer),
-    showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
-    showInformationMessage: () => Promise.resolve(undefined),
-    showErrorMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
-  },
-  workspace: {
-    workspaceFolders: [{ uri: uri('/ws') }],
-    fs: { writeFile: (u: FakeUri, data: Uint8Array) => Promise.resolve(void calls.writes.push({ path: u.path, text: new TextDecoder().decode(data) })) },
-  },
+  ...fakeApi.api(),
   commands: { executeCommand: (...args: unknown[]) => Promise.resolve(void calls.commands.push(args)) },
 };
 
@@ -272,12 +249,12 @@ test('the serializer restores the saved selection after a reload', async () => {
   const context = fakeContext() as unknown as Context;
   const registration = DashboardPanel.registerSerializer(context, source);
   const restored = new FakePanel();
-  await serializer!.deserializeWebviewPanel(restored, { selected: ['b', '../bad', 'a'], xAxis: 'time' });
+  await fakeApi.serializer!.deserializeWebviewPanel(restored, { selected: ['b', '../bad', 'a'], xAxis: 'time' });
   assert.ok(Array.isArray(restored.webview.options.localResourceRoots));
   await restored.send({ type: 'ready' });
   const [state] = restored.take();
   assert.equal(state.type === 'state' && state.selected.join(), 'b,a');
   restored.dispose();
   registration.dispose();
-  assert.equal(serializer, undefined);
+  assert.equal(fakeApi.serializer, undefined);
 });

@@ -17,7 +17,7 @@ import type { RunEntry } from '../../src/shared/runSchema';
 import type { RunsSource } from '../../src/extension/runsSource';
 import { makeFixtureDir } from '../fixtures/generate';
 import { cli } from './helpers/cli';
-import { FakeEmitter as Emitter, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
 
 const ROOT = path.resolve(__dirname, '../..');
 const INFERENCE = path.join(ROOT, 'dist/inference.js');
@@ -38,36 +38,14 @@ class FakePanel extends FakeWebviewPanel<InspectorUpdate> {
   }
 }
 
-const calls = { warnings: [] as string[], infos: [] as string[], writes: [] as { path: string; text: string }[], saveAnswer: undefined as FakeUri | undefined };
-const panels: FakePanel[] = [];
-let serializer: { deserializeWebviewPanel(panel: FakePanel, state: unknown): Promise<void> } | undefined;
+const fakeApi = new FakePanelApi(() => new FakePanel());
+const { panels, calls } = fakeApi;
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-panel-cache-'));
 
+const baseApi = fakeApi.api();
 const fakeVscode = {
-  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => uri([base.path, ...parts].join('/')), file: uri },
-  ViewColumn: { Active: -1 },
-  window: {
-    createWebviewPanel: (_type: string, _title: string, _column: number, options: Record<string, unknown>) => {
-      const p = new FakePanel();
-      p.webview.options = options;
-      panels.push(p);
-      return p;
-    },
-    registerWebviewPanelSerializer: (_type: string, s: typeof serializer) => {
-      serializer = s;
-      return { dispose: () => (serializer = undefined) };
-    },
-    createOutputChannel: () => ({ info: (m: string) => calls.infos.push(m), warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
-    showSaveDialog: () => Promise.resolve(calls.saveAnswer),
-    showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
-    showInformationMessage: () => Promise.resolve(undefined),
-    showErrorMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
-  },
-  workspace: {
-    workspaceFolders: [{ uri: uri('/ws') }],
-    getConfiguration: () => ({ get: (key: string, fallback?: unknown) => (key === 'datasetCacheDirectory' ? cacheDir : fallback) }),
-    fs: { writeFile: (u: FakeUri, data: Uint8Array) => Promise.resolve(void calls.writes.push({ path: u.path, text: new TextDecoder().decode(data) })) },
-  },
+  ...baseApi,
+  workspace: { ...baseApi.workspace, getConfiguration: () => ({ get: (key: string, fallback?: unknown) => (key === 'datasetCacheDirectory' ? cacheDir : fallback) }) },
 };
 
 serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
@@ -212,16 +190,16 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
   it('restores a panel after a reload with its user and top N; a state without a valid run is closed', async () => {
     const InspectorPanel = await loadPanel();
     const registration = InspectorPanel.registerSerializer(fakeContext() as unknown as Context, source);
-    assert.ok(serializer);
+    assert.ok(fakeApi.serializer);
     const restored = new FakePanel();
     panels.push(restored);
-    await serializer.deserializeWebviewPanel(restored, { runId: mvae, user: testUser, k: 7, tab: 'user' });
+    await fakeApi.serializer.deserializeWebviewPanel(restored, { runId: mvae, user: testUser, k: 7, tab: 'user' });
     restored.send({ type: 'ready' });
     await until(() => restored.state?.view?.result.user === testUser && restored.state.view.result.items.length === 7, 'the restored view');
     let closed = false;
     const bad = new FakePanel();
     bad.disposed.event(() => (closed = true));
-    await serializer.deserializeWebviewPanel(bad, { runId: '../escape' });
+    await fakeApi.serializer.deserializeWebviewPanel(bad, { runId: '../escape' });
     assert.ok(closed);
     restored.dispose();
     registration.dispose();

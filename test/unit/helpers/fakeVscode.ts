@@ -71,3 +71,59 @@ export function serveFakeModules(fake: (request: string) => unknown): () => void
     loader._load = realLoad;
   };
 }
+
+/** What a panel module did through the fake API: its warnings, info lines and saved files. */
+export interface PanelCalls {
+  warnings: string[];
+  infos: string[];
+  writes: { path: string; text: string }[];
+  /** What the next save dialog answers (undefined: cancelled). */
+  saveAnswer: FakeUri | undefined;
+}
+
+/**
+ * The parts of the vscode API a webview panel module uses (Uri, ViewColumn, window's panels,
+ * serializer, output channel, dialogs and messages, workspace.fs), recording into `calls`; the
+ * panels it creates are `panels`, newest last. A test file adds what else its module needs.
+ */
+export class FakePanelApi<P extends { webview: { options: Record<string, unknown> } }> {
+  readonly panels: P[] = [];
+  readonly calls: PanelCalls;
+  serializer: { deserializeWebviewPanel(panel: P, state: unknown): Promise<void> } | undefined;
+
+  constructor(
+    private readonly newPanel: () => P,
+    saveAnswer?: FakeUri,
+  ) {
+    this.calls = { warnings: [], infos: [], writes: [], saveAnswer };
+  }
+
+  api() {
+    const { calls } = this;
+    return {
+      Uri: { joinPath: (base: FakeUri, ...parts: string[]) => fakeUri([base.path, ...parts].join('/')), file: fakeUri },
+      ViewColumn: { Active: -1 },
+      window: {
+        createWebviewPanel: (_type: string, _title: string, _column: number, options: Record<string, unknown>) => {
+          const p = this.newPanel();
+          p.webview.options = options;
+          this.panels.push(p);
+          return p;
+        },
+        registerWebviewPanelSerializer: (_type: string, s: FakePanelApi<P>['serializer']) => {
+          this.serializer = s;
+          return { dispose: () => (this.serializer = undefined) };
+        },
+        createOutputChannel: () => ({ info: (m: string) => calls.infos.push(m), warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
+        showSaveDialog: () => Promise.resolve(calls.saveAnswer),
+        showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+        showInformationMessage: () => Promise.resolve(undefined),
+        showErrorMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
+      },
+      workspace: {
+        workspaceFolders: [{ uri: fakeUri('/ws') }],
+        fs: { writeFile: (u: FakeUri, data: Uint8Array) => Promise.resolve(void calls.writes.push({ path: u.path, text: new TextDecoder().decode(data) })) },
+      },
+    };
+  }
+}
