@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { parseDashboardRequest, type DashboardRequest, type DashboardRun, type DashboardUpdate } from '../../shared/dashboardMessages';
 import { isRecord, isValidRunId, type MetricsLine, type RunEntry } from '../../shared/runSchema';
 import type { RunsChange, RunsSource } from '../runsSource';
-import { makeNonce, renderDashboardHtml } from './dashboardHtml';
+import { pageParts, webviewBundles } from '../webviewPage';
+import { renderDashboardHtml } from './dashboardHtml';
 import { defaultExportFileName, formatRunsCsv, formatRunsJson, type ExportedRun } from './exportFormat';
 import { assignColours, type ColourMap } from './runColours';
 import { defaultSelection, sanitizeSelection } from './selection';
@@ -35,7 +36,7 @@ function selectionFromWebviewState(state: unknown): string[] | undefined {
 function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    localResourceRoots: [webviewBundles(context.extensionUri), vscode.Uri.joinPath(context.extensionUri, 'media')],
   };
 }
 
@@ -117,9 +118,7 @@ export class DashboardPanel {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', file)).toString();
-    return renderDashboardHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('dashboard.js'), styleUri: asset('dashboard.css') });
+    return renderDashboardHtml(pageParts(this.panel.webview, this.context.extensionUri, 'dashboard'));
   }
 
   private post(message: DashboardUpdate): void {

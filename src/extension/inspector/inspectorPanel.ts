@@ -11,7 +11,7 @@ import { DEFAULT_K, MAX_K, isValidUserId, parseInspectorRequest } from '../../sh
 import { runDirFor } from '../../shared/runReader';
 import { isRecord, isValidRunId, type RunEntry } from '../../shared/runSchema';
 import { InferenceClient } from '../../trainer/process/inferenceClient';
-import { makeNonce } from '../dashboard/dashboardHtml';
+import { pageParts, webviewBundles } from '../webviewPage';
 import { MODEL_NAMES, runLabel } from '../runPresentation';
 import type { RunsSource } from '../runsSource';
 import { datasetCacheDirectory } from '../settings';
@@ -44,7 +44,7 @@ function restoredFrom(state: unknown): Restored | undefined {
 }
 
 function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')] };
+  return { enableScripts: true, localResourceRoots: [webviewBundles(context.extensionUri)] };
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -149,9 +149,7 @@ export class InspectorPanel {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const asset = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', file)).toString();
-    return renderInspectorHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: asset('inspector.js'), styleUri: asset('inspector.css') });
+    return renderInspectorHtml(pageParts(this.panel.webview, this.context.extensionUri, 'inspector'));
   }
 
   private post(update: InspectorUpdate): void {
