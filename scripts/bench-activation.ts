@@ -23,7 +23,12 @@ import { REPO_ROOT, installExtension } from '../test/e2e/codeServer';
 import { E2eSession } from '../test/e2e/session';
 import { median, option } from './benchCommon';
 
-const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; displayName: string; publisher: string; version: string };
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  displayName: string;
+  publisher: string;
+  version: string;
+};
 
 const STARTS = option('starts', '5');
 const SETTLE_MS = option('settle-ms', '15000');
@@ -40,7 +45,16 @@ async function oneStart(extensionsDir: string, n: number, settleMs: number): Pro
     await wb.openRunsView();
     await wb.runFromPalette('Developer: Show Running Extensions');
     const row = session.page.locator('.runtime-extensions-editor .extension', { has: session.page.locator('.name', { hasText: PACKAGE.displayName }) }).first();
-    const text = await wb.poll(() => row.locator('.activation-time').innerText({ timeout: 5_000 }).catch(() => ''), (s) => /Activation: \d+ms/.test(s), 'an activation time for the extension', 30_000);
+    const text = await wb.poll(
+      () =>
+        row
+          .locator('.activation-time')
+          .innerText({ timeout: 5_000 })
+          .catch(() => ''),
+      (s) => /Activation: \d+ms/.test(s),
+      'an activation time for the extension',
+      30_000,
+    );
     return Number(/Activation: (\d+)ms/.exec(text)?.[1]);
   } finally {
     await session.close();
@@ -67,10 +81,21 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(extensionsDir, { recursive: true, force: true });
   }
-  const result = { date: new Date().toISOString(), vsix: path.basename(vsix), settleMs, loadAverage: os.loadavg(), readingsMs: readings, medianMs: median(readings), minMs: Math.min(...readings), maxMs: Math.max(...readings) };
+  const result = {
+    date: new Date().toISOString(),
+    vsix: path.basename(vsix),
+    settleMs,
+    loadAverage: os.loadavg(),
+    readingsMs: readings,
+    medianMs: median(readings),
+    minMs: Math.min(...readings),
+    maxMs: Math.max(...readings),
+  };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`activation (VS Code's figure, ${starts} fresh starts, view opened ${settleMs} ms after start-up): median ${result.medianMs} ms, range ${result.minMs}-${result.maxMs} ms\nwritten to ${OUT}\n`);
+  process.stdout.write(
+    `activation (VS Code's figure, ${starts} fresh starts, view opened ${settleMs} ms after start-up): median ${result.medianMs} ms, range ${result.minMs}-${result.maxMs} ms\nwritten to ${OUT}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -39,8 +39,13 @@ async function main(): Promise<void> {
     console.log(`inference process: open (load data, split, load weights) ${(performance.now() - t).toFixed(0)} ms; ${info.model}, ${info.items} items`);
     t = performance.now();
     const users = await client.request({ type: 'users', runDir });
-    console.log(`inference process: user lists with per-user NDCG of ${info.users.validation + info.users.test} held-out users ${(performance.now() - t).toFixed(0)} ms`);
-    const picked = sample(users.map((u) => u.user), count);
+    console.log(
+      `inference process: user lists with per-user NDCG of ${info.users.validation + info.users.test} held-out users ${(performance.now() - t).toFixed(0)} ms`,
+    );
+    const picked = sample(
+      users.map((u) => u.user),
+      count,
+    );
     await client.request({ type: 'user', runDir, user: picked[0], k }); // warm-up (first kernels)
     const ipc: number[] = [];
     for (const user of picked) {
@@ -51,9 +56,14 @@ async function main(): Promise<void> {
     console.log(`inference process, one user's view (top ${k}, history, metrics) over IPC: ${stats(ipc)}`);
     // The inspector and `vaerec recommend` must show the same list: compare a few test users.
     const cli = path.resolve(__dirname, '..', 'dist', 'cli.js');
-    for (const user of users.filter((u) => u.role === 'test').slice(0, 3).map((u) => u.user)) {
+    for (const user of users
+      .filter((u) => u.role === 'test')
+      .slice(0, 3)
+      .map((u) => u.user)) {
       const shown = await client.request({ type: 'user', runDir, user, k });
-      const printed = spawnSync(process.execPath, [cli, 'recommend', '--run', runDir, '--user', user, '--k', String(k), '--json', '--cache-dir', cacheDir], { encoding: 'utf8' });
+      const printed = spawnSync(process.execPath, [cli, 'recommend', '--run', runDir, '--user', user, '--k', String(k), '--json', '--cache-dir', cacheDir], {
+        encoding: 'utf8',
+      });
       const same = printed.status === 0 && JSON.stringify(JSON.parse(printed.stdout)) === JSON.stringify(shown.result);
       console.log(`test user ${user}: vaerec recommend --json ${same ? 'is identical to' : 'DIFFERS from'} the inspector's result`);
       if (!same) process.exitCode = 1;

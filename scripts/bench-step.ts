@@ -14,7 +14,6 @@ import { median, option } from './benchCommon';
 const NUM_ITEMS = 3497;
 const MEAN_POSITIVES = 100;
 
-
 /** Rows with a skewed count of distinct items (between 5 and 3x the mean), popular items more likely. */
 function randomBatch(rng: Rng, rows: number): SparseBatch {
   const indptr = new Int32Array(rows + 1);
@@ -28,7 +27,6 @@ function randomBatch(rng: Rng, rows: number): SparseBatch {
   }
   return { rows, indptr, indices: Int32Array.from(all) };
 }
-
 
 function timeMs(f: () => void): number {
   const t = performance.now();

@@ -38,7 +38,9 @@ const log = (line: string) => process.stderr.write(line + '\n');
 
 function trainCli(args: string[]): RunRecord {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-svae-'));
-  const r = spawnSync(process.execPath, [CLI, 'train', '--model', 'svae', '--data', DATA, '--runs-dir', runs, '--json', '--backend', 'wasm', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'train', '--model', 'svae', '--data', DATA, '--runs-dir', runs, '--json', '--backend', 'wasm', ...args], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`vaerec train --model svae ${args.join(' ')} failed: ${r.stderr.trim()}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runDir: string };
   const entry = readRun(out.runDir);
@@ -62,18 +64,21 @@ interface StepTiming {
 /** Trains a fresh default model on the given users in steps of batchSize and times it. */
 function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, epochSteps: number, threads: 1 | 2): StepTiming {
   const c = makeConfig('svae', DATA);
-  const model = createSvae({
-    numItems,
-    embed: c.embedding!,
-    rnn: c.rnn!,
-    hidden: c.hidden,
-    latent: c.latent,
-    nextK: c.nextK!,
-    maxLength: c.maxLength!,
-    learningRate: c.learningRate,
-    weightDecay: c.weightDecay!,
-    seed: c.seed,
-  }, { threads });
+  const model = createSvae(
+    {
+      numItems,
+      embed: c.embedding!,
+      rnn: c.rnn!,
+      hidden: c.hidden,
+      latent: c.latent,
+      nextK: c.nextK!,
+      maxLength: c.maxLength!,
+      learningRate: c.learningRate,
+      weightDecay: c.weightDecay!,
+      seed: c.seed,
+    },
+    { threads },
+  );
   // One warm-up step (wasm compilation, buffers) outside the timing.
   model.trainStep(gatherRows(rows, order, users, users + batchSize), 0);
   const cpu0 = process.cpuUsage();
@@ -91,13 +96,26 @@ function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: 
   model.dispose();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const perStep = epochSteps / sequenceSteps;
-  return { users, threads: model.threads, steps, sequenceSteps, wallSeconds, cpuSeconds, extrapolatedEpochWallSeconds: wallSeconds * perStep, extrapolatedEpochCpuSeconds: cpuSeconds * perStep };
+  return {
+    users,
+    threads: model.threads,
+    steps,
+    sequenceSteps,
+    wallSeconds,
+    cpuSeconds,
+    extrapolatedEpochWallSeconds: wallSeconds * perStep,
+    extrapolatedEpochCpuSeconds: cpuSeconds * perStep,
+  };
 }
 
 async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
   if (!fs.existsSync(path.join(DATA, 'ratings.dat'))) throw new Error(`no ratings.dat in ${DATA} (pass --data DIR)`);
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: os.loadavg() }, data: DATA };
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAverage: os.loadavg() },
+    data: DATA,
+  };
 
   if (EPOCHS > 0) {
     log(`svae timing: ${EPOCHS} epochs through the CLI, default settings (batch ${SVAE_DEFAULTS.batchSize})`);
@@ -140,16 +158,28 @@ async function main(): Promise<void> {
   const b1 = result.batchSize1 as StepTiming;
   const bb = result.batched as StepTiming;
   const rows = [
-    [`svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs, first excluded)`, cli ? `${f(cli.medianEpochSeconds)} s (${cli.threads ?? 1} thread${(cli.threads ?? 1) > 1 ? 's' : ''})` : 'not measured (--epochs 0)'],
-    [`svae batch ${c.batchSize} (${bb.threads} thread${bb.threads > 1 ? 's' : ''}), ${bb.users} users (${bb.sequenceSteps} steps) in-process, extrapolated to ${epochSteps}`, `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`],
-    [`svae batch 1 (1 thread), same users, extrapolated to ${epochSteps} steps`, `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`],
+    [
+      `svae median epoch (CLI, batch ${c.batchSize}, ${EPOCHS} epochs, first excluded)`,
+      cli ? `${f(cli.medianEpochSeconds)} s (${cli.threads ?? 1} thread${(cli.threads ?? 1) > 1 ? 's' : ''})` : 'not measured (--epochs 0)',
+    ],
+    [
+      `svae batch ${c.batchSize} (${bb.threads} thread${bb.threads > 1 ? 's' : ''}), ${bb.users} users (${bb.sequenceSteps} steps) in-process, extrapolated to ${epochSteps}`,
+      `${f(bb.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(bb.extrapolatedEpochCpuSeconds)} s CPU`,
+    ],
+    [
+      `svae batch 1 (1 thread), same users, extrapolated to ${epochSteps} steps`,
+      `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`,
+    ],
     ['svae batch 1 / batched (extrapolated wall)', `${f(b1.extrapolatedEpochWallSeconds / bb.extrapolatedEpochWallSeconds)}x`],
     ['load average at the start (1, 5, 15 min)', (result.machine as { loadAverage: number[] }).loadAverage.map((v) => v.toFixed(2)).join(', ')],
   ];
   const q = result.quality as { test?: Record<string, number>; best?: { epoch: number } } | undefined;
   if (q?.test) {
     rows.push(['svae quality test NDCG@10 / NDCG@100', `${f(q.test['ndcg@10'], 4)} / ${f(q.test['ndcg@100'], 4)} (best epoch ${q.best?.epoch ?? '-'})`]);
-    rows.push(['svae quality test Precision@10 / Recall@100 (ours) / Recall@100 (reference)', `${f(q.test['precision@10'], 4)} / ${f(q.test['recall@100'], 4)} / ${f(q.test['refRecall@100'], 4)}`]);
+    rows.push([
+      'svae quality test Precision@10 / Recall@100 (ours) / Recall@100 (reference)',
+      `${f(q.test['precision@10'], 4)} / ${f(q.test['recall@100'], 4)} / ${f(q.test['refRecall@100'], 4)}`,
+    ]);
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + `\n\nwritten to ${OUT}\n`);

@@ -86,7 +86,11 @@ function derivedDataset(name: string, transform: (user: number, item: number) =>
 function main(): void {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build`);
   if (!fs.existsSync(path.join(DATA, 'ratings.dat'))) throw new Error(`no ratings.dat in ${DATA} (pass --data DIR)`);
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) }, data: DATA };
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+    data: DATA,
+  };
 
   log(`timing: Mult-VAE, ${TIMING_EPOCHS} epochs on wasm`);
   const timing = train(DATA, ['--model', 'mvae', '--epochs', String(TIMING_EPOCHS)]);
@@ -115,15 +119,33 @@ function main(): void {
     const scaling: Record<string, unknown>[] = [];
     for (const fraction of [0.25, 0.5]) {
       log(`scaling: ${fraction * 100}% of users`);
-      const dir = derivedDataset(`users-${fraction}`, (user, item) => ((user * 2654435761) % 2 ** 32) / 2 ** 32 < fraction ? String(item) : null);
+      const dir = derivedDataset(`users-${fraction}`, (user, item) => (((user * 2654435761) % 2 ** 32) / 2 ** 32 < fraction ? String(item) : null));
       const r = train(dir, ['--epochs', '4', '--heldout', String(Math.round(600 * fraction))]);
-      scaling.push({ case: `${fraction * 100}% users`, trainUsers: r.record.split?.trainUsers, items: r.record.split?.items, medianEpochSeconds: median(r.record.epochSeconds.slice(1)), peakRssMiB: (r.record.timings?.peakRssBytes ?? NaN) / 2 ** 20 });
+      scaling.push({
+        case: `${fraction * 100}% users`,
+        trainUsers: r.record.split?.trainUsers,
+        items: r.record.split?.items,
+        medianEpochSeconds: median(r.record.epochSeconds.slice(1)),
+        peakRssMiB: (r.record.timings?.peakRssBytes ?? NaN) / 2 ** 20,
+      });
     }
-    scaling.push({ case: '100% users', trainUsers: ours.trainUsers, items: ours.items, medianEpochSeconds: ours.medianEpochSeconds, peakRssMiB: ours.peakRssMiB });
+    scaling.push({
+      case: '100% users',
+      trainUsers: ours.trainUsers,
+      items: ours.items,
+      medianEpochSeconds: ours.medianEpochSeconds,
+      peakRssMiB: ours.peakRssMiB,
+    });
     log('scaling: 4x the items (each item split into 4, interactions unchanged)');
     const dir4 = derivedDataset('items-x4', (user, item) => String(item * 4 + ((user * 31 + item * 17) % 4)));
     const r4 = train(dir4, ['--epochs', '4']);
-    scaling.push({ case: '4x items', trainUsers: r4.record.split?.trainUsers, items: r4.record.split?.items, medianEpochSeconds: median(r4.record.epochSeconds.slice(1)), peakRssMiB: (r4.record.timings?.peakRssBytes ?? NaN) / 2 ** 20 });
+    scaling.push({
+      case: '4x items',
+      trainUsers: r4.record.split?.trainUsers,
+      items: r4.record.split?.items,
+      medianEpochSeconds: median(r4.record.epochSeconds.slice(1)),
+      peakRssMiB: (r4.record.timings?.peakRssBytes ?? NaN) / 2 ** 20,
+    });
     result.scaling = scaling;
   }
 
@@ -141,7 +163,16 @@ function main(): void {
   if (!flag('no-svae')) {
     log('svae: scripts/bench-svae.ts');
     const svaeOut = path.join(work, 'svae.json');
-    const args = ['--import', 'tsx', path.join(ROOT, 'scripts', 'bench-svae.ts'), '--data', DATA, '--out', svaeOut, ...(flag('no-quality') ? [] : ['--quality'])];
+    const args = [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'scripts', 'bench-svae.ts'),
+      '--data',
+      DATA,
+      '--out',
+      svaeOut,
+      ...(flag('no-quality') ? [] : ['--quality']),
+    ];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (r.status === 0) {
       result.svae = JSON.parse(fs.readFileSync(svaeOut, 'utf8'));
@@ -164,9 +195,13 @@ function main(): void {
     ['evaluate 600 validation users', `${f(ours.evalSecondsValidation600)} s`],
     ['trainer peak memory', `${f(ours.peakRssMiB, 0)} MiB`],
   ];
-  for (const s of (result.scaling as Record<string, unknown>[] | undefined) ?? []) rows.push([`scaling: ${s.case} (${s.trainUsers} users, ${s.items} items)`, `${f(s.medianEpochSeconds, 2)} s/epoch, ${f(s.peakRssMiB, 0)} MiB`]);
+  for (const s of (result.scaling as Record<string, unknown>[] | undefined) ?? [])
+    rows.push([`scaling: ${s.case} (${s.trainUsers} users, ${s.items} items)`, `${f(s.medianEpochSeconds, 2)} s/epoch, ${f(s.peakRssMiB, 0)} MiB`]);
   for (const [model, q] of Object.entries((result.quality as Record<string, { test?: Record<string, number>; best?: { epoch: number } }>) ?? {})) {
-    rows.push([`quality ${model} test NDCG@100 / R@20 / R@50`, `${f(q.test?.['ndcg@100'])} / ${f(q.test?.['recall@20'])} / ${f(q.test?.['recall@50'])} (best epoch ${q.best?.epoch ?? '-'})`]);
+    rows.push([
+      `quality ${model} test NDCG@100 / R@20 / R@50`,
+      `${f(q.test?.['ndcg@100'])} / ${f(q.test?.['recall@20'])} / ${f(q.test?.['recall@50'])} (best epoch ${q.best?.epoch ?? '-'})`,
+    ]);
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + `\n${svaeSummary}\nwritten to ${OUT}\n`);

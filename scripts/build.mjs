@@ -13,7 +13,12 @@ const common = {
   logLevel: 'warning',
 };
 
-await esbuild.build({ ...common, entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts', inference: 'src/trainer/inferenceChild.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
+await esbuild.build({
+  ...common,
+  entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts', inference: 'src/trainer/inferenceChild.ts' },
+  outdir: 'dist',
+  banner: { js: '#!/usr/bin/env node' },
+});
 chmodSync('dist/cli.js', 0o755);
 // The second training thread (src/trainer/model/parallel.ts looks for dist/gradWorker.js next to the bundle).
 await esbuild.build({ ...common, entryPoints: { gradWorker: 'src/trainer/model/gradWorker.ts' }, outdir: 'dist' });

@@ -78,7 +78,7 @@ export class MetricsCursor {
     }
     try {
       const size = fs.fstatSync(fd).size;
-      for (let end = size; end > this.offset; ) {
+      for (let end = size; end > this.offset;) {
         const start = Math.max(this.offset, end - 64 * 1024);
         const buf = Buffer.alloc(end - start);
         const read = fs.readSync(fd, buf, 0, buf.length, start);

@@ -66,7 +66,11 @@ export class RunCommands {
     // runDirFor refuses ids that would resolve outside the runs directory.
     const dir = runDirFor(this.store.runsDir, id);
     const name = entry ? runLabel(entry) : id;
-    const answer = await vscode.window.showWarningMessage(`Delete run ${name}?`, { modal: true, detail: `The folder ${dir} and everything in it (metrics, model weights) will be deleted.` }, 'Delete');
+    const answer = await vscode.window.showWarningMessage(
+      `Delete run ${name}?`,
+      { modal: true, detail: `The folder ${dir} and everything in it (metrics, model weights) will be deleted.` },
+      'Delete',
+    );
     if (answer !== 'Delete') return false;
     fs.rmSync(dir, { recursive: true, force: true });
     this.store.refresh();

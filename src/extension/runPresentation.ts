@@ -76,7 +76,8 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   if (r.model !== 'pop') {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
     lines.push(row('optimiser', `lr ${c.learningRate}, batch ${c.batchSize}, L2 ${c.l2}`));
-    if (r.model === 'svae') lines.push(row('sequence', `embedding ${c.embedding}, GRU ${c.rnn}, next ${c.nextK} items, max length ${c.maxLength}, weight decay ${c.weightDecay}`));
+    if (r.model === 'svae')
+      lines.push(row('sequence', `embedding ${c.embedding}, GRU ${c.rnn}, next ${c.nextK} items, max length ${c.maxLength}, weight decay ${c.weightDecay}`));
     if (r.model === 'mvae' || r.model === 'svae') lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
   }
   lines.push(row('seed', String(c.seed)));

@@ -26,9 +26,16 @@ export async function pickDataset(cacheDir: string): Promise<string | undefined>
     cached
       ? { label: '$(database) MovieLens-1M', description: 'cached', detail: cacheDir, pick: 'ml-1m' }
       : { label: '$(cloud-download) Download MovieLens-1M', description: '6 MB, once', detail: `kept in ${cacheDir}`, pick: 'ml-1m' },
-    { label: '$(folder-opened) Choose a folder or file…', detail: 'a MovieLens directory (any layout) or a CSV/TSV file of user, item, rating', pick: 'folder' },
+    {
+      label: '$(folder-opened) Choose a folder or file…',
+      detail: 'a MovieLens directory (any layout) or a CSV/TSV file of user, item, rating',
+      pick: 'folder',
+    },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'Train: dataset', placeHolder: 'Which ratings to train on? (set vaerec.dataset to skip this question)' });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'Train: dataset',
+    placeHolder: 'Which ratings to train on? (set vaerec.dataset to skip this question)',
+  });
   if (!choice) return undefined;
   if (choice.pick === 'ml-1m') return 'ml-1m';
   const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, openLabel: 'Train on this' });
@@ -38,7 +45,13 @@ export async function pickDataset(cacheDir: string): Promise<string | undefined>
 type HyperparameterChoice = vscode.QuickPickItem & { overrides?: Overrides };
 
 function summary(config: TrainConfig): string {
-  const parts = [`${config.epochs} epochs`, `batch ${config.batchSize}`, `lr ${config.learningRate}`, `${config.hidden}-${config.latent}`, `dropout ${config.dropout}`];
+  const parts = [
+    `${config.epochs} epochs`,
+    `batch ${config.batchSize}`,
+    `lr ${config.learningRate}`,
+    `${config.hidden}-${config.latent}`,
+    `dropout ${config.dropout}`,
+  ];
   if (config.model === 'mvae' || config.model === 'svae') parts.push(`β cap ${config.annealCap}`);
   if (config.model === 'svae') parts.push(`next ${config.nextK} items, max length ${config.maxLength}`);
   return parts.join(', ');
@@ -49,7 +62,11 @@ export async function pickHyperparameters(model: ModelKind, source: string, sett
   const fromSettings = buildTrainConfig(model, source, settings);
   const items: HyperparameterChoice[] = [
     { label: 'Defaults from settings', detail: summary(fromSettings), overrides: {} },
-    ...PRESETS.map((p) => ({ label: `Preset: ${p.label}`, detail: `${p.detail} — ${summary(buildTrainConfig(model, source, settings, p.overrides))}`, overrides: p.overrides })),
+    ...PRESETS.map((p) => ({
+      label: `Preset: ${p.label}`,
+      detail: `${p.detail} — ${summary(buildTrainConfig(model, source, settings, p.overrides))}`,
+      overrides: p.overrides,
+    })),
     { label: 'Edit as JSON…', detail: 'start from the settings and change any field' },
   ];
   const choice = await vscode.window.showQuickPick(items, { title: 'Train: hyperparameters' });
@@ -58,7 +75,12 @@ export async function pickHyperparameters(model: ModelKind, source: string, sett
 }
 
 /** A one-line JSON editor, validated on every keystroke with the same rules the trainer applies. */
-export async function editHyperparametersJson(model: ModelKind, source: string, start: TrainConfig, title = 'Train: hyperparameters (JSON)'): Promise<Overrides | undefined> {
+export async function editHyperparametersJson(
+  model: ModelKind,
+  source: string,
+  start: TrainConfig,
+  title = 'Train: hyperparameters (JSON)',
+): Promise<Overrides | undefined> {
   const text = await vscode.window.showInputBox({
     title,
     value: JSON.stringify(editableHyperparameters(start)),

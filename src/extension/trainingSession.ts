@@ -209,7 +209,10 @@ export class TrainingSession implements vscode.Disposable {
     } else if (done.status === 'cancelled') {
       void vscode.window.showInformationMessage(`${name} run ${done.runId ?? ''} was cancelled; its metrics so far are kept.`);
     } else {
-      void this.offer(vscode.window.showErrorMessage(`${name} run ${done.runId ?? ''} ${done.status}: ${run.error ?? 'see the output channel'}`, 'Show Log'), done.runId);
+      void this.offer(
+        vscode.window.showErrorMessage(`${name} run ${done.runId ?? ''} ${done.status}: ${run.error ?? 'see the output channel'}`, 'Show Log'),
+        done.runId,
+      );
     }
   }
 

@@ -219,16 +219,19 @@ export function parseInspectorRequest(v: unknown): Parsed<InspectorRequest> {
     }
     case 'setK': {
       const k = v.k;
-      if (!hasOnlyKeys(v, ['type', 'k']) || typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K) return { ok: false, reason: `setK: expected { k: integer 1..${MAX_K} }` };
+      if (!hasOnlyKeys(v, ['type', 'k']) || typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K)
+        return { ok: false, reason: `setK: expected { k: integer 1..${MAX_K} }` };
       return { ok: true, request: { type: 'setK', k } };
     }
     case 'compare': {
       const runId = v.runId;
-      if (!hasOnlyKeys(v, ['type', 'runId']) || !(runId === null || isValidRunId(runId))) return { ok: false, reason: 'compare: expected { runId: string | null }' };
+      if (!hasOnlyKeys(v, ['type', 'runId']) || !(runId === null || isValidRunId(runId)))
+        return { ok: false, reason: 'compare: expected { runId: string | null }' };
       return { ok: true, request: { type: 'compare', runId } };
     }
     case 'export': {
-      if (!hasOnlyKeys(v, ['type', 'scope']) || (v.scope !== 'user' && v.scope !== 'test')) return { ok: false, reason: 'export: expected { scope: "user" | "test" }' };
+      if (!hasOnlyKeys(v, ['type', 'scope']) || (v.scope !== 'user' && v.scope !== 'test'))
+        return { ok: false, reason: 'export: expected { scope: "user" | "test" }' };
       return { ok: true, request: { type: 'export', scope: v.scope } };
     }
     default:

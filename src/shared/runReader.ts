@@ -30,7 +30,11 @@ export function effectiveStatus(record: RunRecord): RunRecord {
   if (record.status !== 'running') return record;
   const sameHost = record.host === undefined || record.host === os.hostname();
   if (sameHost && (record.pid === undefined || !isProcessAlive(record.pid))) {
-    return { ...record, status: 'interrupted', error: record.error ?? 'the trainer process is gone (killed or crashed); metrics up to its last epoch are kept' };
+    return {
+      ...record,
+      status: 'interrupted',
+      error: record.error ?? 'the trainer process is gone (killed or crashed); metrics up to its last epoch are kept',
+    };
   }
   return record;
 }
@@ -84,7 +88,9 @@ export function checkpointProblem(dir: string, record: RunRecord): string | unde
   if (files.length === 0) {
     // A trainer killed between the two renames of a checkpoint swap leaves the last complete copy here.
     const previous = `.${name}.prev`;
-    return fs.existsSync(path.join(dir, previous)) ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/` : `the saved weights (${name}/) are missing`;
+    return fs.existsSync(path.join(dir, previous))
+      ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/`
+      : `the saved weights (${name}/) are missing`;
   }
   // A model without model.json (the popularity counts) is one self-contained file.
   if (!files.includes('model.json')) return undefined;
@@ -105,9 +111,7 @@ export function listRuns(runsDir: string): RunEntry[] {
   } catch {
     return [];
   }
-  const entries = names
-    .filter((d) => d.isDirectory() && isValidRunId(d.name) && !d.name.startsWith('.'))
-    .map((d) => readRun(path.join(runsDir, d.name)));
+  const entries = names.filter((d) => d.isDirectory() && isValidRunId(d.name) && !d.name.startsWith('.')).map((d) => readRun(path.join(runsDir, d.name)));
   const created = (e: RunEntry) => (e.ok ? e.record.createdAt : '');
   return entries.sort((a, b) => created(b).localeCompare(created(a)) || b.dir.localeCompare(a.dir));
 }

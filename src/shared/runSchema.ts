@@ -141,7 +141,20 @@ export interface RunRecord {
 
 export type MetricsLine =
   | { kind: 'step'; step: number; epoch: number; time: number; loss: number; nll: number; kl: number; beta: number; negElbo: number }
-  | { kind: 'epoch'; epoch: number; step: number; time: number; seconds: number; loss: number; nll: number; kl: number; beta: number; negElbo: number; 'val_ndcg@100'?: number; evalSeconds?: number };
+  | {
+      kind: 'epoch';
+      epoch: number;
+      step: number;
+      time: number;
+      seconds: number;
+      loss: number;
+      nll: number;
+      kl: number;
+      beta: number;
+      negElbo: number;
+      'val_ndcg@100'?: number;
+      evalSeconds?: number;
+    };
 
 export interface TestRecommendations {
   k: number;
@@ -151,8 +164,7 @@ export interface TestRecommendations {
 /** A run as a reader sees it: either a valid record, or a damaged directory with the reason. */
 export type RunEntry =
   /** `warning`: the run is readable but something it recorded is unusable (e.g. its saved weights are gone). */
-  | { ok: true; dir: string; record: RunRecord; warning?: string }
-  | { ok: false; dir: string; id: string; reason: string };
+  { ok: true; dir: string; record: RunRecord; warning?: string } | { ok: false; dir: string; id: string; reason: string };
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -169,8 +181,10 @@ function isFiniteNumber(v: unknown): v is number {
 export function validateRunRecord(v: unknown): { record: RunRecord } | { reason: string } {
   if (!isRecord(v)) return { reason: 'run.json is not a JSON object' };
   if (typeof v.id !== 'string' || v.id.length === 0) return { reason: 'run.json has no id' };
-  if (typeof v.model !== 'string' || !(MODEL_KINDS as readonly string[]).includes(v.model)) return { reason: `run.json has an unknown model ${JSON.stringify(v.model)}` };
-  if (typeof v.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(v.status)) return { reason: `run.json has an unknown status ${JSON.stringify(v.status)}` };
+  if (typeof v.model !== 'string' || !(MODEL_KINDS as readonly string[]).includes(v.model))
+    return { reason: `run.json has an unknown model ${JSON.stringify(v.model)}` };
+  if (typeof v.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(v.status))
+    return { reason: `run.json has an unknown status ${JSON.stringify(v.status)}` };
   if (!isRecord(v.config)) return { reason: 'run.json has no config' };
   if (typeof v.createdAt !== 'string') return { reason: 'run.json has no createdAt' };
   if (v.schemaVersion !== undefined && (!isFiniteNumber(v.schemaVersion) || v.schemaVersion > RUN_SCHEMA_VERSION)) {
@@ -205,11 +219,18 @@ function isEpochScore(v: unknown): boolean {
 }
 
 function isRankingMetrics(v: unknown): boolean {
-  return isRecord(v) && ['ndcg@100', 'recall@10', 'recall@20', 'recall@50'].every((k) => isFiniteNumber(v[k])) && (v.users === undefined || isFiniteNumber(v.users));
+  return (
+    isRecord(v) && ['ndcg@100', 'recall@10', 'recall@20', 'recall@50'].every((k) => isFiniteNumber(v[k])) && (v.users === undefined || isFiniteNumber(v.users))
+  );
 }
 
 function isFingerprint(v: unknown): boolean {
-  return isRecord(v) && typeof v.layout === 'string' && Array.isArray(v.files) && v.files.every((f) => isRecord(f) && typeof f.name === 'string' && typeof f.sha256 === 'string' && isFiniteNumber(f.bytes));
+  return (
+    isRecord(v) &&
+    typeof v.layout === 'string' &&
+    Array.isArray(v.files) &&
+    v.files.every((f) => isRecord(f) && typeof f.name === 'string' && typeof f.sha256 === 'string' && isFiniteNumber(f.bytes))
+  );
 }
 
 /**

@@ -92,7 +92,8 @@ const SVAE_RULES: NumberRule[] = [
 function checkNumber(name: string, v: unknown, min: number, max: number, integer = false, exclusiveMin = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${name} must be a number (got ${JSON.stringify(v)})`);
   if (integer && !Number.isInteger(v)) throw new ConfigError(`${name} must be an integer (got ${v})`);
-  if (v < min || v > max || (exclusiveMin && v === min)) throw new ConfigError(`${name} must be ${exclusiveMin ? 'above' : 'at least'} ${min} and at most ${max} (got ${v})`);
+  if (v < min || v > max || (exclusiveMin && v === min))
+    throw new ConfigError(`${name} must be ${exclusiveMin ? 'above' : 'at least'} ${min} and at most ${max} (got ${v})`);
   return v;
 }
 

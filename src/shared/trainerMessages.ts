@@ -32,7 +32,17 @@ export type TrainerToParent =
   | { type: 'epoch'; epoch: number; epochs: number; seconds: number; loss: number; 'val_ndcg@100'?: number; best?: { epoch: number; 'ndcg@100': number } }
   | { type: 'checkpoint'; epoch: number; path: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
-  | { type: 'done'; status: RunStatus; /** absent when the run stopped before its directory was created (bad data, cancel during loading) */ runId?: string; runDir?: string; test?: RankingMetrics; best?: { epoch: number; 'ndcg@100': number }; medianEpochSeconds?: number; epochs: number; backend?: string }
+  | {
+      type: 'done';
+      status: RunStatus;
+      /** absent when the run stopped before its directory was created (bad data, cancel during loading) */ runId?: string;
+      runDir?: string;
+      test?: RankingMetrics;
+      best?: { epoch: number; 'ndcg@100': number };
+      medianEpochSeconds?: number;
+      epochs: number;
+      backend?: string;
+    }
   | { type: 'error'; message: string; runId?: string; runDir?: string };
 
 const TRAINER_MESSAGE_TYPES = new Set(['started', 'phase', 'backend', 'progress', 'metrics', 'epoch', 'checkpoint', 'log', 'done', 'error']);

@@ -155,7 +155,13 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
     .action(async (o: { run: string; out: string; users: string; k: number; cacheDir: string }) => {
       const { exportRecommendations } = await import('./cli/recommendCommand');
-      const set = o.users === 'test' || o.users === 'validation' || o.users === 'all' ? o.users : o.users.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+      const set =
+        o.users === 'test' || o.users === 'validation' || o.users === 'all'
+          ? o.users
+          : o.users
+              .split(',')
+              .map((u) => u.trim())
+              .filter((u) => u.length > 0);
       if (Array.isArray(set) && set.length === 0) throw new UsageError('--users names no user');
       const out = path.resolve(o.out);
       const r = await exportRecommendations(path.resolve(o.run), out, { users: set, k: o.k, cacheDir: path.resolve(o.cacheDir) });
@@ -210,7 +216,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`vaerec: error: ${oneLine}\n`);
     // An InspectError about the question (unknown user, bad k) is bad input; one about the run (damaged,
     // no weights) is a failure. Matched by name so the inference code loads only for its commands.
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true) ? 2 : 1;
+    process.exitCode =
+      err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true) ? 2 : 1;
   }
 }
 

@@ -131,8 +131,16 @@ export function userMetrics(ranked: ArrayLike<number>, targets: Set<number>): Us
 /** Accumulates per-user metrics into the averages a run reports. */
 export class MetricsAccumulator {
   private readonly sums: UserMetrics = {
-    'ndcg@100': 0, 'recall@10': 0, 'recall@20': 0, 'recall@50': 0,
-    'ndcg@10': 0, 'recall@100': 0, 'precision@10': 0, 'precision@100': 0, 'refRecall@10': 0, 'refRecall@100': 0,
+    'ndcg@100': 0,
+    'recall@10': 0,
+    'recall@20': 0,
+    'recall@50': 0,
+    'ndcg@10': 0,
+    'recall@100': 0,
+    'precision@10': 0,
+    'precision@100': 0,
+    'refRecall@10': 0,
+    'refRecall@100': 0,
   };
   private users = 0;
 

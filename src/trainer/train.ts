@@ -77,7 +77,9 @@ function heldOutJson(split: Split) {
 }
 
 /** Loads and splits the data; nothing is written yet, so bad data leaves no half-made run behind. */
-async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number; loadSeconds: number; splitSeconds: number }> {
+async function prepareData(
+  opts: TrainOptions,
+): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number; loadSeconds: number; splitSeconds: number }> {
   const { emit, signal } = opts;
   let config = opts.config;
   const loadStart = Date.now();
@@ -87,18 +89,26 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
     signal,
     onProgress: (p) => emit({ type: 'phase', phase: p.phase, message: p.message, fraction: p.fraction }),
   });
-  if (dataset.skipped.count > 0) emit({ type: 'log', level: 'warn', message: `skipped ${dataset.skipped.count} malformed rows, e.g. ${dataset.skipped.examples.join('; ')}` });
+  if (dataset.skipped.count > 0)
+    emit({ type: 'log', level: 'warn', message: `skipped ${dataset.skipped.count} malformed rows, e.g. ${dataset.skipped.examples.join('; ')}` });
   const ratingsFile = dataset.files[0]?.path ?? config.data.source;
-  if (dataset.duplicates > 0) emit({ type: 'log', level: 'warn', message: `${ratingsFile}: ${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
+  if (dataset.duplicates > 0)
+    emit({ type: 'log', level: 'warn', message: `${ratingsFile}: ${dataset.duplicates} duplicate (user, item) rows: the last rating of each pair was kept` });
   // A movie file that disagrees with the ratings is no reason to stop, but the user should know why
   // titles are missing. dataset.files lists the ratings file first and the movie file last.
-  if (dataset.moviesMissing > 0) emit({ type: 'log', level: 'warn', message: `${dataset.files.at(-1)?.path}: ${dataset.moviesMissing} rated items have no entry there (shown without a title)` });
+  if (dataset.moviesMissing > 0)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `${dataset.files.at(-1)?.path}: ${dataset.moviesMissing} rated items have no entry there (shown without a title)`,
+    });
   checkCancelled(signal);
 
   const loadSeconds = (Date.now() - loadStart) / 1000;
   const sequential = config.model === 'svae';
   emit({ type: 'phase', phase: 'split', message: sequential ? 'splitting users (time-ordered histories)' : 'splitting users (strong generalisation)' });
-  if (sequential && dataset.interactions.timestamp === null) emit({ type: 'log', level: 'warn', message: 'the ratings have no timestamps: each user\'s history is taken in file order' });
+  if (sequential && dataset.interactions.timestamp === null)
+    emit({ type: 'log', level: 'warn', message: "the ratings have no timestamps: each user's history is taken in file order" });
   const splitStart = Date.now();
   if (config.protocol.heldoutUsers === 0) {
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
@@ -107,7 +117,11 @@ async function prepareData(opts: TrainOptions): Promise<{ config: TrainConfig; s
   const split = (sequential ? splitSequential : splitStrongGeneralisation)(dataset.interactions, config.protocol, config.seed);
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
-  emit({ type: 'log', level: 'info', message: `split: ${split.summary.trainUsers} train / ${split.summary.validationUsers} validation / ${split.summary.testUsers} test users, ${split.summary.items} items` });
+  emit({
+    type: 'log',
+    level: 'info',
+    message: `split: ${split.summary.trainUsers} train / ${split.summary.validationUsers} validation / ${split.summary.testUsers} test users, ${split.summary.items} items`,
+  });
   const splitSeconds = (Date.now() - splitStart) / 1000;
   checkCancelled(signal);
   return { config, split, fingerprint: fingerprintOf(dataset), stepsPerEpoch, loadSeconds, splitSeconds };
@@ -139,23 +153,33 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       run.update({ backend: 'js' });
       const val = evaluateHeldOut(pop, split.validation).metrics;
       await run.saveCheckpoint(MODEL_DIR, (dir) => pop.save(dir));
-      run.update({ best: { epoch: 0, 'ndcg@100': val['ndcg@100'] }, lastValidation: { epoch: 0, 'ndcg@100': val['ndcg@100'] }, artifacts: { ...run.current.artifacts, model: MODEL_DIR } });
+      run.update({
+        best: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
+        lastValidation: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
+        artifacts: { ...run.current.artifacts, model: MODEL_DIR },
+      });
     } else {
       emit({ type: 'phase', phase: 'backend', message: `starting the ${config.backend} backend` });
       const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
       run.update({ backend: backend.name });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
       const threads = trainingThreads(backend.name);
-      const trained = config.model === 'svae' ? createSvaeFor(config, split.items.length, threads) : createMultVae({
-        numItems: split.items.length,
-        hidden: config.hidden,
-        latent: config.latent,
-        dropout: config.dropout,
-        variational: config.model === 'mvae',
-        learningRate: config.learningRate,
-        l2: config.l2,
-        seed: config.seed,
-      }, { threads });
+      const trained =
+        config.model === 'svae'
+          ? createSvaeFor(config, split.items.length, threads)
+          : createMultVae(
+              {
+                numItems: split.items.length,
+                hidden: config.hidden,
+                latent: config.latent,
+                dropout: config.dropout,
+                variational: config.model === 'mvae',
+                learningRate: config.learningRate,
+                l2: config.l2,
+                seed: config.seed,
+              },
+              { threads },
+            );
       model = trained;
       run.update({ threads: trained.threads });
       await trainEpochs(model, split, config, run, opts, stepsPerEpoch);
@@ -177,18 +201,21 @@ function createSvaeFor(config: TrainConfig, numItems: number, threads: 1 | 2): S
     if (v === undefined) throw new Error(`an svae config needs ${key}`);
     return v;
   };
-  return createSvae({
-    numItems,
-    embed: need(config.embedding, 'embedding'),
-    rnn: need(config.rnn, 'rnn'),
-    hidden: config.hidden,
-    latent: config.latent,
-    nextK: need(config.nextK, 'nextK'),
-    maxLength: need(config.maxLength, 'maxLength'),
-    learningRate: config.learningRate,
-    weightDecay: need(config.weightDecay, 'weightDecay'),
-    seed: config.seed,
-  }, { threads });
+  return createSvae(
+    {
+      numItems,
+      embed: need(config.embedding, 'embedding'),
+      rnn: need(config.rnn, 'rnn'),
+      hidden: config.hidden,
+      latent: config.latent,
+      nextK: need(config.nextK, 'nextK'),
+      maxLength: need(config.maxLength, 'maxLength'),
+      learningRate: config.learningRate,
+      weightDecay: need(config.weightDecay, 'weightDecay'),
+      seed: config.seed,
+    },
+    { threads },
+  );
 }
 
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
@@ -255,8 +282,16 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
     }
     const mean = (v: number) => v / stepInEpoch;
     const epochLine: MetricsLine = {
-      kind: 'epoch', epoch, step, time: (Date.now() - t0) / 1000, seconds,
-      loss: mean(sums.loss), nll: mean(sums.nll), kl: mean(sums.kl), beta: mean(sums.beta), negElbo: mean(sums.nll) + mean(sums.kl),
+      kind: 'epoch',
+      epoch,
+      step,
+      time: (Date.now() - t0) / 1000,
+      seconds,
+      loss: mean(sums.loss),
+      nll: mean(sums.nll),
+      kl: mean(sums.kl),
+      beta: mean(sums.beta),
+      negElbo: mean(sums.nll) + mean(sums.kl),
       ...(valNdcg !== undefined ? { 'val_ndcg@100': valNdcg, evalSeconds } : {}),
     };
     run.appendMetrics([epochLine]);
@@ -275,7 +310,14 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
 }
 
 /** Tests the best weights (when there are any), writes recommendations and the final record. */
-async function finish(run: RunWriter, model: Recommender | undefined, split: Split, status: RunStatus, error: string | undefined, opts: TrainOptions): Promise<RunRecord> {
+async function finish(
+  run: RunWriter,
+  model: Recommender | undefined,
+  split: Split,
+  status: RunStatus,
+  error: string | undefined,
+  opts: TrainOptions,
+): Promise<RunRecord> {
   const { emit } = opts;
   let patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString(), pid: undefined, ...(error ? { error } : {}) };
   try {
@@ -288,9 +330,18 @@ async function finish(run: RunWriter, model: Recommender | undefined, split: Spl
       if (record.model !== 'pop') model.dispose();
       const best = record.model === 'pop' ? model : record.model === 'svae' ? await loadSvae(dir) : await loadMultVae(dir);
       const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
-      const users = (evaluation.perUser ?? []).map((u, r) => ({ user: split.test.users[r], items: Array.from(u.top, (i) => split.items[i]), scores: Array.from(u.scores) }));
+      const users = (evaluation.perUser ?? []).map((u, r) => ({
+        user: split.test.users[r],
+        items: Array.from(u.top, (i) => split.items[i]),
+        scores: Array.from(u.scores),
+      }));
       run.writeArtifact(RECOMMENDATIONS_FILE, JSON.stringify({ k: RECOMMENDATIONS_K, users }));
-      patch = { ...patch, test: evaluation.metrics, timings: { ...record.timings, testSeconds: (Date.now() - testStart) / 1000 }, artifacts: { ...record.artifacts, recommendations: RECOMMENDATIONS_FILE } };
+      patch = {
+        ...patch,
+        test: evaluation.metrics,
+        timings: { ...record.timings, testSeconds: (Date.now() - testStart) / 1000 },
+        artifacts: { ...record.artifacts, recommendations: RECOMMENDATIONS_FILE },
+      };
       if (best !== model) best.dispose();
     }
   } catch (err) {

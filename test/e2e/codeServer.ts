@@ -83,9 +83,15 @@ export interface CodeServerOptions {
 export function installExtension(vsix: string, extensionsDir: string, logFile: string): void {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-cs-install-'));
   try {
-    const res = spawnSync(codeServerBinary(), ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { encoding: 'utf8', timeout: 120_000 });
+    const res = spawnSync(codeServerBinary(), ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     fs.writeFileSync(logFile, `${res.stdout ?? ''}\n${res.stderr ?? ''}`);
-    if (res.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-2000)}`);
+    if (res.status !== 0)
+      throw new Error(
+        `code-server --install-extension ${vsix} failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-2000)}`,
+      );
   } finally {
     fs.rmSync(userDataDir, { recursive: true, force: true });
   }
@@ -117,7 +123,19 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   fs.mkdirSync(opts.logDir, { recursive: true });
   const logFile = path.join(opts.logDir, `code-server-${port}.log`);
   const log = fs.openSync(logFile, 'w');
-  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override'];
+  const args = [
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--extensions-dir',
+    extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+  ];
   if (!trust) args.push('--disable-workspace-trust');
   // Its own process group, so stop() ends code-server with its extension hosts and trainers.
   const child = spawn(bin, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...opts.env } });
@@ -144,7 +162,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     userDataDir,
     logFile,
     workbenchUrl(folder, extra = []) {
-      const dev: [string, string][] = opts.developmentExtension === false ? [] : [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${REPO_ROOT}`]];
+      const dev: [string, string][] =
+        opts.developmentExtension === false ? [] : [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${REPO_ROOT}`]];
       const payload = [...dev, ['skipWelcome', 'true'], ...extra];
       return `${origin}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     },
@@ -174,7 +193,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 

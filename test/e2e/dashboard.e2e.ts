@@ -17,7 +17,16 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { isProcessAlive } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { REPO_ROOT } from './codeServer';
-import { RunsOnDisk, chart, expectCompletedEverywhere as completedEverywhere, expectCurvesGrowWhileRunning, isTicked, legendTexts, points, tableRow } from './dashboardChecks';
+import {
+  RunsOnDisk,
+  chart,
+  expectCompletedEverywhere as completedEverywhere,
+  expectCurvesGrowWhileRunning,
+  isTicked,
+  legendTexts,
+  points,
+  tableRow,
+} from './dashboardChecks';
 import { writeClusteredDataset, writeDamagedRunFixture, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf, screenshotPath } from './workbench';
 
@@ -86,11 +95,18 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       for (;;) {
         await page.mouse.move(900, 500);
         await row.hover();
-        if (await hover.waitFor({ timeout: 4_000 }).then(() => true, () => false)) break;
-        if (Date.now() > deadline) throw new Error('the damaged run\'s tooltip with its reason did not show');
+        if (
+          await hover.waitFor({ timeout: 4_000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+        if (Date.now() > deadline) throw new Error("the damaged run's tooltip with its reason did not show");
       }
       await page.mouse.move(900, 500);
-    }));
+    }),
+  );
 
   it('draws growing negative-ELBO and KL curves while a run trains; run.json, the table and the tree agree at the end', { timeout: 180_000 }, () =>
     step('live', async () => {
@@ -101,9 +117,16 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const record = await expectCompletedEverywhere(name, dash);
       // Every training step the trainer recorded is in both charts.
       const steps = runs.stepLines(record.id);
-      for (const card of [chart(dash, 'negElbo'), chart(dash, 'kl')]) await wb.poll(() => points(card), (n) => n === steps, `${steps} points (the step lines of metrics.jsonl)`, 10_000);
+      for (const card of [chart(dash, 'negElbo'), chart(dash, 'kl')])
+        await wb.poll(
+          () => points(card),
+          (n) => n === steps,
+          `${steps} points (the step lines of metrics.jsonl)`,
+          10_000,
+        );
       trained.push(record);
-    }));
+    }),
+  );
 
   it('overlays two completed runs: both ticked in the table, both in the legend', { timeout: 150_000 }, () =>
     step('overlay', async () => {
@@ -119,11 +142,22 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       if (await isTicked(dash, second.id)) throw new Error(`${second.name} was ticked without the user`);
       await dash.locator(`vscode-checkbox[data-run-id="${second.id}"]`).click();
       const elbo = chart(dash, 'negElbo');
-      const legend = await wb.poll(() => legendTexts(elbo), (t) => t.length === 2, 'two runs in the legend', 20_000);
-      for (const r of trained) if (!legend.some((s) => s.startsWith(`${r.name} · Mult-VAE`))) throw new Error(`legend ${JSON.stringify(legend)} does not name ${r.name}`);
+      const legend = await wb.poll(
+        () => legendTexts(elbo),
+        (t) => t.length === 2,
+        'two runs in the legend',
+        20_000,
+      );
+      for (const r of trained)
+        if (!legend.some((s) => s.startsWith(`${r.name} · Mult-VAE`))) throw new Error(`legend ${JSON.stringify(legend)} does not name ${r.name}`);
       if (!(await isTicked(dash, first.id)) || !(await isTicked(dash, second.id))) throw new Error('both runs should be ticked');
       const total = runs.stepLines(first.id) + runs.stepLines(second.id);
-      await wb.poll(() => points(elbo), (n) => n === total, `${total} points of both runs`, 20_000);
+      await wb.poll(
+        () => points(elbo),
+        (n) => n === total,
+        `${total} points of both runs`,
+        20_000,
+      );
       await dash.locator('.run-count', { hasText: '2 overlaid' }).waitFor({ timeout: 5_000 });
       // Completion notifications would cover the charts; a taller window shows charts and table.
       await wb.runFromPalette('Notifications: Clear All Notifications');
@@ -141,7 +175,8 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       await page.keyboard.press('ArrowLeft');
       await page.keyboard.press('0');
       await reset.waitFor({ state: 'hidden', timeout: 5_000 });
-    }));
+    }),
+  );
 
   it('restores the dashboard with its charts and selection after a window reload', { timeout: 120_000 }, () =>
     step('restore', async () => {
@@ -151,29 +186,47 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const dash = wb.dashboard();
       const elbo = chart(dash, 'negElbo');
       await elbo.waitFor({ timeout: 60_000 });
-      const legend = await wb.poll(() => legendTexts(elbo), (t) => t.length === 2, 'both runs in the restored legend', 30_000);
+      const legend = await wb.poll(
+        () => legendTexts(elbo),
+        (t) => t.length === 2,
+        'both runs in the restored legend',
+        30_000,
+      );
       for (const r of trained) {
         if (!legend.some((s) => s.startsWith(`${r.name} · Mult-VAE`))) throw new Error(`restored legend ${JSON.stringify(legend)} does not name ${r.name}`);
         if (!(await isTicked(dash, r.id))) throw new Error(`${r.name} is not ticked after the reload`);
       }
       const total = trained.reduce((n, r) => n + runs.stepLines(r.id), 0);
-      for (const metric of ['negElbo', 'kl']) await wb.poll(() => points(chart(dash, metric)), (n) => n === total, `${metric}: ${total} points of both runs`, 20_000);
+      for (const metric of ['negElbo', 'kl'])
+        await wb.poll(
+          () => points(chart(dash, metric)),
+          (n) => n === total,
+          `${metric}: ${total} points of both runs`,
+          20_000,
+        );
       await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().waitFor({ timeout: 5_000 });
       // A completed run's Inspect button opens the recommendation inspector for that run.
       await tableRow(dash, trained[0].id).locator('vscode-button[data-action="inspectRun"]').click();
-      await page.locator('.tab', { hasText: `Inspect: ${trained[0].name}` }).first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('.tab', { hasText: `Inspect: ${trained[0].name}` })
+        .first()
+        .waitFor({ timeout: 30_000 });
       // Back to the dashboard by its tab (wb.dashboard() finds the visible webview; the hidden
       // inspector keeps none). Not the palette: with a webview focused its shortcut may not reach it.
       await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().click();
       await chart(dash, 'negElbo').waitFor({ timeout: 30_000 });
-    }));
+    }),
+  );
 
   it('follows a run trained across a window reload to its end: completed or interrupted, never left running', { timeout: 180_000 }, (t) =>
     step('reload-training', async () => {
       await setEpochs(RELOAD_EPOCHS);
       await wb.openRunsView();
       const name = nameOf(await startTraining());
-      await page.locator('.statusbar-item', { hasText: new RegExp(`Mult-VAE epoch [1-9]\\d*/${RELOAD_EPOCHS}`) }).first().waitFor({ timeout: 60_000 });
+      await page
+        .locator('.statusbar-item', { hasText: new RegExp(`Mult-VAE epoch [1-9]\\d*/${RELOAD_EPOCHS}`) })
+        .first()
+        .waitFor({ timeout: 60_000 });
       const pid = runs.named(name).pid;
       if (pid === undefined || !isProcessAlive(pid)) throw new Error(`run.json of ${name} names no live trainer (pid ${pid})`);
       await wb.reloadWindow();
@@ -183,22 +236,35 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       // directory (the new window polls runs trained elsewhere). It may also die with the old host
       // (a message sent on the closing IPC channel): then the run must show as interrupted.
       if (isProcessAlive(pid) && !/, (running|completed), /.test(afterReload)) throw new Error(`trainer ${pid} is alive but the tree shows "${afterReload}"`);
-      await wb.poll(async () => isProcessAlive(pid), (alive) => !alive, `trainer ${pid} to exit`, 90_000);
+      await wb.poll(
+        async () => isProcessAlive(pid),
+        (alive) => !alive,
+        `trainer ${pid} to exit`,
+        90_000,
+      );
       const onDisk = runs.named(name);
       const dash = wb.dashboard();
       if (onDisk.status === 'completed') {
         t.diagnostic(`re-attached: "${afterReload}" after the reload, then completed at epoch ${onDisk.epochsCompleted}/${RELOAD_EPOCHS}`);
         await expectCompletedEverywhere(name, dash);
       } else if (onDisk.status === 'running') {
-        t.diagnostic(`interrupted: the trainer died with the old extension host at epoch ${onDisk.epochsCompleted}/${RELOAD_EPOCHS}; the tree showed "${afterReload}"`);
+        t.diagnostic(
+          `interrupted: the trainer died with the old extension host at epoch ${onDisk.epochsCompleted}/${RELOAD_EPOCHS}; the tree showed "${afterReload}"`,
+        );
         await wb.waitForRow((l) => nameOf(l) === name && l.includes(', interrupted, '), `${name} to show as interrupted`, 15_000);
         const row = tableRow(dash, onDisk.id);
-        await wb.poll(() => row.locator('span.status').innerText({ timeout: 5_000 }), (st) => st === 'interrupted', `the dashboard table to show ${name} interrupted`, 20_000);
+        await wb.poll(
+          () => row.locator('span.status').innerText({ timeout: 5_000 }),
+          (st) => st === 'interrupted',
+          `the dashboard table to show ${name} interrupted`,
+          20_000,
+        );
       } else {
         throw new Error(`run.json of ${name} says ${onDisk.status} after the reload`);
       }
       // Never "running" once the trainer is gone.
       const final = await wb.rowOf(name);
       if (!final || final.includes(', running, ')) throw new Error(`after the trainer exited the tree shows "${final}"`);
-    }));
+    }),
+  );
 });

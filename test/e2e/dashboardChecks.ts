@@ -68,12 +68,28 @@ export async function expectCurvesGrowWhileRunning(wb: Workbench, dash: FrameLoc
   await elbo.locator('h3', { hasText: 'Negative ELBO' }).waitFor({ timeout: 60_000 });
   await kl.locator('h3', { hasText: 'KL divergence' }).waitFor({ timeout: 10_000 });
   // The running run is overlaid by default (the newest runs are).
-  await wb.poll(() => legendTexts(elbo), (t) => t.some((s) => s.startsWith(`${name} · `)), `${name} in the ELBO legend`, 20_000);
+  await wb.poll(
+    () => legendTexts(elbo),
+    (t) => t.some((s) => s.startsWith(`${name} · `)),
+    `${name} in the ELBO legend`,
+    20_000,
+  );
   for (const card of [elbo, kl]) {
-    const first = await wb.poll(() => points(card), (n) => n > 0, 'the first points', 60_000);
-    const later = await wb.poll(() => points(card), (n) => n > first, `more than ${first} points`, 60_000);
+    const first = await wb.poll(
+      () => points(card),
+      (n) => n > 0,
+      'the first points',
+      60_000,
+    );
+    const later = await wb.poll(
+      () => points(card),
+      (n) => n > first,
+      `more than ${first} points`,
+      60_000,
+    );
     const label = await wb.rowOf(name);
-    if (!label?.includes(', running, ')) throw new Error(`${name} no longer runs (${label}) after the chart grew from ${first} to ${later} points: train for longer`);
+    if (!label?.includes(', running, '))
+      throw new Error(`${name} no longer runs (${label}) after the chart grew from ${first} to ${later} points: train for longer`);
   }
 }
 
@@ -86,7 +102,17 @@ export async function expectCompletedEverywhere(wb: Workbench, dash: FrameLocato
   const expectedLabel = `${name}, completed, Mult-VAE · best NDCG@100 ${best}`;
   if (label !== expectedLabel) throw new Error(`tree row "${label}", expected "${expectedLabel}" (from run.json)`);
   const row = tableRow(dash, record.id);
-  await wb.poll(() => row.locator('span.status').innerText({ timeout: 5_000 }), (s) => s === 'completed', `the dashboard table to show ${name} completed`, 20_000);
-  await wb.poll(() => row.innerText({ timeout: 5_000 }), (s) => s.includes(`${best} (ep ${record.best?.epoch})`), `the dashboard table to show best val NDCG@100 ${best} for ${name}`, 10_000);
+  await wb.poll(
+    () => row.locator('span.status').innerText({ timeout: 5_000 }),
+    (s) => s === 'completed',
+    `the dashboard table to show ${name} completed`,
+    20_000,
+  );
+  await wb.poll(
+    () => row.innerText({ timeout: 5_000 }),
+    (s) => s.includes(`${best} (ep ${record.best?.epoch})`),
+    `the dashboard table to show best val NDCG@100 ${best} for ${name}`,
+    10_000,
+  );
   return record;
 }

@@ -60,7 +60,9 @@ function pickUserWithHit(runDir: string): string {
   const recs = JSON.parse(fs.readFileSync(path.join(runDir, 'recommendations.json'), 'utf8')) as { users: { user: string; items: string[] }[] };
   const split = JSON.parse(fs.readFileSync(path.join(runDir, 'split.json'), 'utf8')) as { test: { user: string; targets: string[] }[] };
   const targets = new Map(split.test.map((u) => [u.user, new Set(u.targets)]));
-  const found = recs.users.find((u) => u.items.slice(0, 20).filter((i) => targets.get(u.user)?.has(i)).length >= 2) ?? recs.users.find((u) => u.items.slice(0, 20).some((i) => targets.get(u.user)?.has(i)));
+  const found =
+    recs.users.find((u) => u.items.slice(0, 20).filter((i) => targets.get(u.user)?.has(i)).length >= 2) ??
+    recs.users.find((u) => u.items.slice(0, 20).some((i) => targets.get(u.user)?.has(i)));
   if (!found) throw new Error('no test user of the fixture run has a hit in the top 20');
   testUsers = split.test.length;
   return found.user;
@@ -82,7 +84,10 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
     if (process.env.VAEREC_E2E_THEME) {
       // A look at another theme (e.g. "Default Light Modern", "Default High Contrast"): the page takes every colour from it.
       const file = path.join(workspace, '.vscode', 'settings.json');
-      fs.writeFileSync(file, JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as object), 'workbench.colorTheme': process.env.VAEREC_E2E_THEME }, null, 2));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as object), 'workbench.colorTheme': process.env.VAEREC_E2E_THEME }, null, 2),
+      );
     }
     runsDir = path.join(workspace, '.vaerec', 'runs');
     mvaeDir = train(dataset, 'mvae', 'fixture-mvae');
@@ -109,8 +114,11 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       await wb.contextMenu('fixture-mvae', 'Inspect Recommendations');
       await inspector().locator('.run-title', { hasText: 'Inspect: fixture-mvae' }).waitFor({ timeout: 60_000 });
       // The user lists arrive once the inference process has loaded the run and ranked the held-out users.
-      await inspector().locator('.list-summary', { hasText: new RegExp(`^${testUsers} users`) }).waitFor({ timeout: 90_000 });
-    }));
+      await inspector()
+        .locator('.list-summary', { hasText: new RegExp(`^${testUsers} users`) })
+        .waitFor({ timeout: 90_000 });
+    }),
+  );
 
   it('an unknown id gets a clear message; a user typed in: titles in history and recommendations, hits marked, the CLI list', { timeout: 90_000 }, () =>
     step('user', async () => {
@@ -138,10 +146,12 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       // Same run, same user: the inspector's list is the one `vaerec recommend` prints.
       const shown = await recRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item') ?? ''));
       const printed = JSON.parse(cli(['recommend', '--run', mvaeDir, '--user', user, '--k', '20', '--json'])) as RecommendResult;
-      if (JSON.stringify(shown) !== JSON.stringify(printed.items.map((i) => i.item))) throw new Error(`inspector ${JSON.stringify(shown)} != CLI ${JSON.stringify(printed.items.map((i) => i.item))}`);
+      if (JSON.stringify(shown) !== JSON.stringify(printed.items.map((i) => i.item)))
+        throw new Error(`inspector ${JSON.stringify(shown)} != CLI ${JSON.stringify(printed.items.map((i) => i.item))}`);
       const printedHits = printed.items.filter((i) => i.hit).length;
       if (printedHits !== hits) throw new Error(`${hits} hits marked, the CLI reports ${printedHits}`);
-    }));
+    }),
+  );
 
   it('compares the user with the popularity run, with the overlap of the two lists', { timeout: 90_000 }, () =>
     step('compare', async () => {
@@ -154,7 +164,8 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       const badges = await frame.locator('.compare .shared-badge').count();
       if (badges !== shared) throw new Error(`${badges} shared badges in the second list, overlap says ${shared}`);
       await frame.locator('table.genre-mix tbody tr').first().waitFor({ timeout: 5_000 });
-    }));
+    }),
+  );
 
   it('saves a screenshot of the inspector', { timeout: 30_000 }, async (t) => {
     if (realData) return t.skip('real data: no screenshot');
@@ -171,7 +182,12 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       await frame.getByRole('tab', { name: 'Latent space' }).click();
       const canvas = frame.locator('canvas.scatter');
       await canvas.waitFor({ timeout: 30_000 });
-      await wb.poll(async () => Number(await canvas.getAttribute('data-points')), (n) => n > 200, 'the scatter to draw the users', 60_000);
+      await wb.poll(
+        async () => Number(await canvas.getAttribute('data-points')),
+        (n) => n > 200,
+        'the scatter to draw the users',
+        60_000,
+      );
       await frame.locator('.latent-info', { hasText: /principal components/ }).waitFor({ timeout: 5_000 });
       // Zoom with the keyboard (the canvas is focusable) and back.
       await canvas.focus();
@@ -198,7 +214,8 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       await frame.locator('.user-title', { hasText: new RegExp(`^User ${other}$`) }).waitFor({ state: 'attached', timeout: 30_000 });
       await page.mouse.click(box.x + at[0], box.y + at[1]);
       await frame.locator('.user-title', { hasText: new RegExp(`^User ${current}$`) }).waitFor({ timeout: 30_000 });
-    }));
+    }),
+  );
   it('measures how long typed-in users take to appear (printed, not asserted)', { timeout: 120_000 }, (t) =>
     step('timing', async () => {
       const frame = inspector();
@@ -217,14 +234,26 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
         await frame.locator('table.recs.primary tbody tr').first().waitFor({ timeout: 30_000 });
         times.push(Date.now() - started);
         renderMs.push(Number(await frame.locator('.user-panel').getAttribute('data-render-ms')));
-        inPage.push(await wb.poll(async () => Number(await frame.locator('.user-panel').getAttribute('data-latency-ms')), (ms) => ms > 0, 'the page to record its latency', 10_000));
+        inPage.push(
+          await wb.poll(
+            async () => Number(await frame.locator('.user-panel').getAttribute('data-latency-ms')),
+            (ms) => ms > 0,
+            'the page to record its latency',
+            10_000,
+          ),
+        );
       }
       times.sort((a, b) => a - b);
       inPage.sort((a, b) => a - b);
       renderMs.sort((a, b) => a - b);
-      t.diagnostic(`typed-in user -> drawn, measured in the page (request posted -> view painted): median ${inPage[inPage.length >> 1]} ms, max ${inPage[inPage.length - 1]} ms; building the view's DOM: median ${renderMs[renderMs.length >> 1]} ms`);
-      t.diagnostic(`typed-in user -> shown, measured by Playwright (keypress ... title visible, incl. its polling): median ${times[times.length >> 1]} ms, max ${times[times.length - 1]} ms over ${times.length} test users${realData ? ` of ${realData}` : ''}`);
-    }));
+      t.diagnostic(
+        `typed-in user -> drawn, measured in the page (request posted -> view painted): median ${inPage[inPage.length >> 1]} ms, max ${inPage[inPage.length - 1]} ms; building the view's DOM: median ${renderMs[renderMs.length >> 1]} ms`,
+      );
+      t.diagnostic(
+        `typed-in user -> shown, measured by Playwright (keypress ... title visible, incl. its polling): median ${times[times.length >> 1]} ms, max ${times[times.length - 1]} ms over ${times.length} test users${realData ? ` of ${realData}` : ''}`,
+      );
+    }),
+  );
   it('ran without CSP violations in the webview', (t) => {
     if (pageErrors.length) t.diagnostic(`page errors (workbench included): ${pageErrors.slice(0, 3).join(' | ')}`);
     if (cspViolations.length) throw new Error(`CSP violations: ${cspViolations.slice(0, 3).join(' | ')}`);

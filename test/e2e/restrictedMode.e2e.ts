@@ -38,7 +38,8 @@ describe('Restricted Mode', { timeout: 4 * 60_000 }, () => {
       await page.locator('.activitybar [aria-label^="VAE Recommender Lab"]').first().click({ timeout: 30_000 });
       const row = page.locator('.pane-body [role="treeitem"]', { hasText: 'fixture-completed' });
       await row.waitFor({ timeout: 60_000 });
-      if (await page.locator('.part.sidebar .title-actions [aria-label^="Train MVAE"]').count()) throw new Error('the Train button is shown in Restricted Mode');
+      if (await page.locator('.part.sidebar .title-actions [aria-label^="Train MVAE"]').count())
+        throw new Error('the Train button is shown in Restricted Mode');
       await row.click({ button: 'right' });
       const menu = page.locator('.context-view');
       await menu.getByRole('menuitem', { name: 'Reveal Run Folder' }).waitFor({ timeout: 10_000 });
@@ -51,7 +52,9 @@ describe('Restricted Mode', { timeout: 4 * 60_000 }, () => {
       const quickInput = page.locator('.quick-input-widget');
       await quickInput.locator('.quick-input-box input').fill('>Recommender: ');
       await quickInput.locator('.monaco-list-row', { hasText: 'Recommender: Open Dashboard' }).waitFor({ timeout: 10_000 });
-      if (await quickInput.locator('.monaco-list-row', { hasText: 'Recommender: Train' }).count()) throw new Error('Train is in the command palette in Restricted Mode');
+      if (await quickInput.locator('.monaco-list-row', { hasText: 'Recommender: Train' }).count())
+        throw new Error('Train is in the command palette in Restricted Mode');
       await page.keyboard.press('Escape');
-    }));
+    }),
+  );
 });

@@ -51,14 +51,16 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await page.locator('.welcome-view-content a, .welcome-view-content .monaco-button', { hasText: 'Train MVAE' }).first().waitFor({ timeout: 60_000 });
       // In a trusted folder the view title offers Train (restrictedMode.e2e.ts checks its absence).
       await page.locator('.part.sidebar .title-actions [aria-label^="Train MVAE"]').waitFor({ timeout: 10_000 });
-    }));
+    }),
+  );
 
   it('trains from the palette; the run goes running -> completed in the tree', { timeout: 180_000 }, () =>
     step('train', async () => {
       await wb.runFromPalette('Recommender: Train MVAE');
       const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
       await wb.waitForRow((l) => l.startsWith(`${nameOf(running)}, completed, Mult-VAE · best NDCG@100 0.`), `${nameOf(running)} to complete`, 150_000);
-    }));
+    }),
+  );
 
   it('stops a second run from the tree', { timeout: 180_000 }, () =>
     step('stop', async () => {
@@ -70,11 +72,15 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       const running = await wb.waitForRow((l) => l.includes(', running, ') && !before.has(nameOf(l)), 'a second running run', 60_000);
       const name = nameOf(running);
       // The status bar shows the run's progress, and that the edited settings (500 epochs) apply.
-      await page.locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/500/ }).first().waitFor({ timeout: 60_000 });
+      await page
+        .locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/500/ })
+        .first()
+        .waitFor({ timeout: 60_000 });
       await wb.contextMenu(name, 'Stop Training');
       await wb.waitForRow((l) => l.startsWith(`${name}, cancelled, `), `${name} to be cancelled`, 60_000);
       await wb.waitForRow((l) => l.includes(', completed, '), 'the first run still listed as completed', 5_000);
-    }));
+    }),
+  );
 
   it('saves a screenshot of the Runs tree', { timeout: 30_000 }, async (t) => {
     if (session.failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
@@ -104,7 +110,8 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
         await page.waitForTimeout(100);
       }
       if (fs.readdirSync(path.join(workspace, '.vaerec', 'runs')).length !== 1) throw new Error('expected exactly the completed run to remain on disk');
-    }));
+    }),
+  );
 
   it('opens a run in the dashboard by clicking it in the tree', { timeout: 90_000 }, () =>
     step('dashboard', async () => {
@@ -113,7 +120,8 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await wb.runRows().filter({ hasText: name }).first().click();
       const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await webview.locator('table.runs-table', { hasText: name }).waitFor({ timeout: 60_000 });
-    }));
+    }),
+  );
 
   it('asks for the dataset and hyperparameters when the settings do not name a dataset', { timeout: 150_000 }, () =>
     step('questions', async () => {
@@ -145,8 +153,13 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       await quickInput.locator('.quick-input-message', { hasText: 'epochs must be' }).waitFor({ timeout: 10_000 });
       await json.fill('{"epochs": 2, "hidden": 64, "latent": 16, "batchSize": 100, "backend": "cpu", "protocol": {"heldoutUsers": 30}}');
       await page.keyboard.press('Enter');
-      await wb.waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the run configured through the questions to complete', 120_000);
-    }));
+      await wb.waitForRow(
+        (l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'),
+        'the run configured through the questions to complete',
+        120_000,
+      );
+    }),
+  );
 
   it('reruns a run with changed hyperparameters from the tree', { timeout: 120_000 }, () =>
     step('rerun', async () => {
@@ -157,10 +170,15 @@ describe('Runs tree in a real VS Code', { timeout: 7 * 60_000 }, () => {
       // Only the changed field: the rest (network, protocol, dataset) comes from the run itself.
       await json.fill('{"epochs": 1}');
       await page.keyboard.press('Enter');
-      const rerun = await wb.waitForRow((l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'), 'the rerun to complete', 100_000);
+      const rerun = await wb.waitForRow(
+        (l) => !before.has(nameOf(l)) && l.includes(', completed, Mult-VAE · best NDCG@100 0.'),
+        'the rerun to complete',
+        100_000,
+      );
       const runsDir = path.join(workspace, '.vaerec', 'runs');
       const records = fs.readdirSync(runsDir).map((d) => JSON.parse(fs.readFileSync(path.join(runsDir, d, 'run.json'), 'utf8')) as RunRecord);
       const config = records.find((r) => r.name === nameOf(rerun))?.config;
       if (config?.epochs !== 1 || config.hidden !== 64 || config.data.source !== dataset) throw new Error(`unexpected rerun config ${JSON.stringify(config)}`);
-    }));
+    }),
+  );
 });

@@ -19,7 +19,12 @@ import { RunsOnDisk, chart, expectCompletedEverywhere, expectCurvesGrowWhileRunn
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 import { Workbench, nameOf } from './workbench';
 
-const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; displayName: string; publisher: string; version: string };
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  displayName: string;
+  publisher: string;
+  version: string;
+};
 const PACKAGE_DISPLAY_NAME = PACKAGE.displayName;
 const EXTENSION_ID = `${PACKAGE.publisher}.${PACKAGE.name}`;
 
@@ -104,50 +109,79 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 
       const started = Date.now();
       // The same vsce options as `npm run package` (which builds first; test:e2e has just built).
       // No repository in package.json: README's relative links (docs/screenshots) are kept as they are.
-      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 140_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 140_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       fs.writeFileSync(path.join(session.logDir, 'vsce-package.log'), `${res.stdout}\n${res.stderr}`);
-      if (res.status !== 0 || !fs.existsSync(vsix)) throw new Error(`vsce package failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-3000)}`);
+      if (res.status !== 0 || !fs.existsSync(vsix))
+        throw new Error(`vsce package failed (${res.error?.message ?? `exit ${res.status}`}):\n${`${res.stdout}\n${res.stderr}`.slice(-3000)}`);
       const entries = await zipEntries(vsix);
       const missing = REQUIRED_ENTRIES.filter((e) => !entries.includes(e));
       if (missing.length) throw new Error(`the .vsix lacks ${missing.join(', ')}`);
       const unwanted = entries.filter((e) => FORBIDDEN.some((re) => re.test(e)));
-      if (unwanted.length) throw new Error(`the .vsix contains ${unwanted.slice(0, 10).join(', ')}${unwanted.length > 10 ? ` and ${unwanted.length - 10} more` : ''}`);
+      if (unwanted.length)
+        throw new Error(`the .vsix contains ${unwanted.slice(0, 10).join(', ')}${unwanted.length > 10 ? ` and ${unwanted.length - 10} more` : ''}`);
       const mb = (fs.statSync(vsix).size / 1024 / 1024).toFixed(1);
       t.diagnostic(`${path.basename(vsix)}: ${mb} MB, ${entries.length} files, packaged in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    }));
+    }),
+  );
 
-  it('installs into a fresh extensions dir, trains from the palette with live curves in the dashboard; tree, dashboard and run.json agree (wasm)', { timeout: 300_000 }, (t) =>
-    step('train', async () => {
-      if (!fs.existsSync(vsix)) throw new Error('needs the .vsix of the previous test');
-      const extensionsDir = path.join(tmp, 'extensions');
-      fs.mkdirSync(extensionsDir);
-      installExtension(vsix, extensionsDir, path.join(session.logDir, 'install-extension.log'));
-      const installed = path.join(extensionsDir, `${EXTENSION_ID}-${PACKAGE.version}`);
-      if (!fs.existsSync(path.join(installed, 'dist', 'trainer.js'))) throw new Error(`not installed as ${installed}: ${fs.readdirSync(extensionsDir).join(', ')}`);
-      wb = await session.open(workspace, { extensionsDir, developmentExtension: false });
-      await wb.openRunsView();
-      await wb.runFromPalette('Recommender: Train MVAE');
-      const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
-      const name = nameOf(running);
-      await wb.runFromPalette('Recommender: Open Dashboard');
-      const dash = wb.dashboard();
-      await expectCurvesGrowWhileRunning(wb, dash, name);
-      const runs = new RunsOnDisk(path.join(workspace, '.vaerec', 'runs'));
-      const record = await expectCompletedEverywhere(wb, dash, runs, name, 180_000);
-      const steps = runs.stepLines(record.id);
-      for (const metric of ['negElbo', 'kl']) await wb.poll(() => points(chart(dash, metric)), (n) => n === steps, `${metric}: ${steps} points (the step lines of metrics.jsonl)`, 10_000);
-      if (record.backend !== 'wasm') throw new Error(`run.json: backend ${record.backend} (expected wasm)`);
-      t.diagnostic(`${record.config.data.source}: ${record.split?.trainUsers} training users, ${record.split?.items} items, ${record.epochsCompleted} epochs, best validation NDCG@100 ${record.best?.['ndcg@100'].toFixed(3)}`);
-    }));
+  it(
+    'installs into a fresh extensions dir, trains from the palette with live curves in the dashboard; tree, dashboard and run.json agree (wasm)',
+    { timeout: 300_000 },
+    (t) =>
+      step('train', async () => {
+        if (!fs.existsSync(vsix)) throw new Error('needs the .vsix of the previous test');
+        const extensionsDir = path.join(tmp, 'extensions');
+        fs.mkdirSync(extensionsDir);
+        installExtension(vsix, extensionsDir, path.join(session.logDir, 'install-extension.log'));
+        const installed = path.join(extensionsDir, `${EXTENSION_ID}-${PACKAGE.version}`);
+        if (!fs.existsSync(path.join(installed, 'dist', 'trainer.js')))
+          throw new Error(`not installed as ${installed}: ${fs.readdirSync(extensionsDir).join(', ')}`);
+        wb = await session.open(workspace, { extensionsDir, developmentExtension: false });
+        await wb.openRunsView();
+        await wb.runFromPalette('Recommender: Train MVAE');
+        const running = await wb.waitForRow((l) => l.includes(', running, '), 'a running run', 60_000);
+        const name = nameOf(running);
+        await wb.runFromPalette('Recommender: Open Dashboard');
+        const dash = wb.dashboard();
+        await expectCurvesGrowWhileRunning(wb, dash, name);
+        const runs = new RunsOnDisk(path.join(workspace, '.vaerec', 'runs'));
+        const record = await expectCompletedEverywhere(wb, dash, runs, name, 180_000);
+        const steps = runs.stepLines(record.id);
+        for (const metric of ['negElbo', 'kl'])
+          await wb.poll(
+            () => points(chart(dash, metric)),
+            (n) => n === steps,
+            `${metric}: ${steps} points (the step lines of metrics.jsonl)`,
+            10_000,
+          );
+        if (record.backend !== 'wasm') throw new Error(`run.json: backend ${record.backend} (expected wasm)`);
+        t.diagnostic(
+          `${record.config.data.source}: ${record.split?.trainUsers} training users, ${record.split?.items} items, ${record.epochsCompleted} epochs, best validation NDCG@100 ${record.best?.['ndcg@100'].toFixed(3)}`,
+        );
+      }),
+  );
 
   it('reports the activation time VS Code measured for the packaged extension (Developer: Show Running Extensions)', { timeout: 60_000 }, (t) =>
     step('activation', async () => {
       await wb.runFromPalette('Developer: Show Running Extensions');
-      const row = session.page.locator('.runtime-extensions-editor .extension', { has: session.page.locator('.name', { hasText: PACKAGE_DISPLAY_NAME }) }).first();
+      const row = session.page
+        .locator('.runtime-extensions-editor .extension', { has: session.page.locator('.name', { hasText: PACKAGE_DISPLAY_NAME }) })
+        .first();
       // VS Code's own figure: code loading + the activate() call, as shown to users in that editor.
-      const text = await wb.poll(() => row.locator('.activation-time').innerText({ timeout: 5_000 }), (s) => /Activation: \d+ms/.test(s), 'an activation time for the extension', 30_000);
+      const text = await wb.poll(
+        () => row.locator('.activation-time').innerText({ timeout: 5_000 }),
+        (s) => /Activation: \d+ms/.test(s),
+        'an activation time for the extension',
+        30_000,
+      );
       const ms = Number(/Activation: (\d+)ms/.exec(text)?.[1]);
       fs.writeFileSync(path.join(session.logDir, 'activation.json'), JSON.stringify({ extension: EXTENSION_ID, activationMs: ms, shown: text }) + '\n');
       t.diagnostic(`activation (code loading + activate) as VS Code measured it: ${ms} ms ("${text}")`);
-    }));
+    }),
+  );
 });

@@ -56,7 +56,8 @@ suite('Extension', () => {
 
   test('lists the fixture runs with their status icons and best NDCG@100', () => {
     const ids = api.tree.getChildren();
-    for (const id of ['fixture-completed', 'fixture-failed', 'fixture-interrupted', 'fixture-damaged']) assert.ok(ids.includes(id), `${id} is listed (got ${ids.join(', ')})`);
+    for (const id of ['fixture-completed', 'fixture-failed', 'fixture-interrupted', 'fixture-damaged'])
+      assert.ok(ids.includes(id), `${id} is listed (got ${ids.join(', ')})`);
     const completed = item(api, 'fixture-completed');
     assert.equal(iconId(completed), 'pass');
     assert.equal(completed.contextValue, 'completed');
@@ -94,7 +95,10 @@ suite('Extension', () => {
       fs.appendFileSync(path.join(runsDir(), id, 'metrics.jsonl'), extra.map((l) => JSON.stringify(l) + '\n').join(''));
       await waitFor('appended lines', () => seen.length >= 2, 10_000);
       await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(seen.map((l) => l.step), [5, 6]);
+      assert.deepEqual(
+        seen.map((l) => l.step),
+        [5, 6],
+      );
       assert.equal(api.runs.metrics(id).length, before + 2);
     } finally {
       sub.dispose();

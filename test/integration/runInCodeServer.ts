@@ -37,7 +37,9 @@ async function main(): Promise<number> {
     const testsPath = `vscode-remote://127.0.0.1:${server.port}${BUNDLE}`;
     await page.goto(server.workbenchUrl(workspace, [['extensionTestsPath', testsPath]]));
     console.log(`integration: workbench loading after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the suites did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`the suites did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS).unref(),
+    );
     exitCode = await Promise.race([outcome, timeout]);
   } catch (err) {
     console.error(`integration: ${(err as Error).message}`);
@@ -46,7 +48,9 @@ async function main(): Promise<number> {
   if (!ok) {
     await screenshotOnFailure(page, 'integration-failure');
     server?.saveLogs(logDir);
-    console.error(`integration: failed (exit code ${exitCode ?? 'none'}); screenshot and logs in ${path.relative(REPO_ROOT, logDir)}/ and ${path.relative(REPO_ROOT, TEST_RESULTS)}/`);
+    console.error(
+      `integration: failed (exit code ${exitCode ?? 'none'}); screenshot and logs in ${path.relative(REPO_ROOT, logDir)}/ and ${path.relative(REPO_ROOT, TEST_RESULTS)}/`,
+    );
   }
   await browser?.close().catch(() => undefined);
   await server?.stop();

@@ -52,10 +52,23 @@ export function makeWorkspace(): string {
  * failure, never as an empty pass). `summary` is the closing "N passed, N failed" line.
  */
 export function judgeResults(exitCode: number | undefined, file: string): { ok: boolean; summary: string } {
-  const results = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult) : [];
+  const results = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as TestResult)
+    : [];
   for (const r of results) {
     console.log(`${r.state === 'passed' ? '✔' : '✖'} ${r.title}${r.ms !== undefined ? ` (${r.ms} ms)` : ''}`);
-    if (r.error) console.log(r.error.split('\n').map((l) => `    ${l}`).join('\n'));
+    if (r.error)
+      console.log(
+        r.error
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
   }
   const passed = results.filter((r) => r.state === 'passed').length;
   const failed = results.length - passed;

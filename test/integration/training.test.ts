@@ -45,10 +45,15 @@ suite('Training', () => {
       assert.equal(again, undefined, 'a second run is refused while one trains');
 
       const id = runId;
-      await waitFor(`${id} completed`, () => {
-        const e = api.runs.get(id);
-        return e?.ok && e.record.status === 'completed';
-      }, 150_000, 250);
+      await waitFor(
+        `${id} completed`,
+        () => {
+          const e = api.runs.get(id);
+          return e?.ok && e.record.status === 'completed';
+        },
+        150_000,
+        250,
+      );
       await waitFor('the training session to end', () => !api.training.busy, 10_000);
       assert.ok(api.tree.getChildren().includes(id));
       const treeItem = api.tree.getTreeItem(id);
@@ -57,7 +62,10 @@ suite('Training', () => {
 
       await new Promise((r) => setTimeout(r, 500));
       const final = api.runs.metrics(id);
-      assert.ok(final.some((l) => l.kind === 'epoch'), 'epoch lines were recorded');
+      assert.ok(
+        final.some((l) => l.kind === 'epoch'),
+        'epoch lines were recorded',
+      );
       const delivered = [...(snapshot ?? []), ...appended].map(key);
       assert.equal(new Set(delivered).size, delivered.length, 'no line was delivered twice');
       assert.deepEqual(delivered, final.map(key), 'snapshot + appended lines equal the file');

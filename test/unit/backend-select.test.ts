@@ -11,7 +11,10 @@ describe('selectBackend', () => {
     const selected = await selectBackend('auto', (m) => log.push(m));
     assert.equal(selected.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.ok(log.some((m) => m.includes('@tensorflow/tfjs-node') && m.includes('not installed')), log.join('\n'));
+    assert.ok(
+      log.some((m) => m.includes('@tensorflow/tfjs-node') && m.includes('not installed')),
+      log.join('\n'),
+    );
     // The wasm backend really computes (initialised single-threaded, binaries found).
     const y = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([1, 0, 0, 1], [2, 2])).dataSync());
     assert.deepEqual([...y], [1, 2, 3, 4]);
@@ -20,11 +23,17 @@ describe('selectBackend', () => {
   it("'cpu' works", async () => {
     const selected = await selectBackend('cpu', () => undefined);
     assert.equal(selected.name, 'cpu');
-    assert.equal(tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0]), 6);
+    assert.equal(
+      tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0]),
+      6,
+    );
   });
 
   it("'tensorflow' fails with a clear error when tfjs-node is missing", async () => {
-    await assert.rejects(selectBackend('tensorflow', () => undefined), /'tensorflow' requested.*@tensorflow\/tfjs-node/);
+    await assert.rejects(
+      selectBackend('tensorflow', () => undefined),
+      /'tensorflow' requested.*@tensorflow\/tfjs-node/,
+    );
   });
 
   it("'wasm' can be selected again after another backend", async () => {

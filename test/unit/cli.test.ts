@@ -13,7 +13,6 @@ import { test } from 'node:test';
 import { makeFixtureDir, type FixtureLayout } from '../fixtures/generate';
 import { CLI, cli } from './helpers/cli';
 
-
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 
 function lastJson(stdout: string): Record<string, unknown> {
@@ -22,7 +21,19 @@ function lastJson(stdout: string): Record<string, unknown> {
 }
 
 const small = { users: 240, items: 90, seed: 11, clusters: 3 };
-const trainArgs = (data: string, runs: string, extra: string[] = []) => ['train', '--data', data, '--runs-dir', runs, '--epochs', '2', '--heldout', '20', '--json', ...extra];
+const trainArgs = (data: string, runs: string, extra: string[] = []) => [
+  'train',
+  '--data',
+  data,
+  '--runs-dir',
+  runs,
+  '--epochs',
+  '2',
+  '--heldout',
+  '20',
+  '--json',
+  ...extra,
+];
 
 for (const layout of ['ml-100k', 'ml-1m', 'movielens-csv', 'generic-csv', 'generic-tsv'] as FixtureLayout[]) {
   test(`train --json on a ${layout} fixture completes and records the run`, () => {
@@ -165,7 +176,10 @@ test('recommend: titles, fold-in items excluded, same list as the run stored for
   assert.equal(r.code, 0, r.stderr);
   const rec = JSON.parse(r.stdout) as { role: string; items: { item: string; title?: string }[] };
   assert.equal(rec.role, 'test');
-  assert.deepEqual(rec.items.map((i) => i.item), stored.users[0].items.slice(0, 10));
+  assert.deepEqual(
+    rec.items.map((i) => i.item),
+    stored.users[0].items.slice(0, 10),
+  );
   const foldIn = new Set(split.test.find((u) => u.user === user)!.foldIn);
   for (const it of rec.items) {
     assert.ok(!foldIn.has(it.item), `fold-in item ${it.item} recommended`);

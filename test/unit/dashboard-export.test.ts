@@ -5,8 +5,18 @@ import { csvField, defaultExportFileName, formatRunsCsv, formatRunsJson, type Ex
 
 function record(id: string, name: string): RunRecord {
   return {
-    schemaVersion: 1, id, name, model: 'mvae', status: 'completed', config: {} as RunRecord['config'],
-    createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', epochsCompleted: 1, steps: 2, epochSeconds: [2], artifacts: {},
+    schemaVersion: 1,
+    id,
+    name,
+    model: 'mvae',
+    status: 'completed',
+    config: {} as RunRecord['config'],
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    epochsCompleted: 1,
+    steps: 2,
+    epochSeconds: [2],
+    artifacts: {},
   };
 }
 
@@ -36,7 +46,10 @@ test('CSV has a header, one row per line, escaped names and empty epoch-only cel
 });
 
 test('CSV of several runs concatenates their rows', () => {
-  const csv = formatRunsCsv([{ record: record('a', 'A'), lines }, { record: record('b', 'B'), lines: lines.slice(0, 1) }]);
+  const csv = formatRunsCsv([
+    { record: record('a', 'A'), lines },
+    { record: record('b', 'B'), lines: lines.slice(0, 1) },
+  ]);
   assert.equal(csv.trim().split('\r\n').length, 1 + 2 + 1);
 });
 
@@ -52,5 +65,15 @@ test('JSON keeps the record and the full series', () => {
 test('default export file names', () => {
   const now = new Date('2026-02-03T04:05:06Z');
   assert.equal(defaultExportFileName('csv', [{ record: record('r1', 'n'), lines }], now), 'vaerec-r1-2026-02-03-04-05-06.csv');
-  assert.equal(defaultExportFileName('json', [{ record: record('a', 'n'), lines }, { record: record('b', 'n'), lines }], now), 'vaerec-2-runs-2026-02-03-04-05-06.json');
+  assert.equal(
+    defaultExportFileName(
+      'json',
+      [
+        { record: record('a', 'n'), lines },
+        { record: record('b', 'n'), lines },
+      ],
+      now,
+    ),
+    'vaerec-2-runs-2026-02-03-04-05-06.json',
+  );
 });

@@ -18,7 +18,10 @@ function line(step: number): MetricsLine {
 
 test('CSP: nonce-only scripts, no unsafe-inline or unsafe-eval, nothing beyond the webview source', () => {
   const csp = contentSecurityPolicy('https://x.vscode-cdn.net', 'abc');
-  assert.equal(csp, "default-src 'none'; img-src https://x.vscode-cdn.net data:; style-src https://x.vscode-cdn.net 'nonce-abc'; font-src https://x.vscode-cdn.net; script-src 'nonce-abc'");
+  assert.equal(
+    csp,
+    "default-src 'none'; img-src https://x.vscode-cdn.net data:; style-src https://x.vscode-cdn.net 'nonce-abc'; font-src https://x.vscode-cdn.net; script-src 'nonce-abc'",
+  );
   assert.doesNotMatch(csp, /unsafe/);
 });
 

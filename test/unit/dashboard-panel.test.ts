@@ -34,8 +34,18 @@ serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 
 function record(id: string, status: RunRecord['status'] = 'completed'): RunRecord {
   return {
-    schemaVersion: 1, id, name: `run ${id}`, model: 'mvae', status, config: {} as RunRecord['config'],
-    createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', epochsCompleted: 1, steps: 1, epochSeconds: [], artifacts: {},
+    schemaVersion: 1,
+    id,
+    name: `run ${id}`,
+    model: 'mvae',
+    status,
+    config: {} as RunRecord['config'],
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    epochsCompleted: 1,
+    steps: 1,
+    epochSeconds: [],
+    artifacts: {},
   };
 }
 const step = (s: number): MetricsLine => ({ kind: 'step', step: s, epoch: 1, time: s, loss: 1, nll: 1, kl: 1, beta: 0, negElbo: 2 });
@@ -93,7 +103,10 @@ test('ready -> full state: newest readable runs selected, stable colours, CSP pa
   const context = fakeContext();
   const panel = DashboardPanel.createOrShow(context as unknown as Context, source);
   const fake = panels.at(-1)!;
-  assert.deepEqual((fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path), ['/ext/dist/webview', '/ext/media']);
+  assert.deepEqual(
+    (fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path),
+    ['/ext/dist/webview', '/ext/media'],
+  );
   assert.equal(fake.webview.options.retainContextWhenHidden, false);
   assert.match(fake.webview.html, /script-src 'nonce-[^']+'/);
   assert.match(fake.webview.html, /src="https:\/\/webview\/ext\/dist\/webview\/dashboard.js"/);
@@ -164,12 +177,18 @@ test('appends for selected runs are batched and throttled; others are ignored', 
   for (let s = 3; s < 53; s++) changes.fire({ runIds: [], appended: { e: [step(s)], a: [step(s)] } });
   await until(() => fake.posted.length > 0);
   const first = fake.take();
-  assert.deepEqual(first.map((m) => m.type), ['append']);
+  assert.deepEqual(
+    first.map((m) => m.type),
+    ['append'],
+  );
   assert.equal(first[0].type === 'append' && first[0].lines.length, 50);
   // (The pacing between batches is tested with a fake clock in dashboard-host.test.ts.)
   changes.fire({ runIds: ['e'], appended: { e: [step(53)] } });
   await until(() => fake.posted.length >= 2);
-  assert.deepEqual(fake.take().map((m) => m.type), ['runs', 'append']);
+  assert.deepEqual(
+    fake.take().map((m) => m.type),
+    ['runs', 'append'],
+  );
   fake.dispose();
 });
 
@@ -188,7 +207,10 @@ test('hidden panel: updates stop until the recreated page says ready again', asy
   fake.visible = true;
   fake.viewState.fire();
   await fake.send({ type: 'ready' });
-  assert.deepEqual(fake.take().map((m) => m.type), ['state']);
+  assert.deepEqual(
+    fake.take().map((m) => m.type),
+    ['state'],
+  );
   fake.dispose();
 });
 
@@ -203,7 +225,11 @@ test('run actions go to their commands, only for existing runs', async () => {
   await fake.send({ type: 'openRunFolder', runId: 'nope' });
   await fake.send({ type: 'inspectRun', runId: 'e' });
   await fake.send({ type: 'inspectRun', runId: 'nope' });
-  assert.deepEqual(calls.commands, [['vaerec.stopTraining', 'e'], ['vaerec.revealRunFolder', 'd'], ['vaerec.inspectRecommendations', 'e']]);
+  assert.deepEqual(calls.commands, [
+    ['vaerec.stopTraining', 'e'],
+    ['vaerec.revealRunFolder', 'd'],
+    ['vaerec.inspectRecommendations', 'e'],
+  ]);
   fake.dispose();
 });
 
@@ -239,7 +265,10 @@ test('createOrShow on an open dashboard reveals it and overlays the given runs',
   assert.equal(DashboardPanel.createOrShow(context, source, ['a']), panel);
   assert.equal(panels.length, count);
   assert.equal(fake.revealed, 1);
-  assert.deepEqual(fake.take(), [{ type: 'select', selected: ['a'] }, { type: 'series', series: { a: [step(1)] } }]);
+  assert.deepEqual(fake.take(), [
+    { type: 'select', selected: ['a'] },
+    { type: 'series', series: { a: [step(1)] } },
+  ]);
   fake.dispose();
 });
 

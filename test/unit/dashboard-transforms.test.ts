@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricsLine } from '../../src/shared/runSchema';
-import { debiasedEma, downsampleMinMax, keyboardZoom, lowerBound, nearestIndex, SeriesBuilder, type AxisContext, type ChartMetric, type XAxis } from '../../webview/dashboard/transforms';
+import {
+  debiasedEma,
+  downsampleMinMax,
+  keyboardZoom,
+  lowerBound,
+  nearestIndex,
+  SeriesBuilder,
+  type AxisContext,
+  type ChartMetric,
+  type XAxis,
+} from '../../webview/dashboard/transforms';
 
 function extract(lines: readonly MetricsLine[], metric: ChartMetric, axis: XAxis, ctx: AxisContext = {}) {
   const b = new SeriesBuilder(metric, axis, ctx, 0, false);
@@ -18,7 +28,19 @@ function stepLine(step: number, epoch: number, time: number, v: number): Metrics
 }
 
 function epochLine(epoch: number, step: number, time: number, ndcg?: number): MetricsLine {
-  return { kind: 'epoch', epoch, step, time, seconds: 2, loss: 1, nll: 1, kl: 0.1, beta: 0.1, negElbo: 1.1, ...(ndcg !== undefined ? { 'val_ndcg@100': ndcg } : {}) };
+  return {
+    kind: 'epoch',
+    epoch,
+    step,
+    time,
+    seconds: 2,
+    loss: 1,
+    nll: 1,
+    kl: 0.1,
+    beta: 0.1,
+    negElbo: 1.1,
+    ...(ndcg !== undefined ? { 'val_ndcg@100': ndcg } : {}),
+  };
 }
 
 test('debiased EMA of [1,2,3] with w=0.5 matches the hand computation', () => {
@@ -49,7 +71,14 @@ test('debiased EMA with w=0.99 starts at the first value, not near zero', () => 
 });
 
 test('series: step metrics from step lines, NDCG from epoch lines, on each x axis', () => {
-  const lines: MetricsLine[] = [stepLine(1, 1, 5, 4), stepLine(2, 1, 6, 3), epochLine(1, 2, 6.5, 0.31), stepLine(3, 2, 7, 2), stepLine(4, 2, 8, 1), epochLine(2, 4, 8.5)];
+  const lines: MetricsLine[] = [
+    stepLine(1, 1, 5, 4),
+    stepLine(2, 1, 6, 3),
+    epochLine(1, 2, 6.5, 0.31),
+    stepLine(3, 2, 7, 2),
+    stepLine(4, 2, 8, 1),
+    epochLine(2, 4, 8.5),
+  ];
   assert.deepEqual(extract(lines, 'nll', 'step'), { x: [1, 2, 3, 4], y: [4, 3, 2, 1] });
   assert.deepEqual(extract(lines, 'negElbo', 'time').x, [0, 1, 2, 3], 'wall time is relative to the first line');
   assert.deepEqual(extract(lines, 'beta', 'epoch', { stepsPerEpoch: 2 }).x, [0.5, 1, 1.5, 2]);

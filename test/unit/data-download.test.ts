@@ -129,10 +129,21 @@ describe('ensureMovieLens1M', () => {
     const ratings = readFileSync(join(dir, 'ratings.dat'));
     const blob = createHash('sha1').update(`blob ${ratings.length}\0`).update(ratings).digest('hex');
     const movies = md5(readFileSync(join(dir, 'movies.dat')));
-    const ok = await ensureMovieLens1M(tempDir(), { url: `${base}/ml-1m.zip`, expected: { ...expectedFor(good), members: { 'ratings.dat': { gitBlobSha1: blob }, 'movies.dat': { md5: movies } } } });
+    const ok = await ensureMovieLens1M(tempDir(), {
+      url: `${base}/ml-1m.zip`,
+      expected: { ...expectedFor(good), members: { 'ratings.dat': { gitBlobSha1: blob }, 'movies.dat': { md5: movies } } },
+    });
     assert.ok(existsSync(ok));
-    await failsClean('/ml-1m.zip', { ...expectedFor(good), members: { 'ratings.dat': { gitBlobSha1: '0'.repeat(40) } } }, /ratings.dat does not match the published file \(git blob id differs\)/);
-    await failsClean('/ml-1m.zip', { ...expectedFor(good), members: { 'users.dat': { md5: '0'.repeat(32) } } }, /users.dat does not match the published file \(md5 differs\)/);
+    await failsClean(
+      '/ml-1m.zip',
+      { ...expectedFor(good), members: { 'ratings.dat': { gitBlobSha1: '0'.repeat(40) } } },
+      /ratings.dat does not match the published file \(git blob id differs\)/,
+    );
+    await failsClean(
+      '/ml-1m.zip',
+      { ...expectedFor(good), members: { 'users.dat': { md5: '0'.repeat(32) } } },
+      /users.dat does not match the published file \(md5 differs\)/,
+    );
   });
 
   it('checksum or size mismatch', async () => {
@@ -158,7 +169,10 @@ describe('ensureMovieLens1M', () => {
   it('refuses zips with a "../" entry, an absolute entry or a symlink, writing nothing outside', async () => {
     const parent = tempDir();
     const cacheDir = join(parent, 'cache');
-    await assert.rejects(ensureMovieLens1M(cacheDir, { url: `${base}/evil-relative.zip`, expected: expectedFor(evilRelative) }), /Refusing to extract .*\.\.\/evil/);
+    await assert.rejects(
+      ensureMovieLens1M(cacheDir, { url: `${base}/evil-relative.zip`, expected: expectedFor(evilRelative) }),
+      /Refusing to extract .*\.\.\/evil/,
+    );
     assert.deepEqual(readdirSync(cacheDir), []);
     assert.deepEqual(readdirSync(parent), ['cache']);
     await failsClean('/evil-absolute.zip', expectedFor(evilAbsolute), /Refusing to extract .*absolute path/);
@@ -170,14 +184,22 @@ describe('ensureMovieLens1M', () => {
     const controller = new AbortController();
     controller.abort();
     const cacheDir = tempDir();
-    await assert.rejects(ensureMovieLens1M(cacheDir, { url: `${base}/ml-1m.zip`, expected: expectedFor(good), signal: controller.signal }), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(
+      ensureMovieLens1M(cacheDir, { url: `${base}/ml-1m.zip`, expected: expectedFor(good), signal: controller.signal }),
+      (e: Error) => e.name === 'AbortError',
+    );
     assert.deepEqual(readdirSync(cacheDir), []);
   });
 
   it('cancelling mid-download: AbortError, the partial file removed', async () => {
     const controller = new AbortController();
     const cacheDir = tempDir();
-    const download = ensureMovieLens1M(cacheDir, { url: `${base}/stall`, expected: expectedFor(good), signal: controller.signal, onProgress: () => controller.abort() });
+    const download = ensureMovieLens1M(cacheDir, {
+      url: `${base}/stall`,
+      expected: expectedFor(good),
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await assert.rejects(download, (e: Error) => e.name === 'AbortError');
     assert.deepEqual(readdirSync(cacheDir), []);
   });

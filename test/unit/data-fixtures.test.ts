@@ -24,7 +24,7 @@ describe('fixture generator', () => {
     assert.ok(generateRatings({ ...opts, withTimestamps: false }).every((r) => r.timestamp === 0));
   });
 
-  it('plants taste clusters: most of a user\'s items share its cluster and are rated 4-5', () => {
+  it("plants taste clusters: most of a user's items share its cluster and are rated 4-5", () => {
     const rows = generateRatings(opts);
     const cluster = (item: number): number => (item - 1) % opts.clusters;
     const byUser = new Map<number, number[]>();

@@ -26,8 +26,14 @@ describe('generic CSV/TSV files', () => {
       const rows = generateRatings(opts);
       assert.equal(dataset.layout, 'generic');
       assert.equal(dataset.movies, null);
-      assert.deepEqual(triples(dataset), rows.map((r) => `${r.user}|${r.item}|${r.rating}`));
-      assert.deepEqual([...(dataset.interactions.timestamp ?? [])], rows.map((r) => r.timestamp));
+      assert.deepEqual(
+        triples(dataset),
+        rows.map((r) => `${r.user}|${r.item}|${r.rating}`),
+      );
+      assert.deepEqual(
+        [...(dataset.interactions.timestamp ?? [])],
+        rows.map((r) => r.timestamp),
+      );
     });
   }
 
@@ -85,7 +91,10 @@ describe('generic CSV/TSV files', () => {
 describe('generic file errors', () => {
   it('wrong number of fields names file and line', async () => {
     const file = fileWith('user,item,rating\n1,2,3\n1,3\n');
-    await assert.rejects(load({ source: file }), (e: Error) => e.name === 'DataError' && e.message.includes(`${file}:3:`) && /expected 3 fields separated by ','/.test(e.message));
+    await assert.rejects(
+      load({ source: file }),
+      (e: Error) => e.name === 'DataError' && e.message.includes(`${file}:3:`) && /expected 3 fields separated by ','/.test(e.message),
+    );
   });
 
   it('a non-numeric rating after the header', async () => {
@@ -106,7 +115,10 @@ describe('generic file errors', () => {
   it('an unknown column name, and names without a header', async () => {
     const file = fileWith('user,item,rating\n1,2,3\n');
     await assert.rejects(load({ source: file, columns: { user: 'user', item: 'movie', rating: 'rating' } }), /no item column named "movie"/);
-    await assert.rejects(load({ source: file, hasHeader: false, columns: { user: 'user', item: 'item', rating: 'rating' } }), /columns are given by name but the file has no header/);
+    await assert.rejects(
+      load({ source: file, hasHeader: false, columns: { user: 'user', item: 'item', rating: 'rating' } }),
+      /columns are given by name but the file has no header/,
+    );
     await assert.rejects(load({ source: file, columns: { user: 0, item: 1, rating: 5 } }), /rating column 5 does not exist/);
   });
 

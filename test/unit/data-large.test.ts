@@ -26,9 +26,15 @@ describe('large files (streaming)', () => {
       assert.equal(dataset.duplicates, 0);
       let sum = 0;
       for (let n = 0; n < x.length; n++) sum += x.rating[n];
-      assert.equal(sum, rows.reduce((s, r) => s + r.rating, 0));
+      assert.equal(
+        sum,
+        rows.reduce((s, r) => s + r.rating, 0),
+      );
       const last = rows[rows.length - 1];
-      assert.deepEqual([x.users[x.user[x.length - 1]], x.items[x.item[x.length - 1]], x.timestamp?.[x.length - 1]], [String(last.user), String(last.item), last.timestamp]);
+      assert.deepEqual(
+        [x.users[x.user[x.length - 1]], x.items[x.item[x.length - 1]], x.timestamp?.[x.length - 1]],
+        [String(last.user), String(last.item), last.timestamp],
+      );
       assert.ok(progress.length > 2 && progress.at(-1) === 1);
     });
   }

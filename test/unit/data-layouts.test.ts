@@ -46,7 +46,8 @@ describe('MovieLens directory layouts', () => {
       assert.equal(dataset.moviesMissing, 0);
       assert.ok(dataset.movies);
       assert.equal(dataset.movies.size, movies.length);
-      for (const movie of movies) assert.deepEqual(dataset.movies.get(String(movie.id)), { title: movie.title, year: movie.year, genres: movie.genres }, `movie ${movie.id}`);
+      for (const movie of movies)
+        assert.deepEqual(dataset.movies.get(String(movie.id)), { title: movie.title, year: movie.year, genres: movie.genres }, `movie ${movie.id}`);
       // The fixture really exercises the hard cases.
       assert.equal(dataset.movies.get('5')?.title.startsWith('Café 5 ('), true);
       assert.equal(dataset.movies.get('7')?.title.startsWith('Film 7, The ('), true);
@@ -68,11 +69,18 @@ describe('MovieLens directory layouts', () => {
     rmSync(join(dir, 'u.genre'));
     const dataset = await load(dir);
     assert.deepEqual(dataset.movies?.get('3')?.genres, movies[2].genres);
-    assert.deepEqual(dataset.files.map((f) => f.name), ['u.data', 'u.item']);
+    assert.deepEqual(
+      dataset.files.map((f) => f.name),
+      ['u.data', 'u.item'],
+    );
   });
 
   it('ML-10M movies.dat: UTF-8 lines as UTF-8, Latin-1 lines as Latin-1', async () => {
-    const movieLines = Buffer.concat([Buffer.from('1::Amélie (2001)::Comedy|Romance\n', 'utf8'), Buffer.from('2::Café Society (1995)::Drama\n', 'latin1'), Buffer.from('3::Nothing (2003)::(no genres listed)\n')]);
+    const movieLines = Buffer.concat([
+      Buffer.from('1::Amélie (2001)::Comedy|Romance\n', 'utf8'),
+      Buffer.from('2::Café Society (1995)::Drama\n', 'latin1'),
+      Buffer.from('3::Nothing (2003)::(no genres listed)\n'),
+    ]);
     const dir = dirWith({ 'ratings.dat': '1::1::4.5::1\n1::2::0.5::2\n2::3::3::3\n', 'movies.dat': movieLines });
     const dataset = await load(dir);
     assert.deepEqual(dataset.movies?.get('1'), { title: 'Amélie (2001)', year: 2001, genres: ['Comedy', 'Romance'] });
@@ -84,7 +92,8 @@ describe('MovieLens directory layouts', () => {
   it('movies.csv: quoted titles with commas and quotes, titles without a year', async () => {
     const dir = dirWith({
       'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,10\n1,2,3.5,11\n2,3,5.0,12\n',
-      'movies.csv': 'movieId,title,genres\n1,"Good, the Bad and the Ugly, The (1966)",Action|Western\n2,"Say ""Cheese"" (2001)",Comedy\n3,Untitled,(no genres listed)\n',
+      'movies.csv':
+        'movieId,title,genres\n1,"Good, the Bad and the Ugly, The (1966)",Action|Western\n2,"Say ""Cheese"" (2001)",Comedy\n3,Untitled,(no genres listed)\n',
     });
     const dataset = await load(dir);
     assert.deepEqual(dataset.movies?.get('1'), { title: 'Good, the Bad and the Ugly, The (1966)', year: 1966, genres: ['Action', 'Western'] });
@@ -94,7 +103,12 @@ describe('MovieLens directory layouts', () => {
 
   it('a movie file that lacks some rated items: loads, and counts the items without a title', async () => {
     const dir = tempDir();
-    writeFixture(dir, 'ml-1m', rows, movies.filter((m) => m.id % 10 !== 0));
+    writeFixture(
+      dir,
+      'ml-1m',
+      rows,
+      movies.filter((m) => m.id % 10 !== 0),
+    );
     const dataset = await load(dir);
     const ratedWithoutMovie = new Set(rows.filter((r) => r.item % 10 === 0).map((r) => r.item)).size;
     assert.ok(ratedWithoutMovie > 0);
@@ -133,7 +147,10 @@ describe('fingerprints', () => {
     assert.deepEqual(fingerprintOf(first), fingerprintOf(second));
     const fingerprint = fingerprintOf(first);
     assert.equal(fingerprint.layout, 'movielens-dat');
-    assert.deepEqual(fingerprint.files.map((f) => f.name), ['movies.dat', 'ratings.dat']);
+    assert.deepEqual(
+      fingerprint.files.map((f) => f.name),
+      ['movies.dat', 'ratings.dat'],
+    );
     for (const file of fingerprint.files) {
       const path = join(dir, file.name);
       assert.equal(file.bytes, statSync(path).size);

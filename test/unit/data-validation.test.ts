@@ -83,14 +83,23 @@ describe('malformed rows: a DataError with file and line', () => {
   });
 
   it('in movies.csv: an unclosed quote', async () => {
-    const dir = dirWith({ 'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,1\n', 'movies.csv': 'movieId,title,genres\n1,Fine (1990),Drama\n2,"Broken (1991),Drama\n' });
-    await assert.rejects(load(dir), (error: Error) => error.name === 'DataError' && error.message.includes(join(dir, 'movies.csv')) && /not valid CSV/.test(error.message));
+    const dir = dirWith({
+      'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,1\n',
+      'movies.csv': 'movieId,title,genres\n1,Fine (1990),Drama\n2,"Broken (1991),Drama\n',
+    });
+    await assert.rejects(
+      load(dir),
+      (error: Error) => error.name === 'DataError' && error.message.includes(join(dir, 'movies.csv')) && /not valid CSV/.test(error.message),
+    );
   });
 
   it('an empty ratings file: "no ratings"', async () => {
     for (const text of ['', '\n\n  \n']) {
       const dir = dirWith({ 'ratings.dat': text });
-      await assert.rejects(load(dir), (error: Error) => error.name === 'DataError' && error.message.includes(join(dir, 'ratings.dat')) && /no ratings/.test(error.message));
+      await assert.rejects(
+        load(dir),
+        (error: Error) => error.name === 'DataError' && error.message.includes(join(dir, 'ratings.dat')) && /no ratings/.test(error.message),
+      );
     }
   });
 });
@@ -125,7 +134,7 @@ describe('duplicate (user, item) rows', () => {
     assert.deepEqual(rows, ['1/20/3/2', '2/10/4/4', '1/10/1/5']);
   });
 
-  it('also when a user\'s rows are not contiguous', async () => {
+  it("also when a user's rows are not contiguous", async () => {
     const dataset = await load(dirWith({ 'ratings.dat': '1::1::1::1\n2::1::2::2\n1::2::3::3\n2::1::4::4\n1::1::5::5\n3::1::1::6\n' }));
     const x = dataset.interactions;
     assert.equal(dataset.duplicates, 2);

@@ -35,7 +35,11 @@ before(() => {
   restoreLoader = serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-electron-'));
   standIn = path.join(tmp, 'electron');
-  fs.writeFileSync(standIn, `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != "1" ]; then echo "${NOT_AS_NODE}" >&2; exit 3; fi\nexec ${JSON.stringify(realExecPath)} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    standIn,
+    `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != "1" ]; then echo "${NOT_AS_NODE}" >&2; exit 3; fi\nexec ${JSON.stringify(realExecPath)} "$@"\n`,
+    { mode: 0o755 },
+  );
   Object.defineProperty(process.versions, 'electron', { value: '34.5.8', configurable: true, enumerable: true });
   process.execPath = standIn;
 });
@@ -52,7 +56,13 @@ function train(nodePath: string, env: NodeJS.ProcessEnv) {
   const config = makeConfig('mvae', data, { epochs: 2, protocol: { heldoutUsers: 40 } });
   const runsDir = path.join(tmp, `runs-${Math.random().toString(36).slice(2)}`);
   const messages: TrainerToParent[] = [];
-  const handle = startTrainer({ trainerScript: TRAINER, nodePath, env, request: { type: 'start', config, runsDir, cacheDir: tmp }, onMessage: (m) => messages.push(m) });
+  const handle = startTrainer({
+    trainerScript: TRAINER,
+    nodePath,
+    env,
+    request: { type: 'start', config, runsDir, cacheDir: tmp },
+    onMessage: (m) => messages.push(m),
+  });
   return { messages, exited: handle.exited };
 }
 

@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEntry, RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
-import {
-  STATE_ICONS,
-  escapeMarkdown,
-  progressText,
-  runContextValue,
-  runDescription,
-  runLabel,
-  runTooltipMarkdown,
-} from '../../src/extension/runPresentation';
+import { STATE_ICONS, escapeMarkdown, progressText, runContextValue, runDescription, runLabel, runTooltipMarkdown } from '../../src/extension/runPresentation';
 
 function record(over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -56,7 +48,14 @@ describe('run presentation', () => {
   });
 
   it('maps every state to its codicon and context value', () => {
-    assert.deepEqual(STATE_ICONS, { running: 'sync~spin', completed: 'pass', failed: 'error', cancelled: 'circle-slash', interrupted: 'debug-disconnect', damaged: 'warning' });
+    assert.deepEqual(STATE_ICONS, {
+      running: 'sync~spin',
+      completed: 'pass',
+      failed: 'error',
+      cancelled: 'circle-slash',
+      interrupted: 'debug-disconnect',
+      damaged: 'warning',
+    });
     assert.equal(runContextValue(ok(record({ status: 'running' }))), 'running');
     assert.equal(runContextValue(damaged), 'damaged');
   });

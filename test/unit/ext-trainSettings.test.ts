@@ -27,7 +27,10 @@ describe('train settings', () => {
   it('has quick (20 epochs) and paper (200 epochs) presets', () => {
     assert.deepEqual(
       PRESETS.map((p) => [p.id, buildTrainConfig('mvae', 'ml-1m', settings, p.overrides).epochs]),
-      [['quick', 20], ['paper', 200]],
+      [
+        ['quick', 20],
+        ['paper', 200],
+      ],
     );
   });
 

@@ -95,9 +95,47 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 // Mutations
 
 const TOKENS = [
-  '\n', '\r\n', '\r', '\t', ',', ';', '::', '|', '"', '""', ' ', '\0', '\uFEFF', '-', '.', 'e', '0', '5', '9', '007',
-  'NaN', 'Infinity', '-Infinity', '1e309', '-1', '0.5', '5.5', '4.25', '9'.repeat(20), '1'.repeat(16), 'é', '\u00e9', '😀',
-  'userId,movieId,rating,timestamp', 'movieId,title,genres', '"a,b"', '(1995)', '(no genres listed)', '\\', '..', '/',
+  '\n',
+  '\r\n',
+  '\r',
+  '\t',
+  ',',
+  ';',
+  '::',
+  '|',
+  '"',
+  '""',
+  ' ',
+  '\0',
+  '\uFEFF',
+  '-',
+  '.',
+  'e',
+  '0',
+  '5',
+  '9',
+  '007',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '-1',
+  '0.5',
+  '5.5',
+  '4.25',
+  '9'.repeat(20),
+  '1'.repeat(16),
+  'é',
+  '\u00e9',
+  '😀',
+  'userId,movieId,rating,timestamp',
+  'movieId,title,genres',
+  '"a,b"',
+  '(1995)',
+  '(no genres listed)',
+  '\\',
+  '..',
+  '/',
 ];
 const BYTES = [0x00, 0x0a, 0x0d, 0x09, 0x2c, 0x3a, 0x7c, 0x22, 0x80, 0xc3, 0xe9, 0xef, 0xbb, 0xbf, 0xff, 0xfe];
 
@@ -129,7 +167,8 @@ function mutate(rng: Rng, input: Buffer): Buffer {
       case 4: // random bytes
         b = Buffer.concat([b.subarray(0, at), randomBytes(rng, 1 + rng.int(16)), b.subarray(at)]);
         break;
-      case 5: { // duplicate or drop whole lines
+      case 5: {
+        // duplicate or drop whole lines
         const lines = b.toString('latin1').split('\n');
         const i = rng.int(lines.length);
         if (rng.chance(0.5)) lines.splice(i, 0, lines[rng.int(lines.length)]);
@@ -137,7 +176,8 @@ function mutate(rng: Rng, input: Buffer): Buffer {
         b = Buffer.from(lines.join('\n'), 'latin1');
         break;
       }
-      case 6: { // replace one field of one line with a token
+      case 6: {
+        // replace one field of one line with a token
         const lines = b.toString('latin1').split('\n');
         const i = rng.int(lines.length);
         const sep = rng.pick(['::', ',', '\t', '|', ';']);
@@ -154,7 +194,13 @@ function mutate(rng: Rng, input: Buffer): Buffer {
         b = Buffer.concat([b.subarray(0, at), Buffer.from(rng.pick(['\n\n', '\n   \n', '\r\n\t\r\n'])), b.subarray(at)]);
         break;
       default: // swap the delimiter of the whole file
-        b = Buffer.from(b.toString('latin1').split(rng.pick(['::', ',', '\t', '|'])).join(rng.pick(['::', ',', '\t', '|', ';', ' '])), 'latin1');
+        b = Buffer.from(
+          b
+            .toString('latin1')
+            .split(rng.pick(['::', ',', '\t', '|']))
+            .join(rng.pick(['::', ',', '\t', '|', ';', ' '])),
+          'latin1',
+        );
         break;
     }
   }
@@ -169,13 +215,22 @@ interface Corpus {
   files: Record<string, Buffer>;
   /** The source to load: the directory, or one file in it. */
   source(dir: string): string;
-  spec?: { columns?: { user: string | number; item: string | number; rating: string | number; timestamp?: string | number }; delimiter?: string; hasHeader?: boolean };
+  spec?: {
+    columns?: { user: string | number; item: string | number; rating: string | number; timestamp?: string | number };
+    delimiter?: string;
+    hasHeader?: boolean;
+  };
   movieLensRange: boolean;
 }
 
 function corpusOf(layout: FixtureLayout): Corpus['files'] {
   const dir = tempDir();
-  writeFixture(dir, layout, generateRatings({ users: 12, items: 15, seed: 3, itemsPerUser: [2, 6] }), layout.startsWith('generic') ? null : generateMovies(15, 3));
+  writeFixture(
+    dir,
+    layout,
+    generateRatings({ users: 12, items: 15, seed: 3, itemsPerUser: [2, 6] }),
+    layout.startsWith('generic') ? null : generateMovies(15, 3),
+  );
   return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
 }
 
@@ -282,20 +337,51 @@ const VALID_RECORD: RunRecord = {
   artifacts: { model: 'model', recommendations: 'recommendations.json', split: 'split.json' },
 };
 
-const ODD_STRINGS = ['', ' ', '..', '../x', '/etc/passwd', 'C:\\x', 'a/b', 'x'.repeat(300), '<img src=x onerror=alert(1)>', '[link](command:x)', '\u0000', 'running', 'mvae', '__proto__', 'constructor', 'NaN'];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  '..',
+  '../x',
+  '/etc/passwd',
+  'C:\\x',
+  'a/b',
+  'x'.repeat(300),
+  '<img src=x onerror=alert(1)>',
+  '[link](command:x)',
+  '\u0000',
+  'running',
+  'mvae',
+  '__proto__',
+  'constructor',
+  'NaN',
+];
 
 function randomJson(rng: Rng, depth = 0): unknown {
   switch (rng.int(depth > 3 ? 6 : 9)) {
-    case 0: return null;
-    case 1: return rng.chance(0.5);
-    case 2: return rng.pick([0, -1, 1, 2 ** 53, -(2 ** 31), 1e308, -0, 0.5, 3, 600, 98765, 2 ** 22 + 12345]);
-    case 3: return rng.pick(ODD_STRINGS);
-    case 4: return rng.float() * 10 - 5;
-    case 5: return String.fromCharCode(...Array.from({ length: rng.int(12) }, () => rng.int(0x3000)));
-    case 6: return Array.from({ length: rng.int(5) }, () => randomJson(rng, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return rng.chance(0.5);
+    case 2:
+      return rng.pick([0, -1, 1, 2 ** 53, -(2 ** 31), 1e308, -0, 0.5, 3, 600, 98765, 2 ** 22 + 12345]);
+    case 3:
+      return rng.pick(ODD_STRINGS);
+    case 4:
+      return rng.float() * 10 - 5;
+    case 5:
+      return String.fromCharCode(...Array.from({ length: rng.int(12) }, () => rng.int(0x3000)));
+    case 6:
+      return Array.from({ length: rng.int(5) }, () => randomJson(rng, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let k = rng.int(6); k > 0; k--) setOwn(o, rng.chance(0.5) ? rng.pick(['id', 'type', 'runId', 'runIds', 'format', 'status', 'pid', 'best', 'config', '__proto__', 'extra']) : rng.pick(ODD_STRINGS), randomJson(rng, depth + 1));
+      for (let k = rng.int(6); k > 0; k--)
+        setOwn(
+          o,
+          rng.chance(0.5)
+            ? rng.pick(['id', 'type', 'runId', 'runIds', 'format', 'status', 'pid', 'best', 'config', '__proto__', 'extra'])
+            : rng.pick(ODD_STRINGS),
+          randomJson(rng, depth + 1),
+        );
       return o;
     }
   }
@@ -317,9 +403,15 @@ function mutateJson(rng: Rng, v: unknown, depth = 0): unknown {
   const key = keys.length && !rng.chance(0.15) ? rng.pick(keys) : Array.isArray(v) ? String(keys.length) : rng.pick(['extra', '__proto__', 'constructor', '0']);
   const target = copy as Record<string, unknown>;
   switch (rng.int(3)) {
-    case 0: delete target[key]; break;
-    case 1: setOwn(target, key, randomJson(rng, depth + 1)); break;
-    default: setOwn(target, key, mutateJson(rng, target[key], depth + 1)); break;
+    case 0:
+      delete target[key];
+      break;
+    case 1:
+      setOwn(target, key, randomJson(rng, depth + 1));
+      break;
+    default:
+      setOwn(target, key, mutateJson(rng, target[key], depth + 1));
+      break;
   }
   return copy;
 }
@@ -331,10 +423,11 @@ function consume(entry: RunEntry): void {
   runTooltipMarkdown(entry);
   runContextValue(entry);
   const row = toRow({ entry, colour: 0 });
-  for (const c of DETAIL_COLUMNS) if (row.record) {
-    c.format(row.record);
-    c.value(row.record);
-  }
+  for (const c of DETAIL_COLUMNS)
+    if (row.record) {
+      c.format(row.record);
+      c.value(row.record);
+    }
   filterRows([row], 'mvae 0.4');
   sortRows([row, row], { key: 'epochs', descending: true });
   if (entry.ok) {
@@ -351,7 +444,8 @@ function checkRecord(r: RunRecord): void {
   assert.ok(r.pid === undefined || (Number.isSafeInteger(r.pid) && r.pid > 0), `pid ${String(r.pid)}`);
   for (const k of ['best', 'lastValidation'] as const) if (r[k] !== undefined) assert.ok(Number.isFinite(r[k]!.epoch) && Number.isFinite(r[k]!['ndcg@100']), k);
   if (r.test) for (const k of ['ndcg@100', 'recall@10', 'recall@20', 'recall@50'] as const) assert.ok(Number.isFinite(r.test[k]), `test ${k}`);
-  for (const [k, v] of Object.entries(r.artifacts)) assert.ok(typeof v === 'string' && isValidRunId(v), `artifact ${k} = ${JSON.stringify(v)} stays inside the run`);
+  for (const [k, v] of Object.entries(r.artifacts))
+    assert.ok(typeof v === 'string' && isValidRunId(v), `artifact ${k} = ${JSON.stringify(v)} stays inside the run`);
   assert.ok(Number.isFinite(r.epochsCompleted) && Number.isFinite(r.steps) && r.epochSeconds.every(Number.isFinite));
 }
 
@@ -370,10 +464,13 @@ describe('fuzz: run-store readers', () => {
   });
 
   it('parseMetricsLines: random and mutated text never throws; every line kept is a step or epoch line', async () => {
-    const valid = [
-      { kind: 'step', step: 1, epoch: 1, time: 0.1, loss: 5, nll: 5, kl: 1, beta: 0, negElbo: 6 },
-      { kind: 'epoch', epoch: 1, step: 1, time: 0.2, seconds: 0.2, loss: 5, nll: 5, kl: 1, beta: 0, negElbo: 6, 'val_ndcg@100': 0.1 },
-    ].map((l) => JSON.stringify(l)).join('\n') + '\n';
+    const valid =
+      [
+        { kind: 'step', step: 1, epoch: 1, time: 0.1, loss: 5, nll: 5, kl: 1, beta: 0, negElbo: 6 },
+        { kind: 'epoch', epoch: 1, step: 1, time: 0.2, seconds: 0.2, loss: 5, nll: 5, kl: 1, beta: 0, negElbo: 6, 'val_ndcg@100': 0.1 },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n') + '\n';
     await fuzz('parseMetricsLines', 20_000, (rng) => {
       const text = rng.chance(0.1) ? randomBytes(rng, rng.int(300)).toString('utf8') : mutate(rng, Buffer.from(valid.repeat(1 + rng.int(4)))).toString('utf8');
       const m = parseMetricsLines(text);
@@ -395,17 +492,30 @@ describe('fuzz: run-store readers', () => {
         const dir = path.join(runs, name);
         const kind = rng.int(10);
         try {
-          if (kind === 0) fs.writeFileSync(dir, 'a file, not a run'); // a stray file
-          else if (kind === 1) fs.symlinkSync(outside, dir); // a link out of the runs directory
-          else if (kind === 2) fs.symlinkSync(path.join(runs, 'nowhere'), dir); // dangling
+          if (kind === 0)
+            fs.writeFileSync(dir, 'a file, not a run'); // a stray file
+          else if (kind === 1)
+            fs.symlinkSync(outside, dir); // a link out of the runs directory
+          else if (kind === 2)
+            fs.symlinkSync(path.join(runs, 'nowhere'), dir); // dangling
           else {
             fs.mkdirSync(dir);
-            if (kind === 3) fs.mkdirSync(path.join(dir, 'run.json')); // run.json is a directory
+            if (kind === 3)
+              fs.mkdirSync(path.join(dir, 'run.json')); // run.json is a directory
             else if (kind !== 4) {
-              const text = kind === 5 ? randomBytes(rng, rng.int(100)) : kind === 6 ? JSON.stringify(mutateJson(rng, { ...VALID_RECORD, id: name })) : mutate(rng, Buffer.from(validText));
+              const text =
+                kind === 5
+                  ? randomBytes(rng, rng.int(100))
+                  : kind === 6
+                    ? JSON.stringify(mutateJson(rng, { ...VALID_RECORD, id: name }))
+                    : mutate(rng, Buffer.from(validText));
               fs.writeFileSync(path.join(dir, 'run.json'), text);
             }
-            if (rng.chance(0.5)) fs.writeFileSync(path.join(dir, 'metrics.jsonl'), mutate(rng, Buffer.from('{"kind":"step","step":1,"epoch":1}\n{"kind":"epoch","step":1,"epoch":1}\n')));
+            if (rng.chance(0.5))
+              fs.writeFileSync(
+                path.join(dir, 'metrics.jsonl'),
+                mutate(rng, Buffer.from('{"kind":"step","step":1,"epoch":1}\n{"kind":"epoch","step":1,"epoch":1}\n')),
+              );
           }
         } catch {
           // a name the file system refuses (too long): skip it
@@ -444,7 +554,13 @@ const VALID_REQUESTS: unknown[] = [
   { type: 'openRunFolder', runId: 'r1' },
   { type: 'stopRun', runId: 'r1' },
 ];
-const REQUEST_KEYS: Record<string, string[]> = { ready: ['type'], select: ['type', 'runIds'], export: ['type', 'format', 'runIds'], openRunFolder: ['type', 'runId'], stopRun: ['type', 'runId'] };
+const REQUEST_KEYS: Record<string, string[]> = {
+  ready: ['type'],
+  select: ['type', 'runIds'],
+  export: ['type', 'format', 'runIds'],
+  openRunFolder: ['type', 'runId'],
+  stopRun: ['type', 'runId'],
+};
 
 describe('fuzz: message validators', () => {
   it('parseDashboardRequest: never throws; accepts only exact shapes with valid run ids', async () => {
@@ -468,7 +584,15 @@ describe('fuzz: message validators', () => {
   });
 
   it('parseInspectorRequest: never throws; accepts only exact shapes (printable user ids, k in range, valid run ids)', async () => {
-    const valid: unknown[] = [{ type: 'ready' }, { type: 'showUser', user: '42' }, { type: 'setK', k: 20 }, { type: 'compare', runId: 'a' }, { type: 'compare', runId: null }, { type: 'loadLatent' }, { type: 'export', scope: 'test' }];
+    const valid: unknown[] = [
+      { type: 'ready' },
+      { type: 'showUser', user: '42' },
+      { type: 'setK', k: 20 },
+      { type: 'compare', runId: 'a' },
+      { type: 'compare', runId: null },
+      { type: 'loadLatent' },
+      { type: 'export', scope: 'test' },
+    ];
     await fuzz('parseInspectorRequest', 30_000, (rng) => {
       const input = viaJson(rng.chance(0.3) ? randomJson(rng) : mutateJson(rng, rng.pick(valid)));
       const r = parseInspectorRequest(input);
@@ -487,7 +611,18 @@ describe('fuzz: message validators', () => {
 
   it('inference process message validators never throw', async () => {
     await fuzz('inference validators', 20_000, (rng) => {
-      const input = viaJson(rng.chance(0.5) ? randomJson(rng) : mutateJson(rng, rng.pick<unknown>([{ id: 1, type: 'open', runDir: '/r', cacheDir: '/c' }, { type: 'result', id: 1, ok: true, value: {} }, { type: 'log', message: 'm' }])));
+      const input = viaJson(
+        rng.chance(0.5)
+          ? randomJson(rng)
+          : mutateJson(
+              rng,
+              rng.pick<unknown>([
+                { id: 1, type: 'open', runDir: '/r', cacheDir: '/c' },
+                { type: 'result', id: 1, ok: true, value: {} },
+                { type: 'log', message: 'm' },
+              ]),
+            ),
+      );
       assert.equal(typeof isInferenceRequest(input), 'boolean');
       assert.equal(typeof isInferenceReply(input), 'boolean');
     });
@@ -495,7 +630,18 @@ describe('fuzz: message validators', () => {
 
   it('trainer IPC validators never throw', async () => {
     await fuzz('ipc validators', 20_000, (rng) => {
-      const input = viaJson(rng.chance(0.5) ? randomJson(rng) : mutateJson(rng, rng.pick<unknown>([{ type: 'cancel' }, { type: 'start', config: {}, runsDir: '/r', cacheDir: '/c' }, { type: 'done', status: 'completed', epochs: 1 }])));
+      const input = viaJson(
+        rng.chance(0.5)
+          ? randomJson(rng)
+          : mutateJson(
+              rng,
+              rng.pick<unknown>([
+                { type: 'cancel' },
+                { type: 'start', config: {}, runsDir: '/r', cacheDir: '/c' },
+                { type: 'done', status: 'completed', epochs: 1 },
+              ]),
+            ),
+      );
       assert.equal(typeof isParentMessage(input), 'boolean');
       assert.equal(typeof isTrainerMessage(input), 'boolean');
     });

@@ -71,7 +71,10 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
         assert.equal(it.hit, targets.has(it.item));
         assert.ok(it.title && /\(\d{4}\)$/.test(it.title), `title of ${it.item}: ${it.title}`);
       }
-      assert.deepEqual(r.items.map((i) => i.rank), Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.deepEqual(
+        r.items.map((i) => i.rank),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
       for (let i = 1; i < r.items.length; i++) assert.ok(r.items[i - 1].score >= r.items[i].score);
       if (targets.size > 0) {
         assert.ok(r.metrics && r.metrics['ndcg@100'] >= 0 && r.metrics['ndcg@100'] <= 1);
@@ -84,7 +87,12 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     const train = inspector.usersOf('all')[0];
     const r = inspector.recommend(train, 10);
     assert.equal(r.role, 'train');
-    const known = new Set(inspector.history(train).items.filter((h) => h.mark === 'train').map((h) => h.item));
+    const known = new Set(
+      inspector
+        .history(train)
+        .items.filter((h) => h.mark === 'train')
+        .map((h) => h.item),
+    );
     assert.equal(known.size, r.knownItems);
     for (const it of r.items) assert.ok(!known.has(it.item));
     assert.equal(r.metrics, undefined);
@@ -94,8 +102,20 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     const u = split.test[0];
     const h = inspector.history(u.user);
     assert.equal(h.timeOrdered, true);
-    assert.deepEqual(h.items.filter((x) => x.mark === 'fold-in').map((x) => x.item).sort(), [...u.foldIn].sort());
-    assert.deepEqual(h.items.filter((x) => x.mark === 'held-out').map((x) => x.item).sort(), [...u.targets].sort());
+    assert.deepEqual(
+      h.items
+        .filter((x) => x.mark === 'fold-in')
+        .map((x) => x.item)
+        .sort(),
+      [...u.foldIn].sort(),
+    );
+    assert.deepEqual(
+      h.items
+        .filter((x) => x.mark === 'held-out')
+        .map((x) => x.item)
+        .sort(),
+      [...u.targets].sort(),
+    );
     for (const x of h.items.filter((i) => i.mark === 'unused')) assert.ok(x.rating <= 3.5 || !split.items.includes(x.item));
     for (let i = 1; i < h.items.length; i++) assert.ok((h.items[i - 1].timestamp ?? 0) <= (h.items[i].timestamp ?? 0));
     assert.ok(h.items.every((x) => typeof x.title === 'string' && Array.isArray(x.genres)));
@@ -103,7 +123,10 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
 
   it("lists every user; the test users' NDCG@100 averages to the run's test NDCG@100", () => {
     const users = inspector.users();
-    const record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { test: { 'ndcg@100': number; users: number }; split: { trainUsers: number } };
+    const record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+      test: { 'ndcg@100': number; users: number };
+      split: { trainUsers: number };
+    };
     assert.equal(users.length, record.split.trainUsers + 40);
     const test = users.filter((u) => u.role === 'test' && u.ndcg !== undefined);
     assert.equal(test.length, record.test.users);
@@ -115,7 +138,10 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
   });
 
   it('an unknown user is one clear error', () => {
-    assert.throws(() => inspector.recommend('no-such-user', 10), (e: unknown) => e instanceof InspectError && /user no-such-user does not exist in /.test(e.message));
+    assert.throws(
+      () => inspector.recommend('no-such-user', 10),
+      (e: unknown) => e instanceof InspectError && /user no-such-user does not exist in /.test(e.message),
+    );
   });
 
   it('projects every user into two dimensions with genre affinities', () => {
@@ -142,11 +168,26 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     for (const user of users) {
       const r = inspector.recommend(user, 15);
       const mine = rows.filter((row) => row.user === user);
-      assert.deepEqual(mine.map((row) => row.item), r.items.map((i) => i.item));
-      assert.deepEqual(mine.map((row) => row.title), r.items.map((i) => i.title));
-      assert.deepEqual(mine.map((row) => Number(row.score)), r.items.map((i) => i.score));
-      assert.deepEqual(mine.map((row) => row.hit), r.items.map((i) => (i.hit ? '1' : '0')));
-      assert.deepEqual(mine.map((row) => row.genres), r.items.map((i) => i.genres?.join('|') ?? ''));
+      assert.deepEqual(
+        mine.map((row) => row.item),
+        r.items.map((i) => i.item),
+      );
+      assert.deepEqual(
+        mine.map((row) => row.title),
+        r.items.map((i) => i.title),
+      );
+      assert.deepEqual(
+        mine.map((row) => Number(row.score)),
+        r.items.map((i) => i.score),
+      );
+      assert.deepEqual(
+        mine.map((row) => row.hit),
+        r.items.map((i) => (i.hit ? '1' : '0')),
+      );
+      assert.deepEqual(
+        mine.map((row) => row.genres),
+        r.items.map((i) => i.genres?.join('|') ?? ''),
+      );
     }
     // Titles with commas ("Film 14, The (1987)") and accents survive: check on the whole catalogue.
     const all = inspector.exportCsv('test', 90);
@@ -165,7 +206,10 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
     const two = split.test.slice(0, 2).map((u) => u.user);
     const some = cli(['export', '--run', runDir, '--out', out, '--users', two.join(','), '--k', '5']);
     assert.equal(some.code, 0, some.stderr);
-    assert.deepEqual((parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => r.user), [...Array(5).fill(two[0]), ...Array(5).fill(two[1])]);
+    assert.deepEqual(
+      (parse(fs.readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => r.user),
+      [...Array(5).fill(two[0]), ...Array(5).fill(two[1])],
+    );
     const none = cli(['export', '--run', runDir, '--out', out, '--users', ' , ']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /--users names no user/);

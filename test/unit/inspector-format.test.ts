@@ -14,12 +14,30 @@ const users: UserSummary[] = [
 ];
 
 test('lists one kind of user, by activity or by NDCG; users without NDCG last either way', () => {
-  assert.deepEqual(listUsers(users, 'test', 'activity-desc').map((u) => u.user), ['b', 'c', 'a']);
-  assert.deepEqual(listUsers(users, 'test', 'activity-asc').map((u) => u.user), ['a', 'c', 'b']);
-  assert.deepEqual(listUsers(users, 'test', 'ndcg-asc').map((u) => u.user), ['b', 'a', 'c']);
-  assert.deepEqual(listUsers(users, 'test', 'ndcg-desc').map((u) => u.user), ['a', 'b', 'c']);
-  assert.deepEqual(listUsers(users, 'validation', 'ndcg-asc').map((u) => u.user), ['d']);
-  assert.deepEqual(listUsers(users, 'all', 'ndcg-asc').map((u) => u.user), ['b', 'a', 'd', 'e', 'c']);
+  assert.deepEqual(
+    listUsers(users, 'test', 'activity-desc').map((u) => u.user),
+    ['b', 'c', 'a'],
+  );
+  assert.deepEqual(
+    listUsers(users, 'test', 'activity-asc').map((u) => u.user),
+    ['a', 'c', 'b'],
+  );
+  assert.deepEqual(
+    listUsers(users, 'test', 'ndcg-asc').map((u) => u.user),
+    ['b', 'a', 'c'],
+  );
+  assert.deepEqual(
+    listUsers(users, 'test', 'ndcg-desc').map((u) => u.user),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(
+    listUsers(users, 'validation', 'ndcg-asc').map((u) => u.user),
+    ['d'],
+  );
+  assert.deepEqual(
+    listUsers(users, 'all', 'ndcg-asc').map((u) => u.user),
+    ['b', 'a', 'd', 'e', 'c'],
+  );
   assert.equal(users[0].user, 'a', 'the input is not reordered');
 });
 

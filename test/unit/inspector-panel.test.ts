@@ -45,7 +45,10 @@ const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-panel-cache-
 const baseApi = fakeApi.api();
 const fakeVscode = {
   ...baseApi,
-  workspace: { ...baseApi.workspace, getConfiguration: () => ({ get: (key: string, fallback?: unknown) => (key === 'datasetCacheDirectory' ? cacheDir : fallback) }) },
+  workspace: {
+    ...baseApi.workspace,
+    getConfiguration: () => ({ get: (key: string, fallback?: unknown) => (key === 'datasetCacheDirectory' ? cacheDir : fallback) }),
+  },
 };
 
 serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
@@ -119,13 +122,19 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     InspectorPanel.createOrShow(fakeContext() as unknown as Context, source, mvae);
     const fake = panels.at(-1)!;
     assert.match(fake.webview.html, /script-src 'nonce-/);
-    assert.deepEqual((fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path), [`${ROOT}/dist/webview`]);
+    assert.deepEqual(
+      (fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path),
+      [`${ROOT}/dist/webview`],
+    );
     fake.send({ type: 'ready' });
     assert.equal(fake.posted[0]?.type, 'state');
     const users = await until(() => (fake.state?.users.length ? fake.state.users : undefined), 'the user lists');
     assert.equal(fake.state?.run?.runId, mvae);
     assert.equal(users.filter((u) => u.role === 'test').length, 20);
-    assert.deepEqual(fake.state?.compareChoices.map((c) => c.runId), [pop]);
+    assert.deepEqual(
+      fake.state?.compareChoices.map((c) => c.runId),
+      [pop],
+    );
 
     fake.send({ type: 'showUser', user: 'nobody' });
     const error = await until(() => fake.state?.userError ?? undefined, 'the unknown-user error');
@@ -155,7 +164,14 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     assert.equal(fake.state?.latent?.users.length, users.length);
 
     calls.warnings.length = 0;
-    for (const m of [{ type: 'showUser', user: '' }, { type: 'setK', k: 0 }, { type: 'export', scope: 'everything' }, { type: 'compare', runId: '../x' }, { type: 'eval' }]) fake.send(m);
+    for (const m of [
+      { type: 'showUser', user: '' },
+      { type: 'setK', k: 0 },
+      { type: 'export', scope: 'everything' },
+      { type: 'compare', runId: '../x' },
+      { type: 'eval' },
+    ])
+      fake.send(m);
     assert.equal(calls.warnings.filter((w) => /dropped an invalid inspector message/.test(w)).length, 5);
 
     // A crashed inference process is replaced on the next request, which opens the run again.
@@ -172,7 +188,10 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     fake.send({ type: 'export', scope: 'user' });
     await until(() => calls.writes.length === 1, 'the CSV file');
     const rows = parse(calls.writes[0].text, { columns: true }) as Record<string, string>[];
-    assert.deepEqual(rows.map((r) => r.item), fake.state?.view?.result.items.map((i) => i.item));
+    assert.deepEqual(
+      rows.map((r) => r.item),
+      fake.state?.view?.result.items.map((i) => i.item),
+    );
     calls.saveAnswer = uri('/out/test.csv');
     fake.send({ type: 'export', scope: 'test' });
     await until(() => calls.writes.length === 2, 'the CSV of every test user');

@@ -16,9 +16,18 @@ test('axis-aligned data: components are the axes, by decreasing variance, with t
   p.variances.forEach((v, i) => close(v, expected[i]));
   close(p.totalVariance, expected[0] + expected[1] + expected[2]);
   // First component is column 1 (variance 9), then column 0, then column 2; signs: largest coordinate positive.
-  assert.deepEqual(Array.from(p.components[0], (x) => Math.round(x) || 0), [0, 1, 0]);
-  assert.deepEqual(Array.from(p.components[1], (x) => Math.round(x) || 0), [1, 0, 0]);
-  assert.deepEqual(Array.from(p.components[2], (x) => Math.round(x) || 0), [0, 0, 1]);
+  assert.deepEqual(
+    Array.from(p.components[0], (x) => Math.round(x) || 0),
+    [0, 1, 0],
+  );
+  assert.deepEqual(
+    Array.from(p.components[1], (x) => Math.round(x) || 0),
+    [1, 0, 0],
+  );
+  assert.deepEqual(
+    Array.from(p.components[2], (x) => Math.round(x) || 0),
+    [0, 0, 1],
+  );
   close(p.mean[0], 10);
   close(p.mean[1], -5);
   // Projections are the centred coordinates along each axis.

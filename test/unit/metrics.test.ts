@@ -6,7 +6,7 @@ const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <
 
 test('NDCG@k: binary relevance, IDCG over min(k, #targets) (hand-computed)', () => {
   // ranked [5, 1, 7]; targets {1, 9}; DCG = 1/log2(3); IDCG over min(3, 2) = 1 + 1/log2(3)
-  close(ndcgAtK([5, 1, 7], new Set([1, 9]), 3), (1 / Math.log2(3)) / (1 + 1 / Math.log2(3)));
+  close(ndcgAtK([5, 1, 7], new Set([1, 9]), 3), 1 / Math.log2(3) / (1 + 1 / Math.log2(3)));
   // more targets than k: IDCG over k positions only, so a perfect top-2 scores 1
   close(ndcgAtK([1, 2, 3], new Set([1, 2, 3, 4, 5]), 2), 1);
   close(ndcgAtK([8, 9], new Set([1]), 2), 0);
@@ -32,9 +32,11 @@ test('topK ranks by score, skips excluded items and NaN, breaks ties by index', 
 
 test('topK agrees with a full sort on random scores', () => {
   let s = 7;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const scores = Float32Array.from({ length: 500 }, rand);
-  const expected = Array.from({ length: 500 }, (_, i) => i).sort((a, b) => scores[b] - scores[a]).slice(0, 100);
+  const expected = Array.from({ length: 500 }, (_, i) => i)
+    .sort((a, b) => scores[b] - scores[a])
+    .slice(0, 100);
   assert.deepEqual(Array.from(topK(scores, 0, 500, 100)), expected);
 });
 

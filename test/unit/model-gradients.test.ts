@@ -33,7 +33,13 @@ function fixture(numItems: number, latent: number, rng: Rng): { batch: SparseBat
 }
 
 /** The loss written the obvious way, on a dense input; differentiated by tf.variableGrads. */
-function referenceGrads(d: Dims, p: ParamViews, batch: SparseBatch, keep: Uint8Array, eps: Float32Array): { grads: Record<string, Float32Array>; nll: number; kl: number } {
+function referenceGrads(
+  d: Dims,
+  p: ParamViews,
+  batch: SparseBatch,
+  keep: Uint8Array,
+  eps: Float32Array,
+): { grads: Record<string, Float32Array>; nll: number; kl: number } {
   const B = batch.rows;
   const x = new Float32Array(B * d.numItems);
   const mask = new Float32Array(B * d.numItems);
@@ -44,7 +50,10 @@ function referenceGrads(d: Dims, p: ParamViews, batch: SparseBatch, keep: Uint8A
     }
   }
   const shapes = paramShapes(d);
-  const vars = Object.fromEntries(PARAM_NAMES.map((n) => [n, tf.variable(tf.tensor(p[n], shapes[n]), true, `ref_${n}_${Math.random()}`)])) as Record<ParamName, tf.Variable>;
+  const vars = Object.fromEntries(PARAM_NAMES.map((n) => [n, tf.variable(tf.tensor(p[n], shapes[n]), true, `ref_${n}_${Math.random()}`)])) as Record<
+    ParamName,
+    tf.Variable
+  >;
   let nll = 0;
   let kl = 0;
   const { grads } = tf.variableGrads(() => {
@@ -108,7 +117,10 @@ describe('Mult-VAE / Mult-DAE manual gradients', () => {
       for (const n of PARAM_NAMES) {
         const err = relativeError(g[n], ref.grads[n]);
         assert.ok(err <= 1e-4, `${n}: relative error ${err.toExponential(2)}`);
-        assert.ok(ref.grads[n].some((v) => v !== 0), `${n}: reference gradient is all zero, the check would be vacuous`);
+        assert.ok(
+          ref.grads[n].some((v) => v !== 0),
+          `${n}: reference gradient is all zero, the check would be vacuous`,
+        );
       }
     });
   }

@@ -107,7 +107,11 @@ describe('the gradient worker', () => {
   const shared = (n: number) => new SharedArrayBuffer(4 * n);
   const init = (backend: string) => {
     const n = paramCount(dims);
-    return { backend, model: { kind: 'multvae', dims } as const, buffers: { params: shared(n), m: shared(n), v: shared(n), gradsMain: shared(n), gradsWorker: shared(n) } };
+    return {
+      backend,
+      model: { kind: 'multvae', dims } as const,
+      buffers: { params: shared(n), m: shared(n), v: shared(n), gradsMain: shared(n), gradsWorker: shared(n) },
+    };
   };
   const adamJob = { kind: 'adam', adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, t: 1, l2: 0, from: 0, to: 0 } as const;
 
@@ -132,12 +136,24 @@ describe('the gradient worker', () => {
     const worker = GradientWorker.start(init('wasm'));
     assert.ok(worker);
     try {
-      assert.throws(() => worker.alongside(adamJob, () => {
-        throw new Error('main share failed');
-      }), /main share failed/);
+      assert.throws(
+        () =>
+          worker.alongside(adamJob, () => {
+            throw new Error('main share failed');
+          }),
+        /main share failed/,
+      );
       // The worker's result for that job was collected: the next job's result is its own.
-      assert.deepEqual(worker.alongside(adamJob, () => 7), { mine: 7, theirs: { nll: 0, kl: 0 } });
-      const wrong = { kind: 'svaeGrad', batch: { rows: 0, indptr: new Int32Array(1), indices: new Int32Array(0) }, eps: new Float32Array(0), opts: { nextK: 1, maxLength: 2, beta: 0 } } as const;
+      assert.deepEqual(
+        worker.alongside(adamJob, () => 7),
+        { mine: 7, theirs: { nll: 0, kl: 0 } },
+      );
+      const wrong = {
+        kind: 'svaeGrad',
+        batch: { rows: 0, indptr: new Int32Array(1), indices: new Int32Array(0) },
+        eps: new Float32Array(0),
+        opts: { nextK: 1, maxLength: 2, beta: 0 },
+      } as const;
       assert.throws(() => worker.alongside(wrong, () => 0), /a Mult-VAE worker cannot run a 'svaeGrad' job/);
       // A failed worker fails every later job at once rather than after a time-out.
       assert.throws(() => worker.alongside(adamJob, () => 0), /gradient worker/);

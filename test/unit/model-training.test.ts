@@ -66,7 +66,10 @@ function train(model: ReturnType<typeof createMultVae>, users: number[][], steps
 
 /** NDCG@k of ranking `scores` (fold-in items excluded) against the held-out items. */
 function ndcgAt(k: number, scores: ArrayLike<number>, foldIn: Set<number>, heldOut: Set<number>): number {
-  const ranked = [...Array(NUM_ITEMS).keys()].filter((i) => !foldIn.has(i)).sort((a, b) => scores[b] - scores[a]).slice(0, k);
+  const ranked = [...Array(NUM_ITEMS).keys()]
+    .filter((i) => !foldIn.has(i))
+    .sort((a, b) => scores[b] - scores[a])
+    .slice(0, k);
   const dcg = ranked.reduce((s, item, r) => s + (heldOut.has(item) ? 1 / Math.log2(r + 2) : 0), 0);
   let idcg = 0;
   for (let r = 0; r < Math.min(k, heldOut.size); r++) idcg += 1 / Math.log2(r + 2);

@@ -23,7 +23,10 @@ test('ML-1M split matches the PyTorch reference exactly (seed 98765, 600 + 600 h
   assert.equal(s.summary.trainInteractions, 462827);
   assert.deepEqual(s.train.users.slice(0, 5), ['1867', '5662', '646', '3942', '1412']);
   assert.deepEqual(s.test.users.slice(0, 3), ['782', '1126', '5463']);
-  assert.deepEqual(Array.from(s.test.targets.indices.subarray(s.test.targets.indptr[0], s.test.targets.indptr[1]), (i) => s.items[i]), ['3002', '3289']);
+  assert.deepEqual(
+    Array.from(s.test.targets.indices.subarray(s.test.targets.indptr[0], s.test.targets.indptr[1]), (i) => s.items[i]),
+    ['3002', '3289'],
+  );
   assert.equal(s.validation.targets.indices.length, 11228);
   assert.equal(s.test.targets.indices.length, 10761);
   // sum over test targets of (row + 1) * original item id, mod 1e9+7, as printed by NumPy

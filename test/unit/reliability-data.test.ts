@@ -18,7 +18,6 @@ import { cli } from './helpers/cli';
 
 after(removeTempDirs);
 
-
 /** 120 users x 60 items: enough for a split with 10 held-out users, small enough to train in a second. */
 const rows = generateRatings({ users: 120, items: 60, seed: 21, clusters: 3 });
 const movies = generateMovies(60, 21);
@@ -32,7 +31,8 @@ function ratingsWith(lineNo: number, text: string): string {
   return datText(lines);
 }
 
-const train = (data: string, runs: string, extra: string[] = []) => cli(['train', '--data', data, '--runs-dir', runs, '--epochs', '1', '--heldout', '10', '--backend', 'cpu', ...extra]);
+const train = (data: string, runs: string, extra: string[] = []) =>
+  cli(['train', '--data', data, '--runs-dir', runs, '--epochs', '1', '--heldout', '10', '--backend', 'cpu', ...extra]);
 
 /** The one stderr line of a failed `train --json`, after checking exit code, stdout and the runs directory. */
 function failsWithOneLine(data: string): string {
@@ -79,7 +79,13 @@ describe('bad data through the CLI: exit 1, one line naming the file and line, r
   });
 
   it('a generic file with a row of the wrong width', () => {
-    const dir = dirWith({ 'mine.tsv': rows.slice(0, 50).map((r) => `${r.user}\t${r.item}\t${r.rating}`).join('\n') + '\n7\t8\n' });
+    const dir = dirWith({
+      'mine.tsv':
+        rows
+          .slice(0, 50)
+          .map((r) => `${r.user}\t${r.item}\t${r.rating}`)
+          .join('\n') + '\n7\t8\n',
+    });
     assert.match(failsWithOneLine(path.join(dir, 'mine.tsv')), /mine\.tsv:51: expected 3 fields separated by tabs, found 2/);
   });
 
@@ -169,10 +175,11 @@ describe('a very large file is streamed with bounded memory', () => {
       if (layout === 'generic-csv') fs.writeSync(fd, 'user,item,rating,timestamp\n');
       for (let u = 1; u <= users; u += 1000) {
         const chunk: string[] = [];
-        for (let v = u; v < u + 1000; v++) for (let k = 0; k < perUser; k++) {
-          const item = ((v * 7919 + k * 104729) % 3900) + 1;
-          chunk.push(layout === 'ml-1m' ? `${v}::${item}::${1 + ((v + k) % 5)}::${978300000 + k}` : `${v},${item},${1 + ((v + k) % 5)},${978300000 + k}`);
-        }
+        for (let v = u; v < u + 1000; v++)
+          for (let k = 0; k < perUser; k++) {
+            const item = ((v * 7919 + k * 104729) % 3900) + 1;
+            chunk.push(layout === 'ml-1m' ? `${v}::${item}::${1 + ((v + k) % 5)}::${978300000 + k}` : `${v},${item},${1 + ((v + k) % 5)},${978300000 + k}`);
+          }
         fs.writeSync(fd, chunk.join('\n') + '\n');
       }
       fs.closeSync(fd);
@@ -185,10 +192,16 @@ describe('a very large file is streamed with bounded memory', () => {
         '  console.log(JSON.stringify({ rows: d.interactions.length, users: d.interactions.users.length, duplicates: d.duplicates, heap, maxRss: process.resourceUsage().maxRSS * 1024 }));',
         '}, (e) => { console.error(e.stack); process.exit(3); });',
       ].join('\n');
-      const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', '-e', probe], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', timeout: 110_000 });
+      const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', '-e', probe], {
+        cwd: path.resolve(__dirname, '../..'),
+        encoding: 'utf8',
+        timeout: 110_000,
+      });
       assert.equal(r.status, 0, `the load failed (status ${r.status}, signal ${r.signal}): ${r.stderr.slice(-2000)}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rows: number; users: number; duplicates: number; heap: number; maxRss: number };
-      t.diagnostic(`${(bytes / 1e6).toFixed(0)} MB file, ${out.rows} rows; heap ${(out.heap / 1e6).toFixed(0)} MB, peak RSS ${(out.maxRss / 1e6).toFixed(0)} MB`);
+      t.diagnostic(
+        `${(bytes / 1e6).toFixed(0)} MB file, ${out.rows} rows; heap ${(out.heap / 1e6).toFixed(0)} MB, peak RSS ${(out.maxRss / 1e6).toFixed(0)} MB`,
+      );
       assert.equal(out.users, users);
       assert.equal(out.rows + out.duplicates, users * perUser);
     });

@@ -38,7 +38,10 @@ function references(markdown: string): Reference[] {
 function templates(text: string): RegExp[] {
   const out: RegExp[] = [];
   for (const m of text.matchAll(/\b(?:it|test|describe|suite)\(\s*`([^`]*\$\{[^`]*)`/g)) {
-    const pattern = m[1].split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    const pattern = m[1]
+      .split(/\$\{[^}]*\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
     out.push(new RegExp(`^${pattern}$`));
   }
   return out;
@@ -58,7 +61,10 @@ test('every test docs/RELIABILITY.md cites exists in a suite that npm test runs'
     const text = fs.readFileSync(path.join(ROOT, dir, ref.file), 'utf8');
     const patterns = templates(text);
     for (const segment of ref.segments) {
-      const fragments = segment.split('…').map((f) => f.trim()).filter((f) => f.length > 0);
+      const fragments = segment
+        .split('…')
+        .map((f) => f.trim())
+        .filter((f) => f.length > 0);
       const found = fragments.every((f) => text.includes(f)) || (!segment.includes('…') && patterns.some((p) => p.test(segment)));
       if (!found) missing.push(`${ref.file} › ${segment}`);
     }

@@ -85,7 +85,8 @@ const fakeVscode = {
     showErrorMessage: (message: string) => Promise.resolve(void ui.warnings.push(message)),
     showQuickPick: () => Promise.resolve(undefined),
     createStatusBarItem: () => ({ show: () => undefined, hide: () => undefined, dispose: () => undefined }),
-    withProgress: (_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) => task({ report: () => undefined }, { onCancellationRequested: () => disposable }),
+    withProgress: (_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) =>
+      task({ report: () => undefined }, { onCancellationRequested: () => disposable }),
   },
   commands: {
     registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
@@ -120,12 +121,28 @@ async function extensionModules() {
   return { RunsStore, RunsTreeProvider, RunCommands, TrainCommands, TrainingSession };
 }
 
-const context = { subscriptions: [], extensionUri: uri(ROOT), asAbsolutePath: (p: string) => path.join(ROOT, p), globalStorageUri: uri(os.tmpdir()), workspaceState: { get: () => undefined, update: () => Promise.resolve() } };
+const context = {
+  subscriptions: [],
+  extensionUri: uri(ROOT),
+  asAbsolutePath: (p: string) => path.join(ROOT, p),
+  globalStorageUri: uri(os.tmpdir()),
+  workspaceState: { get: () => undefined, update: () => Promise.resolve() },
+};
 type Ctx = ConstructorParameters<Awaited<ReturnType<typeof extensionModules>>['RunCommands']>[0];
 
 const baseRecord = (id: string, extra: Record<string, unknown> = {}) => ({
-  schemaVersion: 1, id, name: `run ${id}`, model: 'mvae', status: 'completed', config: makeConfig('mvae', '/data/ml-1m'),
-  createdAt: '2026-01-01T00:00:00.000Z', epochsCompleted: 1, steps: 1, epochSeconds: [1], artifacts: { model: 'model' }, ...extra,
+  schemaVersion: 1,
+  id,
+  name: `run ${id}`,
+  model: 'mvae',
+  status: 'completed',
+  config: makeConfig('mvae', '/data/ml-1m'),
+  createdAt: '2026-01-01T00:00:00.000Z',
+  epochsCompleted: 1,
+  steps: 1,
+  epochSeconds: [1],
+  artifacts: { model: 'model' },
+  ...extra,
 });
 
 function writeRun(runs: string, folder: string, record: unknown): string {
@@ -154,7 +171,19 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
     writeRun(runs, 'escapes', baseRecord('../../secret')); // an id that is a path
     writeRun(runs, 'spaced', baseRecord('my run')); // an id that is not a valid id
     writeRun(runs, 'impostor', baseRecord('good')); // claims another run's id
-    writeRun(runs, 'odd-types', baseRecord('odd-types', { best: {}, test: { 'ndcg@100': 'high' }, error: 42, backend: 7, pid: -1, status: 'running', artifacts: { model: '../../secret' } }));
+    writeRun(
+      runs,
+      'odd-types',
+      baseRecord('odd-types', {
+        best: {},
+        test: { 'ndcg@100': 'high' },
+        error: 42,
+        backend: 7,
+        pid: -1,
+        status: 'running',
+        artifacts: { model: '../../secret' },
+      }),
+    );
     writeRun(runs, 'truncated', '{"id": "truncated", "mod');
     fs.symlinkSync(path.join(outside, 'secret'), path.join(runs, 'linked'));
     const store: RunsStoreType = new RunsStore(runs);
@@ -173,7 +202,11 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
       assert.equal(odd.record.status, 'interrupted', 'pid -1 names no trainer: never "running" for ever');
       assert.deepEqual(odd.record.artifacts, {}, 'an artifact path out of the run is dropped');
       assert.equal(tree.getTreeItem('truncated').contextValue, 'damaged');
-      assert.deepEqual(store.metrics('good').map((l) => l.step), [1], 'garbage and a torn last line in metrics.jsonl are skipped');
+      assert.deepEqual(
+        store.metrics('good').map((l) => l.step),
+        [1],
+        'garbage and a torn last line in metrics.jsonl are skipped',
+      );
       assert.deepEqual(store.metrics('../../secret'), []);
     } finally {
       store.dispose();
@@ -241,7 +274,7 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
       ui.answer = undefined;
       await command('vaerec.stopTraining', 'other');
       await new Promise((r) => setTimeout(r, 200));
-      assert.ok(isProcessAlive(pid), 'no signal without the user\'s confirmation');
+      assert.ok(isProcessAlive(pid), "no signal without the user's confirmation");
 
       ui.answer = 'Stop';
       await command('vaerec.stopTraining', 'other');
@@ -275,7 +308,9 @@ describe('Restricted Mode', () => {
   });
 
   it('the settings that choose what runs or where files go are restricted in untrusted workspaces', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } } };
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+    };
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
     for (const key of ['vaerec.nodePath', 'vaerec.runsDirectory', 'vaerec.datasetCacheDirectory', 'vaerec.dataset']) {
       assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);
@@ -309,7 +344,10 @@ describe('a second run while one runs', () => {
 // ---------------------------------------------------------------------------------------------
 
 function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|mjs|js)$/.test(f)).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(ts|mjs|js)$/.test(f))
+    .map((f) => path.join(dir, f));
 }
 
 describe('no eval, no network but the dataset download', () => {
@@ -325,7 +363,8 @@ describe('no eval, no network but the dataset download', () => {
   });
 
   it('only the dataset downloader imports a network module; the webview has no network API at all', () => {
-    const network = /from ['"](node:)?(http|https|http2|net|tls|dgram|dns)['"]|require\(['"](node:)?(http|https|http2|net|tls|dgram|dns)['"]\)|\bfetch\s*\(|XMLHttpRequest|WebSocket|EventSource|sendBeacon/;
+    const network =
+      /from ['"](node:)?(http|https|http2|net|tls|dgram|dns)['"]|require\(['"](node:)?(http|https|http2|net|tls|dgram|dns)['"]\)|\bfetch\s*\(|XMLHttpRequest|WebSocket|EventSource|sendBeacon/;
     const users = [...sourceFiles('src'), ...sourceFiles('webview')].filter((f) => network.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     assert.deepEqual(users, [path.join('src', 'trainer', 'data', 'download.ts')]);
   });
@@ -333,15 +372,27 @@ describe('no eval, no network but the dataset download', () => {
   it('training on local data opens no connection and resolves no host name', { timeout: 120_000 }, () => {
     const data = removeLater(makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 }));
     const log = path.join(tempDir(), 'network.log');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', '--data', data, '--runs-dir', tempDir(), '--epochs', '1', '--heldout', '20', '--json'], {
-      encoding: 'utf8',
-      timeout: 110_000,
-      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(ROOT, 'test/fixtures/noNetwork.mjs')}`, VAEREC_NO_NETWORK_LOG: log },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'dist/cli.js'), 'train', '--data', data, '--runs-dir', tempDir(), '--epochs', '1', '--heldout', '20', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 110_000,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${path.join(ROOT, 'test/fixtures/noNetwork.mjs')}`,
+          VAEREC_NO_NETWORK_LOG: log,
+        },
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.ok(fs.existsSync(log), 'the guard was loaded in every process');
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.filter((l) => l.startsWith('loaded')).length >= 2, 'in the CLI and in the trainer child');
-    assert.deepEqual(lines.filter((l) => !l.startsWith('loaded')), [], 'no network use');
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith('loaded')),
+      [],
+      'no network use',
+    );
   });
 });

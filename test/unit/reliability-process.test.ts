@@ -57,7 +57,11 @@ async function checkRunDir(dir: string, record: RunRecord): Promise<void> {
   const metrics = readMetrics(dir);
   assert.equal(metrics.bad, 0, 'no garbage in metrics.jsonl');
   const epochs = metrics.lines.filter((l) => l.kind === 'epoch').map((l) => l.epoch);
-  assert.deepEqual(epochs, Array.from({ length: record.epochsCompleted }, (_, i) => i + 1), 'an epoch line for every completed epoch');
+  assert.deepEqual(
+    epochs,
+    Array.from({ length: record.epochsCompleted }, (_, i) => i + 1),
+    'an epoch line for every completed epoch',
+  );
   const leftovers = fs.readdirSync(dir).filter((n) => n.startsWith('.') || n.includes('.tmp-'));
   assert.deepEqual(leftovers, [], 'no temporary files or half-swapped checkpoints');
   if (record.artifacts.model) {
@@ -80,7 +84,13 @@ describe('the trainer killed with SIGKILL', () => {
     process.kill(record.pid!, 'SIGKILL');
     assert.equal(await exited, 1, 'the CLI reports the dead trainer with exit code 1');
 
-    const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as { id: string; status: string; epochs: number; dir: string; error?: string }[];
+    const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as {
+      id: string;
+      status: string;
+      epochs: number;
+      dir: string;
+      error?: string;
+    }[];
     assert.equal(listed.length, 1);
     assert.equal(listed[0].status, 'interrupted');
     assert.match(listed[0].error ?? '', /trainer process is gone/);
@@ -101,32 +111,39 @@ describe('the trainer killed with SIGKILL', () => {
 describe('a full or unwritable runs directory', () => {
   // Some room left: the final run.json still fits and records the failure. No room at all: run.json
   // keeps its last good version, "running" with a dead pid, which every reader shows as interrupted.
-  for (const [roomLeft, expected] of [[true, 'failed'], [false, 'interrupted']] as const) {
-    it(`the disk fills up mid-run (ENOSPC, ${roomLeft ? 'some' : 'no'} room left): one clear line, the run ${expected}, metrics and checkpoint intact`, { timeout: 180_000 }, async () => {
-      const data = removeLater(makeFixtureDir('ml-1m', bigger));
-      const runs = tempDir();
-      // Room for run.json, split.json, metrics and one checkpoint (~3.4 MB of weights), not for a second.
-      const r = cli(trainArgs(data, runs, ['--epochs', '30', '--heldout', '100']), {
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${DISK_FULL}`,
-        VAEREC_DISK_FULL_DIR: runs,
-        VAEREC_DISK_FULL_BYTES: String(4_500_000),
-        VAEREC_DISK_FULL_STICKY: roomLeft ? '0' : '1',
-      });
-      assert.equal(r.code, 1, r.stderr);
-      const lines = r.stderr.trim().split('\n');
-      assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0], /^vaerec: error: .*ENOSPC: no space left on device/);
+  for (const [roomLeft, expected] of [
+    [true, 'failed'],
+    [false, 'interrupted'],
+  ] as const) {
+    it(
+      `the disk fills up mid-run (ENOSPC, ${roomLeft ? 'some' : 'no'} room left): one clear line, the run ${expected}, metrics and checkpoint intact`,
+      { timeout: 180_000 },
+      async () => {
+        const data = removeLater(makeFixtureDir('ml-1m', bigger));
+        const runs = tempDir();
+        // Room for run.json, split.json, metrics and one checkpoint (~3.4 MB of weights), not for a second.
+        const r = cli(trainArgs(data, runs, ['--epochs', '30', '--heldout', '100']), {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${DISK_FULL}`,
+          VAEREC_DISK_FULL_DIR: runs,
+          VAEREC_DISK_FULL_BYTES: String(4_500_000),
+          VAEREC_DISK_FULL_STICKY: roomLeft ? '0' : '1',
+        });
+        assert.equal(r.code, 1, r.stderr);
+        const lines = r.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(lines[0], /^vaerec: error: .*ENOSPC: no space left on device/);
 
-      const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as { status: string; epochs: number }[];
-      assert.equal(listed.length, 1);
-      assert.equal(listed[0].status, expected, 'never "running" for a dead trainer');
-      const [entry] = listRuns(runs);
-      assert.ok(entry?.ok, 'the run is still readable');
-      assert.ok(entry.record.epochsCompleted >= 1 && entry.record.epochsCompleted < 30, `stopped at epoch ${entry.record.epochsCompleted}`);
-      assert.equal(listed[0].epochs, entry.record.epochsCompleted);
-      assert.ok(entry.record.artifacts.model, 'the first checkpoint fitted');
-      await checkRunDir(entry.dir, entry.record);
-    });
+        const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as { status: string; epochs: number }[];
+        assert.equal(listed.length, 1);
+        assert.equal(listed[0].status, expected, 'never "running" for a dead trainer');
+        const [entry] = listRuns(runs);
+        assert.ok(entry?.ok, 'the run is still readable');
+        assert.ok(entry.record.epochsCompleted >= 1 && entry.record.epochsCompleted < 30, `stopped at epoch ${entry.record.epochsCompleted}`);
+        assert.equal(listed[0].epochs, entry.record.epochsCompleted);
+        assert.ok(entry.record.artifacts.model, 'the first checkpoint fitted');
+        await checkRunDir(entry.dir, entry.record);
+      },
+    );
   }
 
   it('a runs directory that cannot be created: one line naming it, exit 1', () => {

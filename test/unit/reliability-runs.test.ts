@@ -17,7 +17,6 @@ import { cli } from './helpers/cli';
 
 after(removeTempDirs);
 
-
 interface Listed {
   id: string;
   status: string;

@@ -115,7 +115,10 @@ test('checkpoint swap: a failing save keeps the previous checkpoint complete', a
   assert.equal(fs.readFileSync(path.join(w.dir, 'model', 'weights.bin'), 'utf8'), 'v1');
   await w.saveCheckpoint('model', async (d) => fs.writeFileSync(path.join(d, 'weights.bin'), 'v2'));
   assert.equal(fs.readFileSync(path.join(w.dir, 'model', 'weights.bin'), 'utf8'), 'v2');
-  assert.deepEqual(fs.readdirSync(w.dir).filter((n) => n.startsWith('.')), []);
+  assert.deepEqual(
+    fs.readdirSync(w.dir).filter((n) => n.startsWith('.')),
+    [],
+  );
   w.close();
 });
 

@@ -12,11 +12,27 @@ import { parseMetricsLines } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
 import { cli } from './helpers/cli';
 
-
 test('train --model svae records a complete run with its settings, curves and test metrics', () => {
   const data = makeFixtureDir('ml-1m', { users: 200, items: 80, seed: 5, clusters: 3 });
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-svae-cli-'));
-  const r = cli(['train', '--model', 'svae', '--data', data, '--runs-dir', runs, '--epochs', '2', '--heldout', '20', '--max-length', '30', '--next-k', '2', '--json']);
+  const r = cli([
+    'train',
+    '--model',
+    'svae',
+    '--data',
+    data,
+    '--runs-dir',
+    runs,
+    '--epochs',
+    '2',
+    '--heldout',
+    '20',
+    '--max-length',
+    '30',
+    '--next-k',
+    '2',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; model: string; runDir: string; test: Record<string, number> };
   assert.equal(out.status, 'completed');
@@ -48,7 +64,10 @@ test('train --model svae records a complete run with its settings, curves and te
   const rec = cli(['recommend', '--run', out.runDir, '--user', test.user, '--k', '5', '--json']);
   assert.equal(rec.code, 0, rec.stderr);
   const stored = JSON.parse(fs.readFileSync(path.join(out.runDir, 'recommendations.json'), 'utf8')).users.find((u: { user: string }) => u.user === test.user);
-  assert.deepEqual(JSON.parse(rec.stdout).items.map((i: { item: string }) => i.item), stored.items.slice(0, 5));
+  assert.deepEqual(
+    JSON.parse(rec.stdout).items.map((i: { item: string }) => i.item),
+    stored.items.slice(0, 5),
+  );
 });
 
 test('svae settings are refused for other models, and checked for svae', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, DEFAULT_CONFIG, autoHeldoutUsers, makeConfig } from '../../src/shared/trainConfig';
 
-test('svae gets the reference\'s settings by default, every one overridable', () => {
+test("svae gets the reference's settings by default, every one overridable", () => {
   const c = makeConfig('svae', 'ml-1m');
   assert.equal(c.epochs, 25);
   assert.equal(c.hidden, 150);

@@ -39,7 +39,10 @@ function grads(): SvaeParams {
 function reference(p: SvaeParams, seqs: number[][], eps: Float32Array): { grads: Record<string, Float32Array>; nll: number; kl: number } {
   const { rnn: R, latent: Z, numItems: I } = D;
   const shapes = svaeParamShapes(D);
-  const vars = Object.fromEntries(SVAE_PARAM_NAMES.map((n) => [n, tf.variable(tf.tensor(p[n], shapes[n]), true, `svae_ref_${n}_${Math.random()}`)])) as Record<string, tf.Variable>;
+  const vars = Object.fromEntries(SVAE_PARAM_NAMES.map((n) => [n, tf.variable(tf.tensor(p[n], shapes[n]), true, `svae_ref_${n}_${Math.random()}`)])) as Record<
+    string,
+    tf.Variable
+  >;
   let nll = 0;
   let kl = 0;
   const { grads: g } = tf.variableGrads(() => {
@@ -55,7 +58,7 @@ function reference(p: SvaeParams, seqs: number[][], eps: Float32Array): { grads:
       const hs: tf.Tensor[] = [];
       for (let t = 0; t < T; t++) {
         // A one-hot product rather than tf.gather, whose gradient the wasm backend lacks.
-        const x = tf.matMul(tf.cast(tf.oneHot([seq[t]], I), "float32") as tf.Tensor2D, vars.emb as tf.Tensor2D);
+        const x = tf.matMul(tf.cast(tf.oneHot([seq[t]], I), 'float32') as tf.Tensor2D, vars.emb as tf.Tensor2D);
         const gx = tf.add(tf.matMul(x, vars.wx as tf.Tensor2D), vars.bx);
         const gh = tf.add(tf.matMul(h as tf.Tensor2D, vars.wh as tf.Tensor2D), vars.bh);
         const part = (a: tf.Tensor, k: number) => tf.slice(a, [0, k * R], [1, R]);
@@ -135,7 +138,10 @@ describe('SVAE manual gradients', () => {
     for (const n of SVAE_PARAM_NAMES) {
       const err = relativeError(g[n], ref.grads[n]);
       assert.ok(err <= 2e-4, `${n}: relative error ${err.toExponential(2)}`);
-      assert.ok(ref.grads[n].some((v) => v !== 0), `${n}: reference gradient is all zero, the check would be vacuous`);
+      assert.ok(
+        ref.grads[n].some((v) => v !== 0),
+        `${n}: reference gradient is all zero, the check would be vacuous`,
+      );
     }
   });
 
@@ -168,7 +174,7 @@ describe('SVAE manual gradients', () => {
     }
   });
 
-  it('the output layer\'s row chunks add up: a batch of more steps than one chunk equals its sequences alone', () => {
+  it("the output layer's row chunks add up: a batch of more steps than one chunk equals its sequences alone", () => {
     const p = params(55);
     const rng = new Rng(9);
     const long = Array.from({ length: 5 }, () => Array.from({ length: 500 }, () => Math.floor(rng.uniform() * D.numItems)));

@@ -62,7 +62,10 @@ function scrambled(users: number, items: number, seed: number): { data: Interact
       rating.push(k % 7 === 6 ? 2 : 5);
       time.push(stamps[k]);
     }
-    truth.set(String(u + 1), seq.filter((_, k) => k % 7 !== 6).map((i) => String(100 + i)));
+    truth.set(
+      String(u + 1),
+      seq.filter((_, k) => k % 7 !== 6).map((i) => String(100 + i)),
+    );
   }
   return {
     data: {
@@ -138,7 +141,10 @@ test('bucketed order: a permutation whose batches hold similar lengths, the shor
   lengths.forEach((l, r) => (indptr[r + 1] = indptr[r] + l));
   const rows: UserRows = { users: lengths.map((_, r) => String(r)), indptr, indices: new Int32Array(indptr[n]) };
   const order = bucketedOrder(rows, 10, new NumpyRandomState(1));
-  assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: n }, (_, r) => r));
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, r) => r),
+  );
   let spread = 0;
   for (let s = 0; s + 10 <= 1000; s += 10) {
     const ls = Array.from(order.subarray(s, s + 10), (r) => lengths[r]);
@@ -188,7 +194,7 @@ const ML1M = path.resolve(__dirname, '../../../shared/data/ml-1m');
 const missingMl1m = fs.existsSync(path.join(ML1M, 'ratings.dat')) ? false : `MovieLens-1M not found at ${ML1M}`;
 
 /** The sizes noveens/svae_cf's notebook prints for its ML-1M split (seed 98765, 750 + 750 held-out users). */
-test('ML-1M sequential split has the reference notebook\'s sizes, fold for fold', { skip: missingMl1m }, async () => {
+test("ML-1M sequential split has the reference notebook's sizes, fold for fold", { skip: missingMl1m }, async () => {
   const data = await loadDataset({ source: ML1M }, { cacheDir: os.tmpdir() });
   const s = splitSequential(data.interactions, { minRating: 3.5, minUserItems: 5, heldoutUsers: 750, targetFraction: 0.2 }, 98765);
   assert.equal(s.summary.trainUsers, 4534);

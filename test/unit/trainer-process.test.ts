@@ -28,11 +28,15 @@ test('a run reports started, phases, backend, progress, metrics, epochs, a check
   const exit = await handle.exited;
   assert.equal(exit.code, 0, exit.stderrTail);
   const types = messages.map((m) => m.type);
-  for (const t of ['phase', 'started', 'backend', 'progress', 'metrics', 'epoch', 'checkpoint', 'done']) assert.ok(types.includes(t as TrainerToParent['type']), `no ${t} message`);
+  for (const t of ['phase', 'started', 'backend', 'progress', 'metrics', 'epoch', 'checkpoint', 'done'])
+    assert.ok(types.includes(t as TrainerToParent['type']), `no ${t} message`);
   assert.ok(types.indexOf('started') < types.indexOf('progress'));
   assert.equal(types[types.length - 1], 'done');
   const epochs = messages.filter((m): m is Extract<TrainerToParent, { type: 'epoch' }> => m.type === 'epoch');
-  assert.deepEqual(epochs.map((e) => e.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    epochs.map((e) => e.epoch),
+    [1, 2, 3],
+  );
   for (const e of epochs) assert.ok(e['val_ndcg@100'] !== undefined && e['val_ndcg@100'] > 0);
   const progress = messages.filter((m): m is Extract<TrainerToParent, { type: 'progress' }> => m.type === 'progress');
   assert.equal(progress.length, 3 * progress[0].stepsPerEpoch);

@@ -9,10 +9,19 @@ import { DETAIL_COLUMNS, filterRows, formatParam, sortRows, toRow } from '../../
 
 function record(id: string, extra: Partial<RunRecord> = {}): RunRecord {
   return {
-    schemaVersion: 1, id, name: `run ${id}`, model: 'mvae', status: 'completed',
+    schemaVersion: 1,
+    id,
+    name: `run ${id}`,
+    model: 'mvae',
+    status: 'completed',
     config: { epochs: 10, batchSize: 500, learningRate: 0.001, annealCap: 0.2, annealSteps: 200_000, hidden: 600, latent: 200 } as RunRecord['config'],
     split: { trainUsers: 4839, validationUsers: 600, testUsers: 600, items: 3000, trainInteractions: 1, droppedUsers: 0, droppedRatings: 0 },
-    createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:10:00Z', epochsCompleted: 10, steps: 100, epochSeconds: [], artifacts: {},
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:10:00Z',
+    epochsCompleted: 10,
+    steps: 100,
+    epochSeconds: [],
+    artifacts: {},
     ...extra,
   };
 }
@@ -22,10 +31,18 @@ const step = (s: number): MetricsLine => ({ kind: 'step', step: s, epoch: 1, tim
 
 test('model: state charts the selected runs that have series, in selection order', () => {
   const m = new DashboardModel();
-  const change = m.apply({ type: 'state', runs: [ok(record('a'), 0), ok(record('b'), 1), broken('c')], selected: ['b', 'a'], series: { a: [step(1)], b: [step(1), step(2)] } });
+  const change = m.apply({
+    type: 'state',
+    runs: [ok(record('a'), 0), ok(record('b'), 1), broken('c')],
+    selected: ['b', 'a'],
+    series: { a: [step(1)], b: [step(1), step(2)] },
+  });
   assert.deepEqual(change, { runs: true, selection: true, chartRuns: true, data: false });
   const charted = m.chartRuns();
-  assert.deepEqual(charted.map((c) => c.id), ['b', 'a']);
+  assert.deepEqual(
+    charted.map((c) => c.id),
+    ['b', 'a'],
+  );
   assert.equal(charted[0].label, 'run b · Mult-VAE');
   assert.equal(charted[0].colour, RUN_PALETTE[1]);
   assert.equal(charted[0].stepsPerEpoch, 10);
@@ -47,12 +64,22 @@ test('model: unticking drops a series; ticking waits for the host to send it', (
   assert.equal(change.chartRuns, false, 'b has no series yet');
   change = m.apply({ type: 'series', series: { b: [step(1)] } });
   assert.equal(change.chartRuns, true);
-  assert.deepEqual(m.chartRuns().map((c) => c.id), ['a', 'b']);
+  assert.deepEqual(
+    m.chartRuns().map((c) => c.id),
+    ['a', 'b'],
+  );
   change = m.setSelected(['b']);
   assert.ok(change.chartRuns && change.selection);
-  assert.deepEqual(m.chartRuns().map((c) => c.id), ['b']);
+  assert.deepEqual(
+    m.chartRuns().map((c) => c.id),
+    ['b'],
+  );
   m.apply({ type: 'select', selected: ['a', 'b'] });
-  assert.deepEqual(m.chartRuns().map((c) => c.id), ['b'], 'a must be resent before it is charted again');
+  assert.deepEqual(
+    m.chartRuns().map((c) => c.id),
+    ['b'],
+    'a must be resent before it is charted again',
+  );
   assert.equal(m.apply({ type: 'series', series: { zzz: [step(1)] } }).chartRuns, true);
   assert.ok(!m.chartRuns().some((c) => c.id === 'zzz'), 'series for unselected runs are not kept');
 });
@@ -60,7 +87,12 @@ test('model: unticking drops a series; ticking waits for the host to send it', (
 test('model: a runs update rebuilds the charts only when a charted label or colour changed', () => {
   const m = new DashboardModel();
   m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] } });
-  assert.deepEqual(m.apply({ type: 'runs', runs: [ok(record('a', { epochsCompleted: 11 })), ok(record('new'))] }), { runs: true, selection: false, chartRuns: false, data: false });
+  assert.deepEqual(m.apply({ type: 'runs', runs: [ok(record('a', { epochsCompleted: 11 })), ok(record('new'))] }), {
+    runs: true,
+    selection: false,
+    chartRuns: false,
+    data: false,
+  });
   assert.equal(m.apply({ type: 'runs', runs: [ok(record('a', { name: 'renamed' }))] }).chartRuns, true);
 });
 
@@ -83,11 +115,23 @@ test('palette: every run colour has >= 3:1 contrast on light, dark and high-cont
 
 test('reference figures: the paper and the same-protocol ML-1M figures, labelled', () => {
   const vae = referencesFor('mvae');
-  assert.deepEqual(vae.map((r) => [r.sameProtocol, r.ndcg100, r.recall20, r.recall50]), [[true, 0.403, 0.337, 0.464], [false, 0.426, 0.395, 0.537]]);
+  assert.deepEqual(
+    vae.map((r) => [r.sameProtocol, r.ndcg100, r.recall20, r.recall50]),
+    [
+      [true, 0.403, 0.337, 0.464],
+      [false, 0.426, 0.395, 0.537],
+    ],
+  );
   assert.match(vae[0].protocol, /ML-1M.*600 \+ 600.*98765/);
   assert.match(vae[1].protocol, /ML-20M.*10k held-out/);
-  assert.deepEqual(referencesFor('mdae').map((r) => [r.ndcg100, r.recall20, r.recall50]), [[0.419, 0.387, 0.524]]);
-  assert.deepEqual(referencesFor('pop').map((r) => [r.ndcg100, r.recall20, r.recall50]), [[0.218, 0.169, 0.24]]);
+  assert.deepEqual(
+    referencesFor('mdae').map((r) => [r.ndcg100, r.recall20, r.recall50]),
+    [[0.419, 0.387, 0.524]],
+  );
+  assert.deepEqual(
+    referencesFor('pop').map((r) => [r.ndcg100, r.recall20, r.recall50]),
+    [[0.218, 0.169, 0.24]],
+  );
   assert.ok(REFERENCE_FIGURES.every((r) => r.protocol.length > 0 && r.source.length > 0));
 });
 
@@ -97,7 +141,10 @@ test('run rows: formatting of hyperparameters, durations and damaged runs', () =
   assert.equal(formatParam(0.2), '0.2');
   assert.equal(formatParam(200000), '200000');
   assert.equal(formatParam(undefined), '');
-  const r = record('a', { best: { epoch: 7, 'ndcg@100': 0.41234 }, test: { 'ndcg@100': 0.4, 'recall@10': 0.3, 'recall@20': 0.335, 'recall@50': 0.46, users: 600 } });
+  const r = record('a', {
+    best: { epoch: 7, 'ndcg@100': 0.41234 },
+    test: { 'ndcg@100': 0.4, 'recall@10': 0.3, 'recall@20': 0.335, 'recall@50': 0.46, users: 600 },
+  });
   const cell = (key: string) => DETAIL_COLUMNS.find((c) => c.key === key)!.format(r);
   assert.equal(cell('epochs'), '10/10');
   assert.equal(cell('beta'), '0.2 / 200000');
@@ -118,11 +165,30 @@ test('run rows: filter on every term; sort numbers and text, unknown values last
     toRow(ok(record('c', { name: 'running one', status: 'running' }))),
     toRow(broken('d')),
   ];
-  assert.deepEqual(filterRows(rows, 'BETA').map((r) => r.id), ['a', 'b']);
-  assert.deepEqual(filterRows(rows, 'beta dae').map((r) => r.id), ['b'], 'model labels match too');
-  assert.deepEqual(filterRows(rows, 'damaged').map((r) => r.id), ['d']);
+  assert.deepEqual(
+    filterRows(rows, 'BETA').map((r) => r.id),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    filterRows(rows, 'beta dae').map((r) => r.id),
+    ['b'],
+    'model labels match too',
+  );
+  assert.deepEqual(
+    filterRows(rows, 'damaged').map((r) => r.id),
+    ['d'],
+  );
   assert.deepEqual(filterRows(rows, '  ').length, 4);
-  assert.deepEqual(sortRows(rows, { key: 'testNdcg', descending: true }).map((r) => r.id), ['b', 'a', 'c', 'd']);
-  assert.deepEqual(sortRows(rows, { key: 'testNdcg', descending: false }).map((r) => r.id), ['a', 'b', 'c', 'd']);
-  assert.deepEqual(sortRows(rows, { key: 'name', descending: false }).map((r) => r.id), ['a', 'b', 'd', 'c']);
+  assert.deepEqual(
+    sortRows(rows, { key: 'testNdcg', descending: true }).map((r) => r.id),
+    ['b', 'a', 'c', 'd'],
+  );
+  assert.deepEqual(
+    sortRows(rows, { key: 'testNdcg', descending: false }).map((r) => r.id),
+    ['a', 'b', 'c', 'd'],
+  );
+  assert.deepEqual(
+    sortRows(rows, { key: 'name', descending: false }).map((r) => r.id),
+    ['a', 'b', 'd', 'c'],
+  );
 });

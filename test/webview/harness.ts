@@ -33,61 +33,159 @@ const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#cccccc', '--vscode-editor-foreground': '#cccccc',
-      '--vscode-editor-background': '#1f1f1f', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-panel-border': '#2b2b2b', '--vscode-editorWidget-background': '#202020',
-      '--vscode-focusBorder': '#0078d4', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-badge-background': '#616161',
-      '--vscode-badge-foreground': '#f8f8f8', '--vscode-list-hoverBackground': '#2a2d2e', '--vscode-list-inactiveSelectionBackground': '#37373d',
-      '--vscode-errorForeground': '#f85149', '--vscode-editorHoverWidget-background': '#202020', '--vscode-editorHoverWidget-border': '#454545',
-      '--vscode-editor-selectionBackground': '#264f78', '--vscode-progressBar-background': '#0078d4', '--vscode-editorGroup-border': '#ffffff17',
-      '--vscode-button-secondaryBackground': '#313131', '--vscode-button-secondaryForeground': '#cccccc', '--vscode-button-secondaryHoverBackground': '#3c3c3c',
-      '--vscode-button-border': '#ffffff12', '--vscode-checkbox-background': '#313131', '--vscode-checkbox-border': '#3c3c3c', '--vscode-checkbox-foreground': '#cccccc',
-      '--vscode-settings-checkboxBackground': '#313131', '--vscode-settings-checkboxBorder': '#3c3c3c', '--vscode-settings-checkboxForeground': '#cccccc',
-      '--vscode-settings-dropdownBackground': '#313131', '--vscode-settings-dropdownBorder': '#3c3c3c', '--vscode-settings-dropdownForeground': '#cccccc',
-      '--vscode-settings-textInputBackground': '#313131', '--vscode-settings-textInputForeground': '#cccccc', '--vscode-input-placeholderForeground': '#989898',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-foreground': '#cccccc',
+      '--vscode-editor-foreground': '#cccccc',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-panel-border': '#2b2b2b',
+      '--vscode-editorWidget-background': '#202020',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-badge-background': '#616161',
+      '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-list-hoverBackground': '#2a2d2e',
+      '--vscode-list-inactiveSelectionBackground': '#37373d',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-editorHoverWidget-background': '#202020',
+      '--vscode-editorHoverWidget-border': '#454545',
+      '--vscode-editor-selectionBackground': '#264f78',
+      '--vscode-progressBar-background': '#0078d4',
+      '--vscode-editorGroup-border': '#ffffff17',
+      '--vscode-button-secondaryBackground': '#313131',
+      '--vscode-button-secondaryForeground': '#cccccc',
+      '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+      '--vscode-button-border': '#ffffff12',
+      '--vscode-checkbox-background': '#313131',
+      '--vscode-checkbox-border': '#3c3c3c',
+      '--vscode-checkbox-foreground': '#cccccc',
+      '--vscode-settings-checkboxBackground': '#313131',
+      '--vscode-settings-checkboxBorder': '#3c3c3c',
+      '--vscode-settings-checkboxForeground': '#cccccc',
+      '--vscode-settings-dropdownBackground': '#313131',
+      '--vscode-settings-dropdownBorder': '#3c3c3c',
+      '--vscode-settings-dropdownForeground': '#cccccc',
+      '--vscode-settings-textInputBackground': '#313131',
+      '--vscode-settings-textInputForeground': '#cccccc',
+      '--vscode-input-placeholderForeground': '#989898',
     },
   },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#3b3b3b', '--vscode-editor-foreground': '#3b3b3b',
-      '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171', '--vscode-panel-border': '#e5e5e5', '--vscode-editorWidget-background': '#f8f8f8',
-      '--vscode-focusBorder': '#005fb8', '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-badge-background': '#cccccc',
-      '--vscode-badge-foreground': '#3b3b3b', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
-      '--vscode-errorForeground': '#f85149', '--vscode-editorHoverWidget-background': '#f8f8f8', '--vscode-editorHoverWidget-border': '#c8c8c8',
-      '--vscode-editor-selectionBackground': '#add6ff', '--vscode-progressBar-background': '#005fb8', '--vscode-editorGroup-border': '#e5e5e5',
-      '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
-      '--vscode-button-border': '#0000001a', '--vscode-checkbox-background': '#f8f8f8', '--vscode-checkbox-border': '#cecece', '--vscode-checkbox-foreground': '#3b3b3b',
-      '--vscode-settings-checkboxBackground': '#f8f8f8', '--vscode-settings-checkboxBorder': '#cecece', '--vscode-settings-checkboxForeground': '#3b3b3b',
-      '--vscode-settings-dropdownBackground': '#ffffff', '--vscode-settings-dropdownBorder': '#cecece', '--vscode-settings-dropdownForeground': '#3b3b3b',
-      '--vscode-settings-textInputBackground': '#ffffff', '--vscode-settings-textInputForeground': '#3b3b3b', '--vscode-input-placeholderForeground': '#767676',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-editor-foreground': '#3b3b3b',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-descriptionForeground': '#717171',
+      '--vscode-panel-border': '#e5e5e5',
+      '--vscode-editorWidget-background': '#f8f8f8',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-badge-background': '#cccccc',
+      '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-list-hoverBackground': '#f2f2f2',
+      '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-editorHoverWidget-background': '#f8f8f8',
+      '--vscode-editorHoverWidget-border': '#c8c8c8',
+      '--vscode-editor-selectionBackground': '#add6ff',
+      '--vscode-progressBar-background': '#005fb8',
+      '--vscode-editorGroup-border': '#e5e5e5',
+      '--vscode-button-secondaryBackground': '#e5e5e5',
+      '--vscode-button-secondaryForeground': '#3b3b3b',
+      '--vscode-button-secondaryHoverBackground': '#cccccc',
+      '--vscode-button-border': '#0000001a',
+      '--vscode-checkbox-background': '#f8f8f8',
+      '--vscode-checkbox-border': '#cecece',
+      '--vscode-checkbox-foreground': '#3b3b3b',
+      '--vscode-settings-checkboxBackground': '#f8f8f8',
+      '--vscode-settings-checkboxBorder': '#cecece',
+      '--vscode-settings-checkboxForeground': '#3b3b3b',
+      '--vscode-settings-dropdownBackground': '#ffffff',
+      '--vscode-settings-dropdownBorder': '#cecece',
+      '--vscode-settings-dropdownForeground': '#3b3b3b',
+      '--vscode-settings-textInputBackground': '#ffffff',
+      '--vscode-settings-textInputForeground': '#3b3b3b',
+      '--vscode-input-placeholderForeground': '#767676',
     },
   },
   'high-contrast': {
     bodyClass: 'vscode-high-contrast',
     vars: {
-      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#ffffff', '--vscode-editor-foreground': '#ffffff',
-      '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffffb3', '--vscode-panel-border': '#6fc3df', '--vscode-editorWidget-background': '#0c141f',
-      '--vscode-focusBorder': '#f38518', '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df',
-      '--vscode-badge-background': '#000000', '--vscode-badge-foreground': '#ffffff', '--vscode-contrastBorder': '#6fc3df', '--vscode-list-hoverBackground': '#000000',
-      '--vscode-errorForeground': '#f48771', '--vscode-editorHoverWidget-background': '#0c141f', '--vscode-editorHoverWidget-border': '#6fc3df',
-      '--vscode-editor-selectionBackground': '#ffffff', '--vscode-editorGroup-border': '#6fc3df', '--vscode-button-secondaryBackground': '#000000',
-      '--vscode-button-secondaryForeground': '#ffffff', '--vscode-checkbox-background': '#000000', '--vscode-checkbox-border': '#6fc3df',
-      '--vscode-settings-checkboxBackground': '#000000', '--vscode-settings-checkboxBorder': '#6fc3df', '--vscode-settings-checkboxForeground': '#ffffff',
-      '--vscode-settings-dropdownBackground': '#000000', '--vscode-settings-dropdownBorder': '#6fc3df', '--vscode-settings-dropdownForeground': '#ffffff',
-      '--vscode-settings-textInputBackground': '#000000', '--vscode-settings-textInputForeground': '#ffffff',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-editor-foreground': '#ffffff',
+      '--vscode-editor-background': '#000000',
+      '--vscode-descriptionForeground': '#ffffffb3',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-editorWidget-background': '#0c141f',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-list-hoverBackground': '#000000',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-editorHoverWidget-background': '#0c141f',
+      '--vscode-editorHoverWidget-border': '#6fc3df',
+      '--vscode-editor-selectionBackground': '#ffffff',
+      '--vscode-editorGroup-border': '#6fc3df',
+      '--vscode-button-secondaryBackground': '#000000',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-checkbox-background': '#000000',
+      '--vscode-checkbox-border': '#6fc3df',
+      '--vscode-settings-checkboxBackground': '#000000',
+      '--vscode-settings-checkboxBorder': '#6fc3df',
+      '--vscode-settings-checkboxForeground': '#ffffff',
+      '--vscode-settings-dropdownBackground': '#000000',
+      '--vscode-settings-dropdownBorder': '#6fc3df',
+      '--vscode-settings-dropdownForeground': '#ffffff',
+      '--vscode-settings-textInputBackground': '#000000',
+      '--vscode-settings-textInputForeground': '#ffffff',
     },
   },
 };
 
 function record(id: string, name: string, model: RunRecord['model'], status: RunRecord['status'], extra: Partial<RunRecord>): RunRecord {
   return {
-    schemaVersion: 1, id, name, model, status,
+    schemaVersion: 1,
+    id,
+    name,
+    model,
+    status,
     config: {
-      model, data: { source: 'ml-1m' }, protocol: { minRating: 3.5, minUserItems: 5, heldoutUsers: 600, targetFraction: 0.2 }, seed: 98765,
-      epochs: 100, batchSize: 500, learningRate: 0.001, l2: 0, hidden: 600, latent: 200, dropout: 0.5, annealCap: 0.2, annealSteps: 200000, backend: 'auto', evalEvery: 1,
+      model,
+      data: { source: 'ml-1m' },
+      protocol: { minRating: 3.5, minUserItems: 5, heldoutUsers: 600, targetFraction: 0.2 },
+      seed: 98765,
+      epochs: 100,
+      batchSize: 500,
+      learningRate: 0.001,
+      l2: 0,
+      hidden: 600,
+      latent: 200,
+      dropout: 0.5,
+      annealCap: 0.2,
+      annealSteps: 200000,
+      backend: 'auto',
+      evalEvery: 1,
     },
     split: { trainUsers: 4839, validationUsers: 600, testUsers: 600, items: 3416, trainInteractions: 470000, droppedUsers: 0, droppedRatings: 0 },
-    backend: 'wasm', createdAt: '2026-11-26T10:00:00.000Z', updatedAt: '2026-11-26T10:20:00.000Z', epochsCompleted: 0, steps: 0, epochSeconds: [], artifacts: {},
+    backend: 'wasm',
+    createdAt: '2026-11-26T10:00:00.000Z',
+    updatedAt: '2026-11-26T10:20:00.000Z',
+    epochsCompleted: 0,
+    steps: 0,
+    epochSeconds: [],
+    artifacts: {},
     ...extra,
   };
 }
@@ -95,7 +193,7 @@ function record(id: string, name: string, model: RunRecord['model'], status: Run
 /** A plausible Mult-VAE run: NLL falls, KL rises with beta, validation NDCG climbs and plateaus. */
 function series(steps: number, stepsPerEpoch: number, seed: number, epochsValidated: number): MetricsLine[] {
   let s = seed;
-  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
+  const noise = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   const lines: MetricsLine[] = [];
   for (let step = 1; step <= steps; step++) {
     const epoch = Math.ceil(step / stepsPerEpoch);
@@ -105,7 +203,19 @@ function series(steps: number, stepsPerEpoch: number, seed: number, epochsValida
     lines.push({ kind: 'step', step, epoch, time: step * 0.021, loss: nll + beta * kl, nll, kl, beta, negElbo: nll + kl });
     if (step % stepsPerEpoch === 0) {
       const ndcg = epoch <= epochsValidated ? 0.41 - 0.2 * Math.exp(-epoch / 6) + 0.004 * noise() : undefined;
-      lines.push({ kind: 'epoch', epoch, step, time: step * 0.021 + 0.4, seconds: stepsPerEpoch * 0.021, loss: nll, nll, kl, beta, negElbo: nll + kl, ...(ndcg !== undefined ? { 'val_ndcg@100': ndcg } : {}) });
+      lines.push({
+        kind: 'epoch',
+        epoch,
+        step,
+        time: step * 0.021 + 0.4,
+        seconds: stepsPerEpoch * 0.021,
+        loss: nll,
+        nll,
+        kl,
+        beta,
+        negElbo: nll + kl,
+        ...(ndcg !== undefined ? { 'val_ndcg@100': ndcg } : {}),
+      });
     }
   }
   return lines;
@@ -114,22 +224,37 @@ function series(steps: number, stepsPerEpoch: number, seed: number, epochsValida
 function syntheticState(): Extract<DashboardUpdate, { type: 'state' }> {
   const spe = 10;
   const done = record('2026-11-26T10-00-00-mvae', 'Mult-VAE β≤0.2, "baseline", lr 1e-3', 'mvae', 'completed', {
-    epochsCompleted: 100, steps: 1000, finishedAt: '2026-11-26T10:21:35.000Z',
-    best: { epoch: 88, 'ndcg@100': 0.4061 }, lastValidation: { epoch: 100, 'ndcg@100': 0.4032 },
+    epochsCompleted: 100,
+    steps: 1000,
+    finishedAt: '2026-11-26T10:21:35.000Z',
+    best: { epoch: 88, 'ndcg@100': 0.4061 },
+    lastValidation: { epoch: 100, 'ndcg@100': 0.4032 },
     test: { 'ndcg@100': 0.4012, 'recall@10': 0.31, 'recall@20': 0.3351, 'recall@50': 0.4622, users: 600 },
   });
   const running = record('2026-11-27T09-00-00-mvae', 'mvae 100k steps', 'mvae', 'running', {
-    createdAt: '2026-11-27T09:00:00.000Z', updatedAt: '2026-11-27T09:35:00.000Z', epochsCompleted: 40, steps: 100_000, best: { epoch: 38, 'ndcg@100': 0.3975 }, lastValidation: { epoch: 40, 'ndcg@100': 0.3951 },
+    createdAt: '2026-11-27T09:00:00.000Z',
+    updatedAt: '2026-11-27T09:35:00.000Z',
+    epochsCompleted: 40,
+    steps: 100_000,
+    best: { epoch: 38, 'ndcg@100': 0.3975 },
+    lastValidation: { epoch: 40, 'ndcg@100': 0.3951 },
     config: { ...record('x', 'x', 'mvae', 'running', {}).config, epochs: 50, annealSteps: 0 },
-    split: { ...record('x', 'x', 'mvae', 'running', {}).split!, trainUsers: 4839, },
+    split: { ...record('x', 'x', 'mvae', 'running', {}).split!, trainUsers: 4839 },
   });
   const dae = record('2026-11-25T08-00-00-mdae', 'DAE dropout 0.5', 'mdae', 'completed', {
-    createdAt: '2026-11-25T08:00:00.000Z', updatedAt: '2026-11-25T08:14:00.000Z', finishedAt: '2026-11-25T08:14:00.000Z', epochsCompleted: 100, steps: 1000,
-    best: { epoch: 60, 'ndcg@100': 0.399 }, lastValidation: { epoch: 100, 'ndcg@100': 0.392 },
+    createdAt: '2026-11-25T08:00:00.000Z',
+    updatedAt: '2026-11-25T08:14:00.000Z',
+    finishedAt: '2026-11-25T08:14:00.000Z',
+    epochsCompleted: 100,
+    steps: 1000,
+    best: { epoch: 60, 'ndcg@100': 0.399 },
+    lastValidation: { epoch: 100, 'ndcg@100': 0.392 },
     test: { 'ndcg@100': 0.3944, 'recall@10': 0.3, 'recall@20': 0.331, 'recall@50': 0.455, users: 600 },
   });
   const pop = record('2026-11-24T07-00-00-pop', 'popularity', 'pop', 'completed', {
-    createdAt: '2026-11-24T07:00:00.000Z', updatedAt: '2026-11-24T07:00:04.000Z', finishedAt: '2026-11-24T07:00:04.000Z',
+    createdAt: '2026-11-24T07:00:00.000Z',
+    updatedAt: '2026-11-24T07:00:04.000Z',
+    finishedAt: '2026-11-24T07:00:04.000Z',
     test: { 'ndcg@100': 0.2181, 'recall@10': 0.15, 'recall@20': 0.1692, 'recall@50': 0.2403, users: 600 },
   });
   const runs: DashboardRun[] = [
@@ -166,7 +291,15 @@ window.acquireVsCodeApi = () => ({
 
 async function bundle(): Promise<{ js: string; css: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vaerec-webview-'));
-  await esbuild.build({ entryPoints: ['webview/dashboard/main.ts'], bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', outfile: join(dir, 'dashboard.js'), logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: ['webview/dashboard/main.ts'],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    outfile: join(dir, 'dashboard.js'),
+    logLevel: 'warning',
+  });
   return { js: readFileSync(join(dir, 'dashboard.js'), 'utf8'), css: readFileSync(join(dir, 'dashboard.css'), 'utf8') };
 }
 
@@ -179,7 +312,9 @@ function serve(files: Record<string, { type: string; body: string }>): Promise<{
     }
     res.writeHead(200, { 'content-type': file.type }).end(file.body);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 function page(origin: string, theme: keyof typeof THEMES): string {
@@ -200,14 +335,27 @@ async function main(): Promise<void> {
     '/fake-vscode.js': { type: 'text/javascript', body: fakeVsCodeApi(state) },
   };
   for (const [name, t] of Object.entries(THEMES)) {
-    files[`/theme-${name}.css`] = { type: 'text/css', body: `:root { ${Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ')} }` };
+    files[`/theme-${name}.css`] = {
+      type: 'text/css',
+      body: `:root { ${Object.entries(t.vars)
+        .map(([k, v]) => `${k}: ${v};`)
+        .join(' ')} }`,
+    };
   }
   const { server, origin } = await serve(files);
   for (const theme of Object.keys(THEMES)) files[`/${theme}`] = { type: 'text/html', body: page(origin, theme) };
 
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   let failed = false;
   try {
@@ -233,7 +381,10 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         for (let i = 0; i < 20; i++) {
           const step = 100_001 + i;
-          window.postMessage({ type: 'append', runId, lines: [{ kind: 'step', step, epoch: 207, time: step * 0.021, loss: 390, nll: 385, kl: 55, beta: 0.2, negElbo: 440 }] }, '*');
+          window.postMessage(
+            { type: 'append', runId, lines: [{ kind: 'step', step, epoch: 207, time: step * 0.021, loss: 390, nll: 385, kl: 55, beta: 0.2, negElbo: 440 }] },
+            '*',
+          );
           await new Promise((r) => requestAnimationFrame(() => r(null)));
         }
         return (performance.now() - t0) / 20;
@@ -244,7 +395,11 @@ async function main(): Promise<void> {
 
       const posted = await tab.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
       const csp = await tab.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
-      const tooltip = await tab.locator('.chart-tooltip:not([hidden])').first().textContent().catch(() => null);
+      const tooltip = await tab
+        .locator('.chart-tooltip:not([hidden])')
+        .first()
+        .textContent()
+        .catch(() => null);
       console.log(`[${theme}] screenshot ${shot} (page ready after ${Date.now() - loadStart} ms)`);
       console.log(`[${theme}] posted: ${JSON.stringify(posted)}`);
       console.log(`[${theme}] tooltip: ${tooltip ?? '(none)'}`);
@@ -270,7 +425,7 @@ async function main(): Promise<void> {
         }
         await nll.locator('vscode-checkbox').click();
         await tab.waitForTimeout(300);
-        console.log(`[${theme}] after zoom, reset-zoom button visible: ${await nll.locator('vscode-button:not([hidden])').count() === 1}`);
+        console.log(`[${theme}] after zoom, reset-zoom button visible: ${(await nll.locator('vscode-button:not([hidden])').count()) === 1}`);
         await nll.screenshot({ path: join(outDir, 'dashboard-dark-zoomed-log.png') });
         await tab.evaluate(() => {
           const select = document.querySelector('vscode-single-select');
@@ -288,7 +443,10 @@ async function main(): Promise<void> {
           document.body.className = 'vscode-light';
         }, THEMES.light.vars);
         await tab.waitForTimeout(500);
-        await tab.locator('.chart-card').first().screenshot({ path: join(outDir, 'dashboard-dark-to-light.png') });
+        await tab
+          .locator('.chart-card')
+          .first()
+          .screenshot({ path: join(outDir, 'dashboard-dark-to-light.png') });
 
         // Keyboard: tick the DAE run's checkbox with Space and check the page asks for it.
         const box2 = tab.locator('vscode-checkbox[data-run-id="2026-11-25T08-00-00-mdae"]');

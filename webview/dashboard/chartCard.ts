@@ -69,7 +69,11 @@ export class ChartCard {
   private readonly empty = el('p', { class: 'chart-empty' });
   // Mouse-only detail: hidden from screen readers, which get the card's summary label and the table's figures.
   private readonly tooltip = el('div', { class: 'chart-tooltip', 'aria-hidden': 'true' });
-  private readonly resetZoomButton = el('vscode-button', { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart, or press 0 on it)' }, 'Reset zoom');
+  private readonly resetZoomButton = el(
+    'vscode-button',
+    { secondary: true, hidden: true, title: 'Show the whole x range (or double-click the chart, or press 0 on it)' },
+    'Reset zoom',
+  );
   private readonly logToggle = el('vscode-checkbox', {}, 'Log y');
   private plot: uPlot | undefined;
   private runs: ChartRun[] = [];
@@ -96,7 +100,14 @@ export class ChartCard {
     this.resetZoomButton.addEventListener('click', () => this.resetZoom());
     this.tooltip.hidden = true;
     const header = el('header', {}, el('h3', { id: titleId }, spec.title), el('span', { class: 'spacer' }), this.resetZoomButton, this.logToggle);
-    this.element = el('section', { class: 'chart-card', 'aria-labelledby': titleId, 'data-metric': spec.metric, 'data-points': '0', 'data-runs': '0' }, header, this.plotHost, this.empty, this.legend);
+    this.element = el(
+      'section',
+      { class: 'chart-card', 'aria-labelledby': titleId, 'data-metric': spec.metric, 'data-points': '0', 'data-runs': '0' },
+      header,
+      this.plotHost,
+      this.empty,
+      this.legend,
+    );
     new ResizeObserver(() => this.resize()).observe(this.plotHost);
     this.plotHost.addEventListener('keydown', (e) => this.onKey(e));
   }
@@ -142,7 +153,10 @@ export class ChartCard {
   private prepare(): void {
     if (this.prepared.length !== this.runs.length) {
       const { xAxis, smoothing } = this.settings;
-      this.prepared = this.runs.map((run) => ({ run, series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch }, smoothing, this.logY) }));
+      this.prepared = this.runs.map((run) => ({
+        run,
+        series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch }, smoothing, this.logY),
+      }));
     }
     for (const p of this.prepared) p.series.update(p.run.lines);
   }
@@ -171,7 +185,10 @@ export class ChartCard {
     this.element.dataset.runs = String(this.prepared.length);
     this.empty.textContent = this.runs.length === 0 ? 'No runs overlaid: tick runs in the table below.' : hasPoints ? '' : this.spec.emptyText;
     this.empty.hidden = hasPoints;
-    this.plotHost.setAttribute('aria-label', `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}; plus and minus zoom, arrows pan, 0 resets`);
+    this.plotHost.setAttribute(
+      'aria-label',
+      `${this.spec.title} against ${AXIS_LABELS[this.settings.xAxis].toLowerCase()} for ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}; plus and minus zoom, arrows pan, 0 resets`,
+    );
     const data = this.plotData(plot.width);
     const zoom = this.zoom;
     if (zoom) {

@@ -42,7 +42,14 @@ export class ChartsPanel {
     });
 
     const smoothingValue = el('output', { for: 'smoothing', class: 'smoothing-value' }, settings.smoothing.toFixed(2));
-    const smoothing = el('input', { id: 'smoothing', type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': 'Smoothing (exponential moving average weight)' });
+    const smoothing = el('input', {
+      id: 'smoothing',
+      type: 'range',
+      min: '0',
+      max: '0.99',
+      step: '0.01',
+      'aria-label': 'Smoothing (exponential moving average weight)',
+    });
     smoothing.value = String(settings.smoothing);
     smoothing.addEventListener('input', () => {
       const w = Math.min(0.99, Math.max(0, Number(smoothing.value)));
@@ -58,7 +65,12 @@ export class ChartsPanel {
       el('label', { class: 'control', for: 'smoothing' }, el('span', {}, 'Smoothing'), smoothing, smoothingValue),
       el('span', { class: 'hint' }, 'Drag to zoom, double-click to reset'),
     );
-    this.element = el('section', { class: 'charts', 'aria-label': 'Training curves' }, controls, el('div', { class: 'chart-grid' }, ...this.cards.map((c) => c.element)));
+    this.element = el(
+      'section',
+      { class: 'charts', 'aria-label': 'Training curves' },
+      controls,
+      el('div', { class: 'chart-grid' }, ...this.cards.map((c) => c.element)),
+    );
   }
 
   setRuns(runs: ChartRun[]): void {

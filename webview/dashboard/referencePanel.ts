@@ -19,7 +19,11 @@ export function renderReferencePanel(): HTMLElement {
     'details',
     { class: 'references' },
     el('summary', {}, 'Reference test figures and their protocols'),
-    el('p', {}, 'Only figures with the same dataset and protocol are directly comparable with a run: ML-20M numbers are on a larger dataset with 10k held-out users.'),
+    el(
+      'p',
+      {},
+      'Only figures with the same dataset and protocol are directly comparable with a run: ML-20M numbers are on a larger dataset with 10k held-out users.',
+    ),
     el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)),
   );
 }

@@ -55,34 +55,56 @@ export function formatParam(v: number | undefined): string {
 }
 
 const metricColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
-  key, header, description, numeric: true, value: (r) => num(get(r)), format: (r) => formatMetric(num(get(r))),
+  key,
+  header,
+  description,
+  numeric: true,
+  value: (r) => num(get(r)),
+  format: (r) => formatMetric(num(get(r))),
 });
 
 const paramColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
-  key, header, description, numeric: true, value: (r) => num(get(r)), format: (r) => formatParam(num(get(r))),
+  key,
+  header,
+  description,
+  numeric: true,
+  value: (r) => num(get(r)),
+  format: (r) => formatParam(num(get(r))),
 });
 
 /** Columns after the checkbox, name, model and status (which every row, damaged or not, has). */
 export const DETAIL_COLUMNS: readonly Column[] = [
   {
-    key: 'epochs', header: 'Epochs', description: 'Epochs completed / configured', numeric: true,
+    key: 'epochs',
+    header: 'Epochs',
+    description: 'Epochs completed / configured',
+    numeric: true,
     value: (r) => num(r.epochsCompleted),
     format: (r) => `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}`,
   },
   {
-    key: 'beta', header: 'β cap / anneal', description: 'KL weight cap and annealing steps (Mult-VAE and SVAE)', numeric: true,
+    key: 'beta',
+    header: 'β cap / anneal',
+    description: 'KL weight cap and annealing steps (Mult-VAE and SVAE)',
+    numeric: true,
     value: (r) => (hasKl(r.model) ? num(r.config?.annealCap) : undefined),
     format: (r) => (hasKl(r.model) ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
   },
   paramColumn('lr', 'LR', 'Learning rate', (r) => r.config?.learningRate),
   paramColumn('batch', 'Batch', 'Batch size (users)', (r) => r.config?.batchSize),
   {
-    key: 'arch', header: 'Hidden / latent', description: 'Hidden and latent layer sizes', numeric: true,
+    key: 'arch',
+    header: 'Hidden / latent',
+    description: 'Hidden and latent layer sizes',
+    numeric: true,
     value: (r) => num(r.config?.latent),
     format: (r) => (r.model === 'pop' ? '–' : `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}`),
   },
   {
-    key: 'bestVal', header: 'Best val NDCG@100', description: 'Best validation NDCG@100 and its epoch', numeric: true,
+    key: 'bestVal',
+    header: 'Best val NDCG@100',
+    description: 'Best validation NDCG@100 and its epoch',
+    numeric: true,
     value: (r) => num(r.best?.['ndcg@100']),
     format: (r) => (r.best ? `${formatMetric(num(r.best['ndcg@100']))} (ep ${r.best.epoch})` : ''),
   },
@@ -91,12 +113,18 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   metricColumn('testR20', 'Test R@20', 'Test Recall@20', (r) => r.test?.['recall@20']),
   metricColumn('testR50', 'Test R@50', 'Test Recall@50', (r) => r.test?.['recall@50']),
   {
-    key: 'duration', header: 'Duration', description: 'Wall time from creation to finish (or to the last update while running)', numeric: true,
+    key: 'duration',
+    header: 'Duration',
+    description: 'Wall time from creation to finish (or to the last update while running)',
+    numeric: true,
     value: (r) => runDurationSeconds(r),
     format: (r) => formatDuration(runDurationSeconds(r)),
   },
   {
-    key: 'backend', header: 'Backend', description: 'TensorFlow.js backend that ran', numeric: false,
+    key: 'backend',
+    header: 'Backend',
+    description: 'TensorFlow.js backend that ran',
+    numeric: false,
     value: (r) => r.backend ?? r.config?.backend,
     format: (r) => r.backend ?? r.config?.backend ?? '',
   },
@@ -116,7 +144,10 @@ export function toRow(run: DashboardRun): RunRow {
 
 /** Every whitespace-separated term must occur somewhere in the row's name, id, model, status or backend. */
 export function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
-  const terms = query.toLowerCase().split(/\s+/).filter((t) => t.length > 0);
+  const terms = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
   return terms.length === 0 ? [...rows] : rows.filter((row) => terms.every((t) => row.haystack.includes(t)));
 }
 

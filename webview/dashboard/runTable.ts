@@ -49,7 +49,15 @@ export class RunTable {
       });
       return b;
     });
-    const toolbar = el('div', { class: 'toolbar' }, el('h2', { id: 'runs-title' }, 'Runs'), filter, this.summary, el('span', { class: 'spacer' }), ...this.exportButtons);
+    const toolbar = el(
+      'div',
+      { class: 'toolbar' },
+      el('h2', { id: 'runs-title' }, 'Runs'),
+      filter,
+      this.summary,
+      el('span', { class: 'spacer' }),
+      ...this.exportButtons,
+    );
     const table = el('table', { class: 'runs-table', 'aria-labelledby': 'runs-title' }, el('thead', {}, this.headRow), this.tbody);
     this.element = el('section', { class: 'runs', 'aria-labelledby': 'runs-title' }, toolbar, el('div', { class: 'table-scroll' }, table));
     this.tbody.addEventListener('change', (e) => this.onCheckboxChange(e));
@@ -90,8 +98,11 @@ export class RunTable {
 
   private renderHead(): void {
     const cells: HTMLElement[] = [el('th', { scope: 'col', class: 'col-check' }, el('span', { class: 'sr-only' }, 'Overlay on charts'))];
-    for (const c of [...LEADING_COLUMNS, ...DETAIL_COLUMNS.slice(0, REFERENCE_AFTER)]) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
-    cells.push(el('th', { scope: 'col', class: 'col-ref', title: 'Published test figures, with their dataset and protocol' }, 'Reference NDCG@100 · R@20 · R@50'));
+    for (const c of [...LEADING_COLUMNS, ...DETAIL_COLUMNS.slice(0, REFERENCE_AFTER)])
+      cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
+    cells.push(
+      el('th', { scope: 'col', class: 'col-ref', title: 'Published test figures, with their dataset and protocol' }, 'Reference NDCG@100 · R@20 · R@50'),
+    );
     for (const c of DETAIL_COLUMNS.slice(REFERENCE_AFTER)) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
     cells.push(el('th', { scope: 'col' }, 'Actions'));
     this.headRow.replaceChildren(...cells);
@@ -99,8 +110,17 @@ export class RunTable {
 
   private sortableHeader(key: string, header: string, description: string, numeric: boolean): HTMLElement {
     const active = this.sort.key === key;
-    const th = el('th', { scope: 'col', class: numeric ? 'num' : undefined, 'aria-sort': active ? (this.sort.descending ? 'descending' : 'ascending') : 'none' });
-    const button = el('button', { class: 'sort', type: 'button', title: `${description} — click to sort`, 'data-focus-key': `sort:${key}` }, header, el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, active ? (this.sort.descending ? '▼' : '▲') : ''));
+    const th = el('th', {
+      scope: 'col',
+      class: numeric ? 'num' : undefined,
+      'aria-sort': active ? (this.sort.descending ? 'descending' : 'ascending') : 'none',
+    });
+    const button = el(
+      'button',
+      { class: 'sort', type: 'button', title: `${description} — click to sort`, 'data-focus-key': `sort:${key}` },
+      header,
+      el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, active ? (this.sort.descending ? '▼' : '▲') : ''),
+    );
     button.addEventListener('click', () => {
       // Numbers are most useful best-first; text A-Z first.
       this.sort = { key, descending: active ? !this.sort.descending : numeric };
@@ -128,7 +148,8 @@ export class RunTable {
 
   private renderBody(): void {
     // Runs update every epoch while training: keep keyboard focus on the same control across the re-render.
-    const focusKey = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-focus-key]')?.dataset.focusKey : undefined;
+    const focusKey =
+      document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-focus-key]')?.dataset.focusKey : undefined;
     const rows = sortRows(this.visibleRows(), this.sort);
     this.tbody.replaceChildren(...(rows.length > 0 ? rows.map((r) => this.renderRow(r)) : [this.emptyRow()]));
     this.updateSummary(rows.length);
@@ -152,7 +173,12 @@ export class RunTable {
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
     if (row.record) swatch.style.backgroundColor = runColour(row.colour);
     const nameCell = el('th', { scope: 'row', class: 'name', title: row.id }, swatch, row.name);
-    const cells: HTMLElement[] = [el('td', { class: 'col-check' }, checkbox), nameCell, el('td', {}, row.model ? MODEL_LABELS[row.model] : ''), el('td', {}, el('span', { class: `status status-${row.status}` }, row.status))];
+    const cells: HTMLElement[] = [
+      el('td', { class: 'col-check' }, checkbox),
+      nameCell,
+      el('td', {}, row.model ? MODEL_LABELS[row.model] : ''),
+      el('td', {}, el('span', { class: `status status-${row.status}` }, row.status)),
+    ];
     const record = row.record;
     if (!record) {
       cells.push(el('td', { colspan: String(DETAIL_COLUMNS.length + 1), class: 'damaged-reason' }, `Damaged: ${row.damagedReason ?? 'unreadable run'}`));
@@ -186,7 +212,11 @@ export class RunTable {
 
   private actionButtons(row: RunRow): HTMLElement[] {
     const button = (action: string, label: string, ariaLabel: string) =>
-      el('vscode-button', { secondary: true, 'data-action': action, 'data-run-id': row.id, 'data-focus-key': `${action}:${row.id}`, 'aria-label': ariaLabel, title: ariaLabel }, label);
+      el(
+        'vscode-button',
+        { secondary: true, 'data-action': action, 'data-run-id': row.id, 'data-focus-key': `${action}:${row.id}`, 'aria-label': ariaLabel, title: ariaLabel },
+        label,
+      );
     const buttons = [button('openRunFolder', 'Reveal', `Reveal the folder of ${row.name}`)];
     if (row.status === 'completed') buttons.push(button('inspectRun', 'Inspect', `Inspect the recommendations of ${row.name}`));
     if (row.status === 'running') buttons.push(button('stopRun', 'Stop', `Stop training ${row.name}`));

@@ -26,7 +26,9 @@ const MODEL_NAMES: Record<string, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE'
 function persist(): void {
   saveViewState({
     ...view,
-    ...(state ? { runId: state.runId, k: state.k, ...(state.user ? { user: state.user } : {}), ...(state.compareRunId ? { compareRunId: state.compareRunId } : {}) } : {}),
+    ...(state
+      ? { runId: state.runId, k: state.k, ...(state.user ? { user: state.user } : {}), ...(state.compareRunId ? { compareRunId: state.compareRunId } : {}) }
+      : {}),
   });
 }
 
@@ -84,7 +86,10 @@ function renderCompareSelect(s: InspectorState): void {
   if (key === compareKey) return;
   compareKey = key;
   const options: [string, string][] = [['', 'No second run'], ...s.compareChoices.map((c): [string, string] => [c.runId, c.label])];
-  compareHolder.replaceChildren(el('span', {}, 'Compare with'), select('Compare with a second run', options, s.compareRunId ?? '', (v) => postRequest({ type: 'compare', runId: v === '' ? null : v })));
+  compareHolder.replaceChildren(
+    el('span', {}, 'Compare with'),
+    select('Compare with a second run', options, s.compareRunId ?? '', (v) => postRequest({ type: 'compare', runId: v === '' ? null : v })),
+  );
 }
 
 const exportUser = el('vscode-button', { secondary: true, title: 'Save the recommendations shown for this user as CSV' }, 'Export user CSV');
@@ -136,16 +141,35 @@ const picker = el(
   el(
     'div',
     { class: 'list-controls' },
-    select<ListKind>('Which users', [['test', 'Test users'], ['validation', 'Validation users'], ['all', 'All users']], view.list, (v) => {
-      view.list = v;
-      persist();
-      renderList();
-    }),
-    select<ListSort>('Order', [['activity-desc', 'Most active first'], ['activity-asc', 'Least active first'], ['ndcg-asc', 'Worst NDCG@100 first'], ['ndcg-desc', 'Best NDCG@100 first']], view.sort, (v) => {
-      view.sort = v;
-      persist();
-      renderList();
-    }),
+    select<ListKind>(
+      'Which users',
+      [
+        ['test', 'Test users'],
+        ['validation', 'Validation users'],
+        ['all', 'All users'],
+      ],
+      view.list,
+      (v) => {
+        view.list = v;
+        persist();
+        renderList();
+      },
+    ),
+    select<ListSort>(
+      'Order',
+      [
+        ['activity-desc', 'Most active first'],
+        ['activity-asc', 'Least active first'],
+        ['ndcg-asc', 'Worst NDCG@100 first'],
+        ['ndcg-desc', 'Best NDCG@100 first'],
+      ],
+      view.sort,
+      (v) => {
+        view.sort = v;
+        persist();
+        renderList();
+      },
+    ),
     randomButton,
   ),
   listSummary,
@@ -155,20 +179,23 @@ const picker = el(
 function renderList(): void {
   if (!state) return;
   const list = listUsers(state.users, view.list, view.sort);
-  listSummary.textContent = state.users.length === 0 ? '' : `${list.length} users${list.length > LIST_LIMIT ? `, the first ${LIST_LIMIT} listed: search by id for the others` : ''}`;
+  listSummary.textContent =
+    state.users.length === 0 ? '' : `${list.length} users${list.length > LIST_LIMIT ? `, the first ${LIST_LIMIT} listed: search by id for the others` : ''}`;
   userList.replaceChildren(
-    ...list.slice(0, LIST_LIMIT).map((u) =>
-      el(
-        'li',
-        {},
+    ...list
+      .slice(0, LIST_LIMIT)
+      .map((u) =>
         el(
-          'button',
-          { 'data-user': u.user, class: u.user === state?.user ? 'current' : undefined, 'aria-current': u.user === state?.user ? 'true' : undefined },
-          el('span', { class: 'user-id' }, u.user),
-          el('span', { class: 'hint' }, `${u.activity} items${u.ndcg !== undefined ? ` · NDCG ${fmt(u.ndcg)}` : ''}`),
+          'li',
+          {},
+          el(
+            'button',
+            { 'data-user': u.user, class: u.user === state?.user ? 'current' : undefined, 'aria-current': u.user === state?.user ? 'true' : undefined },
+            el('span', { class: 'user-id' }, u.user),
+            el('span', { class: 'hint' }, `${u.activity} items${u.ndcg !== undefined ? ` · NDCG ${fmt(u.ndcg)}` : ''}`),
+          ),
         ),
       ),
-    ),
   );
 }
 
@@ -182,7 +209,16 @@ function titleCell(item: { title?: string; item: string }): HTMLElement {
 
 function recsTable(v: UserView, caption: string, which: 'primary' | 'second', shared?: Set<string>): HTMLElement {
   const r = v.result;
-  const head = el('tr', {}, el('th', { class: 'num' }, '#'), el('th', {}, 'Title'), el('th', { class: 'num' }, 'Year'), el('th', {}, 'Genres'), el('th', { class: 'num' }, 'Score'), el('th', {}, ''));
+  const head = el(
+    'tr',
+    {},
+    el('th', { class: 'num' }, '#'),
+    el('th', {}, 'Title'),
+    el('th', { class: 'num' }, 'Year'),
+    el('th', {}, 'Genres'),
+    el('th', { class: 'num' }, 'Score'),
+    el('th', {}, ''),
+  );
   const rows = r.items.map((it: Recommendation) => {
     const badges: HTMLElement[] = [];
     if (it.hit) badges.push(el('span', { class: 'badge hit-badge', title: 'A held-out item of this user: the model found it' }, 'hit'));
@@ -203,7 +239,16 @@ function recsTable(v: UserView, caption: string, which: 'primary' | 'second', sh
 
 function historyTable(v: UserView): HTMLElement {
   const hits = new Set(v.result.items.filter((i) => i.hit).map((i) => i.item));
-  const head = el('tr', {}, el('th', {}, v.timeOrdered ? 'Date' : '#'), el('th', { class: 'num' }, 'Rating'), el('th', {}, 'Title'), el('th', { class: 'num' }, 'Year'), el('th', {}, 'Genres'), el('th', {}, 'In the run'));
+  const head = el(
+    'tr',
+    {},
+    el('th', {}, v.timeOrdered ? 'Date' : '#'),
+    el('th', { class: 'num' }, 'Rating'),
+    el('th', {}, 'Title'),
+    el('th', { class: 'num' }, 'Year'),
+    el('th', {}, 'Genres'),
+    el('th', {}, 'In the run'),
+  );
   const row = (h: HistoryItem, i: number) =>
     el(
       'tr',
@@ -213,11 +258,22 @@ function historyTable(v: UserView): HTMLElement {
       titleCell(h),
       el('td', { class: 'num' }, h.year !== undefined ? String(h.year) : ''),
       el('td', { class: 'genres' }, h.genres?.join(', ') ?? ''),
-      el('td', {}, el('span', { class: `badge mark-badge mark-${h.mark}` }, MARK_LABELS[h.mark]), ...(hits.has(h.item) ? [el('span', { class: 'badge hit-badge' }, 'hit')] : [])),
+      el(
+        'td',
+        {},
+        el('span', { class: `badge mark-badge mark-${h.mark}` }, MARK_LABELS[h.mark]),
+        ...(hits.has(h.item) ? [el('span', { class: 'badge hit-badge' }, 'hit')] : []),
+      ),
     );
   // Heavy raters have thousands of ratings: the first rows come at once, the rest on request.
   const tbody = el('tbody', {}, ...v.history.slice(0, HISTORY_ROWS).map(row));
-  const table = el('table', { class: 'history' }, el('caption', {}, `History: ${v.history.length} ratings${v.timeOrdered ? ', oldest first' : ''}`), el('thead', {}, head), tbody);
+  const table = el(
+    'table',
+    { class: 'history' },
+    el('caption', {}, `History: ${v.history.length} ratings${v.timeOrdered ? ', oldest first' : ''}`),
+    el('thead', {}, head),
+    tbody,
+  );
   if (v.history.length <= HISTORY_ROWS) return table;
   const more = el('vscode-button', { secondary: true, class: 'show-all' }, `Show all ${v.history.length} ratings`);
   more.addEventListener('click', () => {
@@ -238,7 +294,9 @@ function genreMixTable(v: UserView, other: UserView | null): HTMLElement | null 
   const hist = genreMix(used);
   const recs = genreMix(v.result.items);
   const second = other ? genreMix(other.result.items) : null;
-  const genres = [...new Set([...Object.keys(hist), ...Object.keys(recs), ...Object.keys(second ?? {})])].sort((a, b) => (hist[b] ?? 0) - (hist[a] ?? 0) || a.localeCompare(b));
+  const genres = [...new Set([...Object.keys(hist), ...Object.keys(recs), ...Object.keys(second ?? {})])].sort(
+    (a, b) => (hist[b] ?? 0) - (hist[a] ?? 0) || a.localeCompare(b),
+  );
   if (genres.length === 0) return null;
   const head = el('tr', {}, el('th', {}, 'Genre'), el('th', {}, 'History'), el('th', {}, 'Recommended'), ...(second ? [el('th', {}, 'Second run')] : []));
   const rows = genres.map((g) =>
@@ -246,12 +304,28 @@ function genreMixTable(v: UserView, other: UserView | null): HTMLElement | null 
       'tr',
       {},
       el('th', { scope: 'row' }, g),
-      el('td', { title: `${Math.round((hist[g] ?? 0) * 100)}% of the rated items` }, bar(hist[g] ?? 0, 'history-bar'), el('span', { class: 'share' }, `${Math.round((hist[g] ?? 0) * 100)}%`)),
-      el('td', { title: `${Math.round((recs[g] ?? 0) * 100)}% of the recommendations` }, bar(recs[g] ?? 0, 'recs-bar'), el('span', { class: 'share' }, `${Math.round((recs[g] ?? 0) * 100)}%`)),
+      el(
+        'td',
+        { title: `${Math.round((hist[g] ?? 0) * 100)}% of the rated items` },
+        bar(hist[g] ?? 0, 'history-bar'),
+        el('span', { class: 'share' }, `${Math.round((hist[g] ?? 0) * 100)}%`),
+      ),
+      el(
+        'td',
+        { title: `${Math.round((recs[g] ?? 0) * 100)}% of the recommendations` },
+        bar(recs[g] ?? 0, 'recs-bar'),
+        el('span', { class: 'share' }, `${Math.round((recs[g] ?? 0) * 100)}%`),
+      ),
       ...(second ? [el('td', {}, bar(second[g] ?? 0, 'second-bar'), el('span', { class: 'share' }, `${Math.round((second[g] ?? 0) * 100)}%`))] : []),
     ),
   );
-  return el('table', { class: 'genre-mix' }, el('caption', {}, 'Genre mix: share of the items carrying each genre'), el('thead', {}, head), el('tbody', {}, ...rows));
+  return el(
+    'table',
+    { class: 'genre-mix' },
+    el('caption', {}, 'Genre mix: share of the items carrying each genre'),
+    el('thead', {}, head),
+    el('tbody', {}, ...rows),
+  );
 }
 
 function renderUserPanel(s: InspectorState): void {
@@ -287,7 +361,14 @@ function renderUserPanel(s: InspectorState): void {
   // What the model recommends beside what the user rated: hits show up in both.
   const other = s.compareView;
   const overlap = other ? listOverlap(r.items, other.result.items) : null;
-  parts.push(el('div', { class: 'lists' }, recsTable(v, `Top ${r.items.length} · ${MODEL_NAMES[r.model] ?? r.model} · ${s.run?.name ?? r.runId}`, 'primary', overlap?.shared), historyTable(v)));
+  parts.push(
+    el(
+      'div',
+      { class: 'lists' },
+      recsTable(v, `Top ${r.items.length} · ${MODEL_NAMES[r.model] ?? r.model} · ${s.run?.name ?? r.runId}`, 'primary', overlap?.shared),
+      historyTable(v),
+    ),
+  );
 
   const below = el('div', { class: 'lists' });
   if (s.compareRunId) {
@@ -302,7 +383,9 @@ function renderUserPanel(s: InspectorState): void {
             'p',
             { class: 'overlap', 'data-overlap': String(overlap.shared.size) },
             `Overlap: ${overlap.shared.size} of ${Math.min(r.items.length, o.items.length)} items (${Math.round(overlap.fraction * 100)}%)` +
-              (o.metrics ? ` · second run NDCG@100 ${fmt(o.metrics['ndcg@100'])}, Recall@20 ${fmt(o.metrics['recall@20'])}, ${oHits} hit${oHits === 1 ? '' : 's'}` : ''),
+              (o.metrics
+                ? ` · second run NDCG@100 ${fmt(o.metrics['ndcg@100'])}, Recall@20 ${fmt(o.metrics['recall@20'])}, ${oHits} hit${oHits === 1 ? '' : 's'}`
+                : ''),
           ),
           recsTable(other, `Second run: top ${o.items.length} · ${MODEL_NAMES[o.model] ?? o.model} · ${s.compareRun.name}`, 'second', overlap.shared),
         ),
@@ -330,14 +413,20 @@ const colourHolder = el('span', { class: 'control' });
 const legend = el('div', { class: 'legend', 'aria-hidden': 'true' });
 const resetZoom = el('vscode-button', { secondary: true, title: 'Back to the whole picture (key 0)' }, 'Reset zoom');
 resetZoom.addEventListener('click', () => scatter.resetView());
-latentPanel.append(el('div', { class: 'toolbar' }, colourHolder, legend, el('span', { class: 'spacer' }), resetZoom), latentInfo, latentMessage, scatter.element);
+latentPanel.append(
+  el('div', { class: 'toolbar' }, colourHolder, legend, el('span', { class: 'spacer' }), resetZoom),
+  latentInfo,
+  latentMessage,
+  scatter.element,
+);
 
 let shownLatent: LatentSpace | null = null;
 let shownColour = '';
 
 function renderLatent(s: InspectorState): void {
   const l = s.latent;
-  if (s.run && !s.run.hasLatent) latentMessage.textContent = `${MODEL_NAMES[s.run.model] ?? s.run.model} runs have no latent space: the popularity baseline encodes no users.`;
+  if (s.run && !s.run.hasLatent)
+    latentMessage.textContent = `${MODEL_NAMES[s.run.model] ?? s.run.model} runs have no latent space: the popularity baseline encodes no users.`;
   else if (s.latentError) latentMessage.textContent = s.latentError;
   else latentMessage.textContent = l ? '' : 'Computing the projection…';
   latentMessage.className = s.latentError ? 'error' : 'hint';
@@ -350,11 +439,16 @@ function renderLatent(s: InspectorState): void {
   if (l !== shownLatent) {
     colourHolder.replaceChildren(
       el('span', {}, 'Colour by'),
-      select<string>('Colour the users by', [['activity', 'Activity (items, log scale)'], ...l.genres.map((g): [string, string] => [g, `Affinity: ${g}`])], view.colourBy, (v) => {
-        view.colourBy = v;
-        persist();
-        if (state) renderLatent(state);
-      }),
+      select<string>(
+        'Colour the users by',
+        [['activity', 'Activity (items, log scale)'], ...l.genres.map((g): [string, string] => [g, `Affinity: ${g}`])],
+        view.colourBy,
+        (v) => {
+          view.colourBy = v;
+          persist();
+          if (state) renderLatent(state);
+        },
+      ),
     );
     latentInfo.textContent = `${l.users.length} users, posterior means (${l.latentDims} dimensions) projected on their first two principal components: ${Math.round(l.explained[0] * 100)}% and ${Math.round(l.explained[1] * 100)}% of the variance. Scroll to zoom, drag to pan, click a user to open them.`;
   }
@@ -368,7 +462,8 @@ function renderLatent(s: InspectorState): void {
       x: l.x,
       y: l.y,
       value: values,
-      describe: (i) => `User ${l.users[i]} · ${ROLE_LABELS[roles.get(l.users[i]) ?? 'train']} · ${l.activity[i]} items${g >= 0 ? ` · ${l.genres[g]} ${Math.round(l.affinity[g][i] * 100)}%` : ''}`,
+      describe: (i) =>
+        `User ${l.users[i]} · ${ROLE_LABELS[roles.get(l.users[i]) ?? 'train']} · ${l.activity[i]} items${g >= 0 ? ` · ${l.genres[g]} ${Math.round(l.affinity[g][i] * 100)}%` : ''}`,
     });
     const lo = Math.min(...raw);
     const hi = Math.max(...raw);
@@ -444,7 +539,11 @@ function changed(section: string, deps: unknown[]): boolean {
 }
 
 const app = document.getElementById('app') ?? document.body;
-app.replaceChildren(el('header', { class: 'run-header' }, title, subtitle, status), toolbar, el('div', { class: 'layout' }, picker, el('div', { class: 'main' }, userPanel, latentPanel)));
+app.replaceChildren(
+  el('header', { class: 'run-header' }, title, subtitle, status),
+  toolbar,
+  el('div', { class: 'layout' }, picker, el('div', { class: 'main' }, userPanel, latentPanel)),
+);
 app.removeAttribute('aria-busy');
 setTab(view.tab);
 

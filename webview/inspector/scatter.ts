@@ -38,7 +38,12 @@ const PADDING = 16;
 
 export class Scatter {
   readonly element: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'scatter', tabindex: '0', role: 'img', 'aria-label': 'Users in the latent space (PCA). Scroll or +/- to zoom, drag or arrow keys to pan, click a point to open that user.' });
+  private readonly canvas = el('canvas', {
+    class: 'scatter',
+    tabindex: '0',
+    role: 'img',
+    'aria-label': 'Users in the latent space (PCA). Scroll or +/- to zoom, drag or arrow keys to pan, click a point to open that user.',
+  });
   private readonly tooltip = el('div', { class: 'scatter-tooltip', role: 'status', hidden: true });
   private data: ScatterData | null = null;
   private highlighted: string | null = null;
@@ -81,7 +86,10 @@ export class Scatter {
   private bounds(): { minX: number; minY: number; spanX: number; spanY: number } {
     const d = this.data;
     if (!d || d.x.length === 0) return { minX: 0, minY: 0, spanX: 1, spanY: 1 };
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      maxX = -Infinity,
+      minY = Infinity,
+      maxY = -Infinity;
     for (let i = 0; i < d.x.length; i++) {
       minX = Math.min(minX, d.x[i]);
       maxX = Math.max(maxX, d.x[i]);

@@ -28,7 +28,7 @@ export function postRequest(request: InspectorRequest): void {
   host.post(request);
 }
 
-const oneOf = <T extends string>(v: unknown, options: readonly T[], fallback: T): T => (options.find((o) => o === v) ?? fallback);
+const oneOf = <T extends string>(v: unknown, options: readonly T[], fallback: T): T => options.find((o) => o === v) ?? fallback;
 
 /** Read defensively: written by an older page, or not at all. */
 export function loadViewState(): PersistedInspectorState {

@@ -92,12 +92,19 @@ export class DashboardPanel {
     this.selected = initialSelection ? sanitizeSelection(initialSelection, (id) => source.get(id)) : defaultSelection(source.list());
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.onDidChangeViewState(() => {
-      // Hidden without retained context: the page is gone and will announce `ready` again.
-      if (!panel.visible) this.setNotReady();
-    }, null, this.disposables);
+    panel.onDidChangeViewState(
+      () => {
+        // Hidden without retained context: the page is gone and will announce `ready` again.
+        if (!panel.visible) this.setNotReady();
+      },
+      null,
+      this.disposables,
+    );
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    this.disposables.push(source.onDidChange((change) => this.onRunsChange(change)), this.batcher);
+    this.disposables.push(
+      source.onDidChange((change) => this.onRunsChange(change)),
+      this.batcher,
+    );
   }
 
   dispose(): void {

@@ -11,7 +11,20 @@ export interface ExportedRun {
 
 /** One row per metrics line; epoch-only columns are empty on step rows. */
 export const CSV_COLUMNS = [
-  'run_id', 'run_name', 'model', 'kind', 'step', 'epoch', 'time', 'loss', 'nll', 'kl', 'beta', 'neg_elbo', 'epoch_seconds', 'val_ndcg@100',
+  'run_id',
+  'run_name',
+  'model',
+  'kind',
+  'step',
+  'epoch',
+  'time',
+  'loss',
+  'nll',
+  'kl',
+  'beta',
+  'neg_elbo',
+  'epoch_seconds',
+  'val_ndcg@100',
 ] as const;
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted and their quotes doubled. */

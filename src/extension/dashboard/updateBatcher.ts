@@ -33,7 +33,10 @@ export class UpdateBatcher {
   private nextAllowed = 0;
 
   /** `flush` posts the batch and returns how many messages it posted. */
-  constructor(private readonly flush: (batch: PendingUpdates) => number, private readonly clock: Clock = realClock) {}
+  constructor(
+    private readonly flush: (batch: PendingUpdates) => number,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   markRunsChanged(): void {
     this.pending.runsChanged = true;

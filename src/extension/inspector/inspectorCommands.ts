@@ -16,7 +16,13 @@ export function registerInspector(context: vscode.ExtensionContext, source: Runs
     if (!runId) return;
     const entry = source.get(runId);
     if (!isInspectable(entry)) {
-      const why = !entry ? 'it is not in the runs directory' : !entry.ok ? entry.reason : entry.record.status === 'running' ? 'it is still training' : 'it has no saved weights';
+      const why = !entry
+        ? 'it is not in the runs directory'
+        : !entry.ok
+          ? entry.reason
+          : entry.record.status === 'running'
+            ? 'it is still training'
+            : 'it has no saved weights';
       void vscode.window.showWarningMessage(`Cannot inspect run ${runId}: ${why}.`);
       return;
     }

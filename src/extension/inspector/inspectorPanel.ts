@@ -72,7 +72,10 @@ export class InspectorPanel {
     }
     const entry = source.get(runId);
     const title = `Inspect: ${entry ? runLabel(entry) : runId}`;
-    const panel = vscode.window.createWebviewPanel(InspectorPanel.viewType, title, vscode.ViewColumn.Active, { ...webviewOptions(context), retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(InspectorPanel.viewType, title, vscode.ViewColumn.Active, {
+      ...webviewOptions(context),
+      retainContextWhenHidden: false,
+    });
     return new InspectorPanel(panel, context, source, { runId });
   }
 
@@ -117,9 +120,13 @@ export class InspectorPanel {
     };
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    }, null, this.disposables);
+    panel.onDidChangeViewState(
+      () => {
+        if (!panel.visible) this.ready = false;
+      },
+      null,
+      this.disposables,
+    );
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     // The runs directory changes with every metrics line of a training run: patch only real changes.
     this.disposables.push(
@@ -336,6 +343,8 @@ export class InspectorPanel {
     const { client, runDir } = await this.open(this.state.runId);
     const out = await client.request({ type: 'export', runDir, users, k: this.state.k });
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(out.csv));
-    void vscode.window.showInformationMessage(`Exported ${out.rows} recommendations for ${out.users === 1 ? 'one user' : `${out.users} users`} to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(
+      `Exported ${out.rows} recommendations for ${out.users === 1 ? 'one user' : `${out.users} users`} to ${uri.fsPath}`,
+    );
   }
 }

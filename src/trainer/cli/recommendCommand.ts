@@ -18,7 +18,11 @@ export async function recommendForUser(runDir: string, user: string, k: number, 
   }
 }
 
-export async function exportRecommendations(runDir: string, out: string, opts: { users: UserSet | string[]; k: number; cacheDir: string }): Promise<{ rows: number; users: number }> {
+export async function exportRecommendations(
+  runDir: string,
+  out: string,
+  opts: { users: UserSet | string[]; k: number; cacheDir: string },
+): Promise<{ rows: number; users: number }> {
   const inspector = await RunInspector.open(runDir, { cacheDir: opts.cacheDir });
   try {
     const { csv, rows, users } = inspector.exportCsv(opts.users, opts.k);

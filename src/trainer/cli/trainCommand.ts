@@ -48,7 +48,12 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
       case 'progress':
         if (tty) {
           if (!bar) {
-            bar = new SingleBar({ format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | val NDCG@100 {ndcg} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 });
+            bar = new SingleBar({
+              format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | val NDCG@100 {ndcg} | ETA {eta_formatted}',
+              stream: process.stderr,
+              hideCursor: true,
+              etaBuffer: 50,
+            });
             bar.start(m.epochs * m.stepsPerEpoch, 0, { epoch: m.epoch, epochs: m.epochs, loss: '-', ndcg: '-' });
           }
           bar.update(m.step, { epoch: m.epoch, loss: fmt(m.loss, 2) });
@@ -56,7 +61,10 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
         break;
       case 'epoch':
         if (bar) bar.update({ ndcg: fmt(m['val_ndcg@100']) });
-        else say(`epoch ${m.epoch}/${m.epochs}  ${m.seconds.toFixed(2)} s  loss ${fmt(m.loss, 2)}  val NDCG@100 ${fmt(m['val_ndcg@100'])}  best ${fmt(m.best?.['ndcg@100'])} (epoch ${m.best?.epoch ?? '-'})`);
+        else
+          say(
+            `epoch ${m.epoch}/${m.epochs}  ${m.seconds.toFixed(2)} s  loss ${fmt(m.loss, 2)}  val NDCG@100 ${fmt(m['val_ndcg@100'])}  best ${fmt(m.best?.['ndcg@100'])} (epoch ${m.best?.epoch ?? '-'})`,
+          );
         break;
       case 'error':
         errorMessage = m.message;

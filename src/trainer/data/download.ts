@@ -83,7 +83,10 @@ export async function ensureMovieLens1M(cacheDir: string, opts: DownloadOptions 
     await extractZip(zipPath, extractDir, opts.signal);
     const dataDir = await findRatingsDir(extractDir);
     for (const [name, check] of Object.entries(expected.members ?? {})) await verifyMember(join(dataDir, name), check);
-    await writeFile(join(dataDir, COMPLETE_MARKER), JSON.stringify({ url, bytes: archive.bytes, md5: archive.md5, completedAt: new Date().toISOString() }) + '\n');
+    await writeFile(
+      join(dataDir, COMPLETE_MARKER),
+      JSON.stringify({ url, bytes: archive.bytes, md5: archive.md5, completedAt: new Date().toISOString() }) + '\n',
+    );
     // A copy without the marker is a leftover of an interrupted older version; replace it.
     if (existsSync(target) && !isComplete(target)) await rm(target, { recursive: true, force: true });
     try {
@@ -116,11 +119,15 @@ interface ArchiveDigest {
 function verifyArchive(url: string, got: ArchiveDigest, expected: { bytes?: number; md5?: string; sha256?: string }): void {
   if (expected.bytes !== undefined && got.bytes !== expected.bytes) throw new DownloadError(`${url}: expected ${expected.bytes} bytes, received ${got.bytes}`);
   if (expected.md5 && got.md5 !== expected.md5.toLowerCase()) throw new DownloadError(`${url}: checksum mismatch (md5 ${got.md5}, expected ${expected.md5})`);
-  if (expected.sha256 && got.sha256 !== expected.sha256.toLowerCase()) throw new DownloadError(`${url}: checksum mismatch (sha256 ${got.sha256}, expected ${expected.sha256})`);
+  if (expected.sha256 && got.sha256 !== expected.sha256.toLowerCase())
+    throw new DownloadError(`${url}: checksum mismatch (sha256 ${got.sha256}, expected ${expected.sha256})`);
 }
 
 async function verifyMember(path: string, check: MemberCheck): Promise<void> {
-  const size = await stat(path).then((s) => s.size, () => null);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
   if (size === null) throw new DownloadError(`the archive has no ${path.split(/[\\/]/).pop()}`);
   const md5 = createHash('md5');
   const blob = createHash('sha1').update(`blob ${size}\0`);
@@ -130,7 +137,8 @@ async function verifyMember(path: string, check: MemberCheck): Promise<void> {
   }
   const name = path.split(/[\\/]/).pop();
   if (check.md5 && md5.digest('hex') !== check.md5) throw new DownloadError(`extracted ${name} does not match the published file (md5 differs)`);
-  if (check.gitBlobSha1 && blob.digest('hex') !== check.gitBlobSha1) throw new DownloadError(`extracted ${name} does not match the published file (git blob id differs)`);
+  if (check.gitBlobSha1 && blob.digest('hex') !== check.gitBlobSha1)
+    throw new DownloadError(`extracted ${name} does not match the published file (git blob id differs)`);
 }
 
 /** The archive's top directory (ml-1m/) or the extraction root, whichever holds ratings.dat. */
@@ -165,7 +173,9 @@ async function download(url: string, file: string, opts: DownloadOptions): Promi
     await pipeline(response, meter, createWriteStream(file), { signal: opts.signal });
   } catch (error) {
     if (opts.signal?.aborted) throw abortError('The download');
-    throw new DownloadError(`the connection to ${url} dropped after ${received}${Number.isFinite(total) ? ` of ${total}` : ''} bytes (${(error as Error).message})`);
+    throw new DownloadError(
+      `the connection to ${url} dropped after ${received}${Number.isFinite(total) ? ` of ${total}` : ''} bytes (${(error as Error).message})`,
+    );
   }
   if (Number.isFinite(total) && received !== total) throw new DownloadError(`the connection to ${url} dropped after ${received} of ${total} bytes`);
   return { bytes: received, md5: md5.digest('hex'), sha256: sha256.digest('hex') };

@@ -28,7 +28,11 @@ export async function genericFormat(path: string, spec: DataSourceSpec): Promise
   const delimiter = spec.delimiter !== undefined ? explicitDelimiter(spec.delimiter, path) : sniffDelimiter(first.text, path, first.lineNo);
   const fields = first.text.split(delimiter).map((f) => f.trim());
   if (fields.length < 3) {
-    throw new DataError(`expected at least 3 fields (user, item, rating) separated by ${describeDelimiter(delimiter)}, found ${fields.length}`, path, first.lineNo);
+    throw new DataError(
+      `expected at least 3 fields (user, item, rating) separated by ${describeDelimiter(delimiter)}, found ${fields.length}`,
+      path,
+      first.lineNo,
+    );
   }
   const columns = spec.columns;
   const namesColumns = columns !== undefined && Object.values(columns).some((c) => typeof c === 'string');
@@ -38,13 +42,15 @@ export async function genericFormat(path: string, spec: DataSourceSpec): Promise
 
   const resolve = (name: ColumnName, ref: ColumnRef | undefined, fallback: number): number => {
     if (typeof ref === 'number') {
-      if (!Number.isInteger(ref) || ref < 0 || ref >= fields.length) throw new DataError(`${name} column ${ref} does not exist (the file has ${fields.length} columns)`, path, first.lineNo);
+      if (!Number.isInteger(ref) || ref < 0 || ref >= fields.length)
+        throw new DataError(`${name} column ${ref} does not exist (the file has ${fields.length} columns)`, path, first.lineNo);
       return ref;
     }
     const wanted = ref !== undefined ? [ref] : header ? COLUMN_ALIASES[name] : [];
     const index = findHeader(fields, wanted);
     if (index >= 0) return index;
-    if (ref !== undefined) throw new DataError(`no ${name} column named ${JSON.stringify(ref)} in the header ${JSON.stringify(fields.join(delimiter))}`, path, first.lineNo);
+    if (ref !== undefined)
+      throw new DataError(`no ${name} column named ${JSON.stringify(ref)} in the header ${JSON.stringify(fields.join(delimiter))}`, path, first.lineNo);
     return fallback;
   };
   const user = resolve('user', columns?.user, 0);
@@ -105,7 +111,10 @@ async function firstLine(path: string): Promise<{ text: string; lineNo: number }
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    const lines = buffer.toString('utf8', 0, bytesRead).replace(/^\uFEFF/, '').split('\n');
+    const lines = buffer
+      .toString('utf8', 0, bytesRead)
+      .replace(/^\uFEFF/, '')
+      .split('\n');
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i].replace(/\r$/, '');
       if (text.trim().length > 0) return { text, lineNo: i + 1 };

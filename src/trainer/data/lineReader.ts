@@ -82,11 +82,7 @@ export async function readLineBlocks(
  * Calls `onLine` for every non-blank line, decoded, with its 1-based line number; a trailing '\r'
  * (CRLF files) is removed. Returns the file's size and sha256.
  */
-export async function forEachLine(
-  path: string,
-  options: LineReaderOptions,
-  onLine: (line: string, lineNo: number) => void,
-): Promise<FileDigest> {
+export async function forEachLine(path: string, options: LineReaderOptions, onLine: (line: string, lineNo: number) => void): Promise<FileDigest> {
   let lineNo = 0;
   return readLineBlocks(path, options, (buffer, start, end) => {
     for (let line of decode(buffer.subarray(start, end), options.decoding).split('\n')) {

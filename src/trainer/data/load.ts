@@ -55,7 +55,12 @@ async function loadDirectory(dir: string, badRows: BadRows, opts: LoadOptions): 
   return assemble(layout.name, builder, movies, [digest, ...(movies?.digests ?? [])], badRows);
 }
 
-async function readRatings(path: string, format: RatingsFormat, badRows: BadRows, opts: LoadOptions): Promise<{ builder: InteractionsBuilder; digest: FileDigest }> {
+async function readRatings(
+  path: string,
+  format: RatingsFormat,
+  badRows: BadRows,
+  opts: LoadOptions,
+): Promise<{ builder: InteractionsBuilder; digest: FileDigest }> {
   const builder = new InteractionsBuilder(format.columns.timestamp !== null);
   const message = `Reading ${basename(path)}`;
   opts.onProgress?.({ phase: 'load', message, fraction: 0 });

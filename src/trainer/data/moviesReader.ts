@@ -76,7 +76,11 @@ export async function readUItem(path: string, genrePath: string | null, options:
     await forEachLine(path, { decoding: 'latin1', signal: options.signal }, (line, lineNo) => {
       const fields = line.split('|');
       if (fields.length !== expectedFields) {
-        return options.badRows.report(path, lineNo, `expected ${expectedFields} fields separated by '|' (${genreNames.length} genre flags), found ${fields.length}`);
+        return options.badRows.report(
+          path,
+          lineNo,
+          `expected ${expectedFields} fields separated by '|' (${genreNames.length} genre flags), found ${fields.length}`,
+        );
       }
       const id = canonicalIntegerId(fields[0]);
       if (id === null) return options.badRows.report(path, lineNo, `movie id ${JSON.stringify(fields[0])} is not a non-negative integer`);
@@ -107,7 +111,8 @@ export async function readMoviesCsv(path: string, options: ReadOptions): Promise
       const lineNo = info.lines;
       if (header) {
         header = false;
-        if (record.join(',') !== 'movieId,title,genres') throw new DataError(`expected the header movieId,title,genres, found ${JSON.stringify(record.join(','))}`, path, lineNo);
+        if (record.join(',') !== 'movieId,title,genres')
+          throw new DataError(`expected the header movieId,title,genres, found ${JSON.stringify(record.join(','))}`, path, lineNo);
         continue;
       }
       if (record.length !== 3) {

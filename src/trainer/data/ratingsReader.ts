@@ -44,7 +44,11 @@ export async function readRatingsFile(path: string, format: RatingsFormat, ctx: 
       return;
     }
     if (fields.length !== fieldCount) {
-      badRows.report(path, lineNo, `expected ${fieldCount} fields separated by ${describeDelimiter(delimiter)}, found ${fields.length} (wrong delimiter or a damaged line?)`);
+      badRows.report(
+        path,
+        lineNo,
+        `expected ${fieldCount} fields separated by ${describeDelimiter(delimiter)}, found ${fields.length} (wrong delimiter or a damaged line?)`,
+      );
       return;
     }
     const userField = fields[columns.user];
@@ -182,6 +186,10 @@ function checkHeader(path: string, lineNo: number, fields: string[], format: Rat
   if (!expected) return;
   const actual = fields.map((f) => f.trim());
   if (actual.length !== expected.length || actual.some((f, i) => f !== expected[i])) {
-    throw new DataError(`expected the header ${expected.join(format.delimiter)} in ${basename(path)}, found ${JSON.stringify(fields.join(format.delimiter))}`, path, lineNo);
+    throw new DataError(
+      `expected the header ${expected.join(format.delimiter)} in ${basename(path)}, found ${JSON.stringify(fields.join(format.delimiter))}`,
+      path,
+      lineNo,
+    );
   }
 }

@@ -32,7 +32,9 @@ function unsafeName(name: string): string | null {
 export async function extractZip(zipPath: string, destDir: string, signal?: AbortSignal): Promise<void> {
   await mkdir(destDir, { recursive: true });
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (error, file) => (error ? reject(new UnsafeZipError(zipPath, `not a valid zip (${error.message})`)) : resolve(file))),
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: true }, (error, file) =>
+      error ? reject(new UnsafeZipError(zipPath, `not a valid zip (${error.message})`)) : resolve(file),
+    ),
   );
   let unpacked = 0;
   const extractEntry = async (entry: yauzl.Entry): Promise<void> => {

@@ -6,7 +6,18 @@
  * held-out user's fold-in items), so CLI and inspector give the same list by construction.
  */
 import * as path from 'node:path';
-import type { ExportSummary, HistoryItem, LatentSpace, Recommendation, RecommendResult, RunInfo, UserRole, UserSet, UserSummary, UserView } from '../../shared/inspectorMessages';
+import type {
+  ExportSummary,
+  HistoryItem,
+  LatentSpace,
+  Recommendation,
+  RecommendResult,
+  RunInfo,
+  UserRole,
+  UserSet,
+  UserSummary,
+  UserView,
+} from '../../shared/inspectorMessages';
 import { csvLine } from '../../shared/csv';
 import { readRun } from '../../shared/runReader';
 import type { DataSourceSpec, RunRecord } from '../../shared/runSchema';
@@ -133,7 +144,11 @@ export class RunInspector {
       throw new InspectError(`${record.config.data.source}: the data differs from what run ${record.id} was trained on (fingerprint mismatch)`);
     }
     // SVAE's rows are histories in time order: its recommendations follow the user's last item.
-    const split = (record.model === 'svae' ? splitSequential : splitStrongGeneralisation)(data.dataset.interactions, record.config.protocol, record.config.seed);
+    const split = (record.model === 'svae' ? splitSequential : splitStrongGeneralisation)(
+      data.dataset.interactions,
+      record.config.protocol,
+      record.config.seed,
+    );
     const model = await loadRunModel(record, entry.dir);
     if (model.numItems !== split.items.length) {
       model.dispose();
@@ -269,7 +284,11 @@ export class RunInspector {
   latent(): LatentSpace {
     if (this.latentSpace) return this.latentSpace;
     const model = this.model;
-    if (!hasEncoder(model)) throw new InspectError(`run ${this.record.id} (${this.record.model}) has no latent space to project (the popularity baseline encodes no users; SVAE's latent is per step, not per user)`, true);
+    if (!hasEncoder(model))
+      throw new InspectError(
+        `run ${this.record.id} (${this.record.model}) has no latent space to project (the popularity baseline encodes no users; SVAE's latent is per step, not per user)`,
+        true,
+      );
     const sets: UserRows[] = [this.split.train, this.split.validation.foldIn, this.split.test.foldIn];
     const users = sets.flatMap((s) => s.users);
     const latentDims = model.config.latent;
@@ -335,7 +354,19 @@ export class RunInspector {
     for (const user of list) {
       const r = this.recommend(user, k);
       for (const it of r.items) {
-        csv += csvLine([r.runId, r.model, r.user, r.role, it.rank, it.item, it.score, it.title, it.year, it.genres?.join('|'), it.hit === undefined ? '' : it.hit ? 1 : 0]);
+        csv += csvLine([
+          r.runId,
+          r.model,
+          r.user,
+          r.role,
+          it.rank,
+          it.item,
+          it.score,
+          it.title,
+          it.year,
+          it.genres?.join('|'),
+          it.hit === undefined ? '' : it.hit ? 1 : 0,
+        ]);
         rows++;
       }
     }

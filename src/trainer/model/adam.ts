@@ -23,7 +23,16 @@ export interface AdamBuffers {
  * l2 * sum(W^2) for weights (not biases). One fused pass touches each 8 MB matrix once; the
  * equivalent tfjs elementwise ops cost ~2x more on wasm.
  */
-export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], segments: readonly Segment[], l2: number, from: number, to: number): void {
+export function adamUpdate(
+  cfg: AdamConfig,
+  t: number,
+  buf: AdamBuffers,
+  grads: readonly Float32Array[],
+  segments: readonly Segment[],
+  l2: number,
+  from: number,
+  to: number,
+): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
@@ -62,7 +71,15 @@ export function adamUpdate(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: 
  * every gradient (biases and embeddings included), as SVAE's reference trains. The gradient is
  * the sum of `grads`, as in adamUpdate.
  */
-export function adamUpdateWithDecay(cfg: AdamConfig, t: number, buf: AdamBuffers, grads: readonly Float32Array[], decay: number, from: number, to: number): void {
+export function adamUpdateWithDecay(
+  cfg: AdamConfig,
+  t: number,
+  buf: AdamBuffers,
+  grads: readonly Float32Array[],
+  decay: number,
+  from: number,
+  to: number,
+): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = cfg;
   const stepSize = cfg.learningRate / (1 - b1 ** t);
   const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);

@@ -21,7 +21,8 @@ function handlerFor(init: WorkerInit): Handler {
     const g = viewParams(model.dims, grads[1]);
     const segments = paramSegments(model.dims);
     return (job) => {
-      if (job.kind === 'multvaeGrad') return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver);
+      if (job.kind === 'multvaeGrad')
+        return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver);
       if (job.kind === 'adam') return void adamUpdate(job.adam, job.t, adamBuffers, grads, segments, job.l2, job.from, job.to);
       throw new Error(`a Mult-VAE worker cannot run a '${job.kind}' job`);
     };

@@ -27,8 +27,14 @@ export function inputValues(indptr: Int32Array, keep: Uint8Array | null, keepSca
 function gatherRows(src: Float32Array, offsets: Int32Array, vals: Float32Array, start: number, end: number, cols: number, out: Float32Array, o: number): void {
   let q = start;
   for (; q + 4 <= end; q += 4) {
-    const j0 = offsets[q], j1 = offsets[q + 1], j2 = offsets[q + 2], j3 = offsets[q + 3];
-    const v0 = vals[q], v1 = vals[q + 1], v2 = vals[q + 2], v3 = vals[q + 3];
+    const j0 = offsets[q],
+      j1 = offsets[q + 1],
+      j2 = offsets[q + 2],
+      j3 = offsets[q + 3];
+    const v0 = vals[q],
+      v1 = vals[q + 1],
+      v2 = vals[q + 2],
+      v3 = vals[q + 3];
     for (let c = 0; c < cols; c++) out[o + c] += v0 * src[j0 + c] + v1 * src[j1 + c] + v2 * src[j2 + c] + v3 * src[j3 + c];
   }
   for (; q < end; q++) {

@@ -363,7 +363,15 @@ export interface SvaeTrainOptions {
  * step of each row, rows in batch order (trainingSteps(batch, maxLength) steps in all). Writes
  * d(loss)/d(param) into g (every view overwritten) and returns the loss parts.
  */
-export function svaeForwardBackward(d: SvaeDims, p: SvaeParams, batch: SparseBatch, opts: SvaeTrainOptions, eps: Float32Array, g: SvaeParams, ws: Workspace = new Workspace()): SvaeLossParts {
+export function svaeForwardBackward(
+  d: SvaeDims,
+  p: SvaeParams,
+  batch: SparseBatch,
+  opts: SvaeTrainOptions,
+  eps: Float32Array,
+  g: SvaeParams,
+  ws: Workspace = new Workspace(),
+): SvaeLossParts {
   const { embed: E, rnn: R, hidden: Hd, latent: Z, numItems: I } = d;
   const G = 3 * R;
   const pk = pack(batch, opts.maxLength, true);

@@ -75,7 +75,12 @@ export function initSvaeParams(d: SvaeDims, p: SvaeParams, rng: Rng): void {
   rng.fillNormal(p.emb, 1);
   const gru = 1 / Math.sqrt(d.rnn);
   for (const name of ['wx', 'bx', 'wh', 'bh'] as const) fillUniform(p[name], gru, rng);
-  for (const [w, b] of [['w1', 'b1'], ['w2', 'b2'], ['w3', 'b3'], ['w4', 'b4']] as const) {
+  for (const [w, b] of [
+    ['w1', 'b1'],
+    ['w2', 'b2'],
+    ['w3', 'b3'],
+    ['w4', 'b4'],
+  ] as const) {
     const [fanIn, fanOut] = shapes[w];
     rng.fillNormal(p[w], Math.sqrt(2 / (fanIn + fanOut)));
     fillUniform(p[b], 1 / Math.sqrt(fanIn), rng);

@@ -44,7 +44,9 @@ export class InferenceClient {
       }
     });
     this.child.on('message', (m: unknown) => this.onMessage(m));
-    this.child.on('exit', (code, signal) => this.fail(`the inference process exited (${signal ?? `code ${code}`})${this.tail.length ? `: ${this.tail[this.tail.length - 1]}` : ''}`));
+    this.child.on('exit', (code, signal) =>
+      this.fail(`the inference process exited (${signal ?? `code ${code}`})${this.tail.length ? `: ${this.tail[this.tail.length - 1]}` : ''}`),
+    );
     this.child.on('error', (err) => this.fail(`the inference process failed: ${err.message}`));
   }
 

@@ -35,7 +35,8 @@ export function splitSequential(data: Interactions, protocol: ProtocolConfig, se
   const { positives, kept } = positivesInTimeOrder(data, protocol.minRating);
   const part = partitionUsers(data, positives, protocol, seed);
   const sequences: Int32Array[] = new Array(data.users.length);
-  for (const u of [...part.trainUsers, ...part.valUsers, ...part.testUsers]) sequences[u] = Int32Array.from(positives[u].map((i) => part.itemIndex[i]).filter((i) => i >= 0));
+  for (const u of [...part.trainUsers, ...part.valUsers, ...part.testUsers])
+    sequences[u] = Int32Array.from(positives[u].map((i) => part.itemIndex[i]).filter((i) => i >= 0));
   const inputShare = 1 - protocol.targetFraction;
   return assembleSplit(
     data,
@@ -69,7 +70,7 @@ export function bucketedOrder(rows: UserRows, batchSize: number, rng: NumpyRando
   const full = Math.floor(n / batchSize);
   const out = new Int32Array(n);
   let k = 0;
-  for (const b of rng.permutation(full)) out.set(perm.subarray(b * batchSize, (b + 1) * batchSize), (k++) * batchSize);
+  for (const b of rng.permutation(full)) out.set(perm.subarray(b * batchSize, (b + 1) * batchSize), k++ * batchSize);
   out.set(perm.subarray(full * batchSize), full * batchSize);
   return out;
 }

@@ -101,7 +101,9 @@ export function partitionUsers(data: Interactions, positives: readonly (readonly
   const heldout = protocol.heldoutUsers;
   if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
   if (n - 2 * heldout < 1) {
-    throw new Error(`only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`);
+    throw new Error(
+      `only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`,
+    );
   }
   const rng = new NumpyRandomState(seed);
   const order = Int32Array.from(eligible);
@@ -124,7 +126,13 @@ export function partitionUsers(data: Interactions, positives: readonly (readonly
  * The Split of a partition: training users' rows whole, held-out users' rows divided by `divide`
  * into [fold-in, targets], validation users first (the reference's draw order).
  */
-export function assembleSplit(data: Interactions, part: UserPartition, rowsByUser: Int32Array[], divide: (row: Int32Array) => [Int32Array, Int32Array], keptRatings: number): Split {
+export function assembleSplit(
+  data: Interactions,
+  part: UserPartition,
+  rowsByUser: Int32Array[],
+  divide: (row: Int32Array) => [Int32Array, Int32Array],
+  keptRatings: number,
+): Split {
   const foldUsers = (users: number[]): HeldOut => {
     const foldIn: Int32Array[] = new Array(rowsByUser.length);
     const targets: Int32Array[] = new Array(rowsByUser.length);

@@ -114,7 +114,12 @@ export class FakePanelApi<P extends { webview: { options: Record<string, unknown
           this.serializer = s;
           return { dispose: () => (this.serializer = undefined) };
         },
-        createOutputChannel: () => ({ info: (m: string) => calls.infos.push(m), warn: (m: string) => calls.warnings.push(m), error: (m: string) => calls.warnings.push(m), dispose: () => undefined }),
+        createOutputChannel: () => ({
+          info: (m: string) => calls.infos.push(m),
+          warn: (m: string) => calls.warnings.push(m),
+          error: (m: string) => calls.warnings.push(m),
+          dispose: () => undefined,
+        }),
         showSaveDialog: () => Promise.resolve(calls.saveAnswer),
         showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
         showInformationMessage: () => Promise.resolve(undefined),
