@@ -5,17 +5,14 @@
  * never copied into the repository.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/trainer/data/load';
 import { splitStrongGeneralisation } from '../../src/trainer/protocol/split';
+import { ML1M, ml1mSkip, requireMl1m } from './helpers/ml1m';
 
-const ML1M = path.resolve(__dirname, '../../../shared/data/ml-1m');
-const missing = fs.existsSync(path.join(ML1M, 'ratings.dat')) ? false : `MovieLens-1M not found at ${ML1M}`;
-
-test('ML-1M split matches the PyTorch reference exactly (seed 98765, 600 + 600 held-out users)', { skip: missing }, async () => {
+test('ML-1M split matches the PyTorch reference exactly (seed 98765, 600 + 600 held-out users)', { skip: ml1mSkip }, async () => {
+  requireMl1m();
   const data = await loadDataset({ source: ML1M }, { cacheDir: os.tmpdir() });
   const s = splitStrongGeneralisation(data.interactions, { minRating: 3.5, minUserItems: 5, heldoutUsers: 600, targetFraction: 0.2 }, 98765);
   assert.equal(s.summary.trainUsers, 4834);

@@ -5,9 +5,7 @@
  * ../shared/data/ml-1m exists, the reference notebook's split sizes on MovieLens-1M.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { before, test } from 'node:test';
 import type { Interactions } from '../../src/trainer/data/types';
 import { selectBackend } from '../../src/trainer/backend';
@@ -19,6 +17,7 @@ import { SparseBatch } from '../../src/trainer/model/types';
 import { NumpyRandomState } from '../../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../../src/trainer/protocol/sequential';
 import { gatherRows, type UserRows } from '../../src/trainer/protocol/split';
+import { ML1M, ml1mSkip, requireMl1m } from './helpers/ml1m';
 
 before(async () => {
   await selectBackend('wasm', () => undefined);
@@ -190,11 +189,9 @@ test('a planted pattern is learned: after item a comes item b, after item c come
   assert.ok(rank(0, d) > 0 && rank(1, b) > 0, 'the pattern, not popularity: d is not top after a, nor b after c');
 });
 
-const ML1M = path.resolve(__dirname, '../../../shared/data/ml-1m');
-const missingMl1m = fs.existsSync(path.join(ML1M, 'ratings.dat')) ? false : `MovieLens-1M not found at ${ML1M}`;
-
 /** The sizes noveens/svae_cf's notebook prints for its ML-1M split (seed 98765, 750 + 750 held-out users). */
-test("ML-1M sequential split has the reference notebook's sizes, fold for fold", { skip: missingMl1m }, async () => {
+test("ML-1M sequential split has the reference notebook's sizes, fold for fold", { skip: ml1mSkip }, async () => {
+  requireMl1m();
   const data = await loadDataset({ source: ML1M }, { cacheDir: os.tmpdir() });
   const s = splitSequential(data.interactions, { minRating: 3.5, minUserItems: 5, heldoutUsers: 750, targetFraction: 0.2 }, 98765);
   assert.equal(s.summary.trainUsers, 4534);
