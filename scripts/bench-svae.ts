@@ -16,9 +16,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { MODEL_INFO } from '../src/shared/modelKinds';
 import { readRun } from '../src/shared/runReader';
 import type { RunRecord } from '../src/shared/runSchema';
-import { SVAE_DEFAULTS, autoHeldoutUsers, makeConfig } from '../src/shared/trainConfig';
+import { autoHeldoutUsers, makeConfig } from '../src/shared/trainConfig';
 import { selectBackend } from '../src/trainer/backend';
 import { loadDataset } from '../src/trainer/data/load';
 import { createSvae } from '../src/trainer/model/svae';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   };
 
   if (EPOCHS > 0) {
-    log(`svae timing: ${EPOCHS} epochs through the CLI, default settings (batch ${SVAE_DEFAULTS.batchSize})`);
+    log(`svae timing: ${EPOCHS} epochs through the CLI, default settings (batch ${MODEL_INFO.svae.defaults.batchSize})`);
     const timed = trainCli(['--epochs', String(EPOCHS)]);
     result.cli = {
       epochSeconds: timed.epochSeconds,

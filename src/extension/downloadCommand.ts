@@ -3,9 +3,8 @@
  * own (plain Node, no TensorFlow.js), so the cache is the one the trainer reads.
  */
 import * as vscode from 'vscode';
-import { ensureMovieLens1M } from '../trainer/data/download';
+import { ensureMovieLens1M, isMovieLens1MCached } from '../trainer/data/download';
 import { datasetCacheDirectory } from './settings';
-import { isMovieLens1MCached } from './trainPrompts';
 
 export async function downloadMovieLens1M(context: vscode.ExtensionContext, output: vscode.OutputChannel): Promise<string | undefined> {
   const cacheDir = datasetCacheDirectory(context);

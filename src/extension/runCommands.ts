@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_FILE, runDirFor } from '../shared/runReader';
+import { RUN_FILE } from '../shared/runLayout';
+import { runDirFor } from '../shared/runReader';
 import { isValidRunId } from '../shared/runSchema';
 import { DashboardPanel } from './dashboard/dashboardPanel';
 import { pickRun, pickRuns } from './runPicker';

@@ -3,12 +3,11 @@
  * values and tooltip text. Pure functions of a RunEntry, free of `vscode`, so they are unit-tested
  * in plain Node.
  */
-import type { ModelKind, RunEntry, RunStatus } from '../shared/runSchema';
+import { MODEL_INFO, modelLabel, type ModelKind } from '../shared/modelKinds';
+import type { RunEntry, RunStatus } from '../shared/runSchema';
 import { formatDuration, runDurationSeconds } from '../shared/runFormat';
 
 export type RunState = RunStatus | 'damaged';
-
-export const MODEL_NAMES: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 /** Codicon ids (ThemeIcon) per state; `~spin` animates the running one. */
 export const STATE_ICONS: Record<RunState, string> = {
@@ -44,7 +43,7 @@ export function formatMetric(v: number): string {
 export function runDescription(entry: RunEntry): string {
   if (!entry.ok) return 'damaged';
   const r = entry.record;
-  const parts = [MODEL_NAMES[r.model] ?? r.model];
+  const parts = [modelLabel(r.model)];
   // The best validation score is what the saved model achieved; the last epoch may be worse.
   if (r.best) parts.push(`best NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
   else if (r.status === 'running') parts.push(`epoch ${r.epochsCompleted}/${r.config.epochs}`);
@@ -68,17 +67,17 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   }
   const r = entry.record;
   const c = r.config;
-  const lines = [`**${escapeMarkdown(r.name)}** — ${MODEL_NAMES[r.model] ?? r.model}, ${r.status}`, ''];
+  const lines = [`**${escapeMarkdown(r.name)}** — ${modelLabel(r.model)}, ${r.status}`, ''];
   lines.push('| | |', '|---|---|');
   // config is checked only to be an object (validateRunRecord): text from it is coerced, never assumed.
   lines.push(row('dataset', escapeMarkdown(String(c.data?.source ?? '?'))));
   lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
-  if (r.model !== 'pop') {
+  const kind = MODEL_INFO[r.model];
+  if (kind.epochs) {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
     lines.push(row('optimiser', `lr ${c.learningRate}, batch ${c.batchSize}, L2 ${c.l2}`));
-    if (r.model === 'svae')
-      lines.push(row('sequence', `embedding ${c.embedding}, GRU ${c.rnn}, next ${c.nextK} items, max length ${c.maxLength}, weight decay ${c.weightDecay}`));
-    if (r.model === 'mvae' || r.model === 'svae') lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
+    if (kind.describe) lines.push(row(kind.describe.row, kind.describe.detail(c)));
+    if (kind.kl) lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
   }
   lines.push(row('seed', String(c.seed)));
   if (r.best) lines.push(row('best val NDCG@100', `${formatMetric(r.best['ndcg@100'])} (epoch ${r.best.epoch})`));
@@ -106,8 +105,8 @@ export interface TrainingProgress {
 
 /** Status bar text while a run trains, e.g. "Mult-VAE epoch 3/100 · loss 512.3 · ETA 2m 10s". */
 export function progressText(p: TrainingProgress): string {
-  if (p.epoch === 0 && p.loss === undefined && p.phase) return `${MODEL_NAMES[p.model]} · ${p.phase}`;
-  const parts = [`${MODEL_NAMES[p.model]} epoch ${p.epoch}/${p.epochs}`];
+  if (p.epoch === 0 && p.loss === undefined && p.phase) return `${modelLabel(p.model)} · ${p.phase}`;
+  const parts = [`${modelLabel(p.model)} epoch ${p.epoch}/${p.epochs}`];
   if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(1)}`);
   if (p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
   return parts.join(' · ');

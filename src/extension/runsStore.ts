@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { METRICS_FILE, RUN_FILE, listRuns, readMetrics, runDirFor } from '../shared/runReader';
+import { METRICS_FILE, RUN_FILE } from '../shared/runLayout';
+import { listRuns, readMetrics, runDirFor } from '../shared/runReader';
 import type { MetricsLine, RunEntry } from '../shared/runSchema';
 import { isValidRunId } from '../shared/runSchema';
 import { MetricsCursor, MetricsWatermark } from './metricsCursor';

@@ -1,14 +1,14 @@
 /**
- * Commands that start or stop training: Train MVAE / Mult-DAE / SVAE, Rerun with Changes, Stop Training.
+ * Commands that start or stop training: Train (one command per model), Rerun with Changes, Stop Training.
  * Train and rerun need a trusted workspace: they run a program (vaerec.nodePath) on the
  * workspace's data and write into it.
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { isProcessAlive } from '../shared/runReader';
-import type { ModelKind } from '../shared/runSchema';
+import { MODEL_INFO, MODEL_KINDS, type ModelKind } from '../shared/modelKinds';
 import { isRecord } from '../shared/runSchema';
-import { ConfigError, SVAE_DEFAULTS, makeConfig } from '../shared/trainConfig';
+import { ConfigError, makeConfig } from '../shared/trainConfig';
 import { pickRun } from './runPicker';
 import type { RunsStore } from './runsStore';
 import { datasetCacheDirectory, datasetSetting, epochsSettingIsSet, trainSettings } from './settings';
@@ -18,7 +18,7 @@ import { requireTrust } from './trust';
 import type { Overrides } from './trainSettings';
 import { buildTrainConfig, editableHyperparameters, mergeOverrides } from './trainSettings';
 
-/** What scripts and tests may pass to `vaerec.trainMvae` / `vaerec.trainMdae` / `vaerec.trainSvae` to skip the questions. */
+/** What scripts and tests may pass to a model's train command (`vaerec.trainMvae`...) to skip the questions. */
 export interface TrainArgs {
   dataset?: string;
   overrides?: Overrides;
@@ -42,10 +42,12 @@ export class TrainCommands {
   ) {}
 
   register(): vscode.Disposable[] {
+    const trainCommands = MODEL_KINDS.flatMap((model) => {
+      const id = MODEL_INFO[model].trainCommand;
+      return id ? [vscode.commands.registerCommand(id, (args?: unknown) => this.train(model, parseTrainArgs(args)))] : [];
+    });
     return [
-      vscode.commands.registerCommand('vaerec.trainMvae', (args?: unknown) => this.train('mvae', parseTrainArgs(args))),
-      vscode.commands.registerCommand('vaerec.trainMdae', (args?: unknown) => this.train('mdae', parseTrainArgs(args))),
-      vscode.commands.registerCommand('vaerec.trainSvae', (args?: unknown) => this.train('svae', parseTrainArgs(args))),
+      ...trainCommands,
       vscode.commands.registerCommand('vaerec.rerunWithChanges', (runId?: string) => this.rerun(runId)),
       vscode.commands.registerCommand('vaerec.stopTraining', (runId?: string) => this.stop(runId)),
     ];
@@ -60,8 +62,8 @@ export class TrainCommands {
     const source = configured || (await pickDataset(cacheDir));
     if (!source) return undefined;
     const settings = trainSettings();
-    // vaerec.epochs defaults to Mult-VAE's 100; SVAE keeps its own 25 unless the user set it.
-    if (model === 'svae' && !epochsSettingIsSet()) settings.epochs = SVAE_DEFAULTS.epochs ?? settings.epochs;
+    // vaerec.epochs defaults to Mult-VAE's 100; a model with its own default keeps it unless the user set it.
+    if (!epochsSettingIsSet()) settings.epochs = MODEL_INFO[model].defaults.epochs ?? settings.epochs;
     try {
       // Questions are asked only in the interactive flow: a dataset from the settings or the
       // arguments means the settings say all there is to say.

@@ -2,21 +2,12 @@
  * The questions Train asks when the settings do not answer them: which dataset, which
  * hyperparameters (settings, a preset, or JSON edited and validated in place).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelKind, TrainConfig } from '../shared/runSchema';
+import { MODEL_INFO, type ModelKind } from '../shared/modelKinds';
+import type { TrainConfig } from '../shared/runSchema';
+import { isMovieLens1MCached } from '../trainer/data/download';
 import type { Overrides, TrainSettings } from './trainSettings';
 import { PRESETS, buildTrainConfig, editableHyperparameters, parseOverridesJson } from './trainSettings';
-
-/**
- * Mirrors the cache layout of src/trainer/data/download.ts: <cacheDir>/ml-1m holds ratings.dat and,
- * written last, a completion marker; without the marker the copy is unfinished.
- */
-export function isMovieLens1MCached(cacheDir: string): boolean {
-  const dir = path.join(cacheDir, 'ml-1m');
-  return fs.existsSync(path.join(dir, 'ratings.dat')) && fs.existsSync(path.join(dir, '.vaerec-complete.json'));
-}
 
 type DatasetChoice = vscode.QuickPickItem & { pick: 'ml-1m' | 'folder' };
 
@@ -52,8 +43,9 @@ function summary(config: TrainConfig): string {
     `${config.hidden}-${config.latent}`,
     `dropout ${config.dropout}`,
   ];
-  if (config.model === 'mvae' || config.model === 'svae') parts.push(`β cap ${config.annealCap}`);
-  if (config.model === 'svae') parts.push(`next ${config.nextK} items, max length ${config.maxLength}`);
+  const kind = MODEL_INFO[config.model];
+  if (kind.kl) parts.push(`β cap ${config.annealCap}`);
+  if (kind.describe) parts.push(kind.describe.summary(config));
   return parts.join(', ');
 }
 

@@ -4,7 +4,8 @@
  * Validation and defaults are the shared ones (src/shared/trainConfig.ts): the CLI and the
  * extension reject the same mistakes.
  */
-import type { ModelKind, TrainConfig } from '../shared/runSchema';
+import type { ModelKind } from '../shared/modelKinds';
+import type { TrainConfig } from '../shared/runSchema';
 import { isRecord } from '../shared/runSchema';
 import { makeConfig } from '../shared/trainConfig';
 

@@ -5,13 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { modelLabel } from '../shared/modelKinds';
 import type { TrainConfig } from '../shared/runSchema';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import type { TrainerExit, TrainerHandle } from '../trainer/process/client';
 import { startTrainer } from '../trainer/process/client';
-import { MODEL_NAMES, formatMetric, progressText, type TrainingProgress } from './runPresentation';
+import { formatMetric, progressText, type TrainingProgress } from './runPresentation';
 import type { RunsStore } from './runsStore';
-import { nodePathSetting } from './settings';
+import { trainerRuntime } from './trainerRuntime';
 
 export const TRAINER_BUNDLE = 'dist/trainer.js';
 /** Lines of the trainer's stderr quoted in a crash message (the output channel has them all). */
@@ -33,13 +34,6 @@ export interface TrainStart {
   config: TrainConfig;
   cacheDir: string;
   name?: string;
-}
-
-/** Under Electron (desktop VS Code) process.execPath is the editor: ELECTRON_RUN_AS_NODE makes it a plain Node. */
-export function trainerRuntime(): { nodePath: string; env: NodeJS.ProcessEnv } {
-  const configured = nodePathSetting();
-  if (configured) return { nodePath: configured, env: {} };
-  return { nodePath: process.execPath, env: process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {} };
 }
 
 function describeMessage(m: TrainerToParent): string {
@@ -79,7 +73,7 @@ export class TrainingSession implements vscode.Disposable {
    */
   ensureIdle(): boolean {
     if (!this.current) return true;
-    const name = this.current.runId ?? MODEL_NAMES[this.current.config.model];
+    const name = this.current.runId ?? modelLabel(this.current.config.model);
     void vscode.window
       .showWarningMessage(`A training run (${name}) is already in progress in this window; runs are trained one at a time.`, 'Stop Current Run')
       .then((choice) => choice === 'Stop Current Run' && this.stop());
@@ -95,7 +89,7 @@ export class TrainingSession implements vscode.Disposable {
     }
     const { nodePath, env } = trainerRuntime();
     const { config } = request;
-    this.output.appendLine(`Starting ${MODEL_NAMES[config.model]} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
+    this.output.appendLine(`Starting ${modelLabel(config.model)} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
     let announce: (runId: string | undefined) => void = () => undefined;
     const runId = new Promise<string | undefined>((resolve) => (announce = resolve));
     const handle = startTrainer({
@@ -114,7 +108,7 @@ export class TrainingSession implements vscode.Disposable {
     this.current = run;
     this.showStatus(run);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Training ${MODEL_NAMES[config.model]}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Training ${modelLabel(config.model)}`, cancellable: true },
       (progress, token) => {
         run.progress = progress;
         token.onCancellationRequested(() => this.stop());
@@ -190,7 +184,7 @@ export class TrainingSession implements vscode.Disposable {
     this.statusBar.hide();
     if (run.runId) this.store.untrackLive(run.runId);
     this.output.appendLine(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
-    const name = MODEL_NAMES[run.config.model];
+    const name = modelLabel(run.config.model);
     const done = run.done;
     if (!done && run.stopRequested) {
       void vscode.window.showInformationMessage(`The ${name} trainer was stopped before it recorded a result.`);

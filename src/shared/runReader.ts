@@ -7,10 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MetricsLine, RunEntry, RunRecord } from './runSchema';
+import { METRICS_FILE, RUN_FILE, previousCheckpointDir } from './runLayout';
 import { isValidRunId, parseMetricsLines, validateRunRecord } from './runSchema';
-
-export const RUN_FILE = 'run.json';
-export const METRICS_FILE = 'metrics.jsonl';
 
 /** Is a process with this pid alive on this machine? (signal 0 probes without signalling) */
 export function isProcessAlive(pid: number): boolean {
@@ -87,7 +85,7 @@ export function checkpointProblem(dir: string, record: RunRecord): string | unde
   }
   if (files.length === 0) {
     // A trainer killed between the two renames of a checkpoint swap leaves the last complete copy here.
-    const previous = `.${name}.prev`;
+    const previous = previousCheckpointDir(name);
     return fs.existsSync(path.join(dir, previous))
       ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/`
       : `the saved weights (${name}/) are missing`;

@@ -1,20 +1,13 @@
 /**
- * The on-disk run format, shared by the trainer (writer), the CLI and the extension host (readers).
- * A run directory holds:
- *   run.json              RunRecord, rewritten atomically (temp file + rename) at each state change
- *   metrics.jsonl         MetricsLine per line, append-only; a torn last line is tolerated
- *   model/                TensorFlow.js weights (model.json + weights.bin) of the best-validation epoch
- *   recommendations.json  top-100 recommendations of every test user (TestRecommendations)
- *   split.json            the held-out users and their fold-in/target items, for inspection
+ * The on-disk run format, shared by the trainer (writer), the CLI and the extension host (readers):
+ * what run.json and metrics.jsonl hold. The files of a run directory are named in runLayout.ts.
  */
+import { isModelKind, type ModelKind } from './modelKinds';
 
 export const RUN_SCHEMA_VERSION = 1;
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
-
-export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae';
-export const MODEL_KINDS: readonly ModelKind[] = ['mvae', 'mdae', 'pop', 'svae'];
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -55,7 +48,7 @@ export interface TrainConfig {
   hidden: number;
   latent: number;
   dropout: number;
-  /** beta = min(annealCap, step / annealSteps); mvae only. */
+  /** beta = min(annealCap, step / annealSteps), for the kinds with a KL term (ModelKindInfo.kl). */
   annealCap: number;
   annealSteps: number;
   backend: BackendChoice;
@@ -181,8 +174,7 @@ function isFiniteNumber(v: unknown): v is number {
 export function validateRunRecord(v: unknown): { record: RunRecord } | { reason: string } {
   if (!isRecord(v)) return { reason: 'run.json is not a JSON object' };
   if (typeof v.id !== 'string' || v.id.length === 0) return { reason: 'run.json has no id' };
-  if (typeof v.model !== 'string' || !(MODEL_KINDS as readonly string[]).includes(v.model))
-    return { reason: `run.json has an unknown model ${JSON.stringify(v.model)}` };
+  if (!isModelKind(v.model)) return { reason: `run.json has an unknown model ${JSON.stringify(v.model)}` };
   if (typeof v.status !== 'string' || !(RUN_STATUSES as readonly string[]).includes(v.status))
     return { reason: `run.json has an unknown status ${JSON.stringify(v.status)}` };
   if (!isRecord(v.config)) return { reason: 'run.json has no config' };

@@ -2,8 +2,9 @@
  * Default hyperparameters and validation of a training configuration, shared by the CLI and the
  * extension so both start the trainer with the same defaults and reject the same mistakes.
  */
-import type { BackendChoice, ModelKind, TrainConfig } from './runSchema';
-import { BACKEND_CHOICES, MODEL_KINDS, isRecord } from './runSchema';
+import { MODEL_INFO, MODEL_KINDS, isModelKind, type ModelKind } from './modelKinds';
+import type { BackendChoice, TrainConfig } from './runSchema';
+import { BACKEND_CHOICES, isRecord } from './runSchema';
 
 /**
  * heldoutUsers = 0 and annealSteps = 0 mean "auto", resolved by the trainer once the data is known:
@@ -28,33 +29,10 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'model' | 'data'> = {
   evalEvery: 1,
 };
 
-/**
- * SVAE's defaults where they differ, from noveens/svae_cf: 256-200-150-64 widths, next 4 items,
- * 25 epochs, Adam with weight decay 5e-3 and no dropout. Batches of 16 users and a learning rate of
- * 2e-3 instead of one user per step and 1e-3: see README, "SVAE", for why.
- */
-export const SVAE_DEFAULTS: Partial<TrainConfig> = {
-  epochs: 25,
-  batchSize: 16,
-  learningRate: 2e-3,
-  l2: 0,
-  hidden: 150,
-  latent: 64,
-  dropout: 0,
-  annealCap: 0.2,
-  embedding: 256,
-  rnn: 200,
-  nextK: 4,
-  maxLength: 1000,
-  weightDecay: 5e-3,
-};
-
-/** The SVAE-only keys; other models reject them. */
-const SVAE_KEYS = ['embedding', 'rnn', 'nextK', 'maxLength', 'weightDecay'] as const;
-
-/** SVAE: 750 as in the reference on ML-1M, at most 1/8 of the users on smaller data. */
+/** The common rule; a kind may have its own (ModelKindInfo.autoHeldoutUsers). */
 export function autoHeldoutUsers(eligibleUsers: number, model?: ModelKind): number {
-  if (model === 'svae') return Math.max(1, Math.min(750, Math.round(eligibleUsers / 8)));
+  const own = model === undefined ? undefined : MODEL_INFO[model].autoHeldoutUsers;
+  if (own) return own(eligibleUsers);
   if (eligibleUsers >= 1000) return Math.min(10_000, Math.round(eligibleUsers / 10 / 100) * 100);
   return Math.max(1, Math.round(eligibleUsers / 10));
 }
@@ -66,7 +44,7 @@ export class ConfigError extends Error {
   }
 }
 
-type NumberRule = { key: keyof TrainConfig; min: number; max: number; integer?: boolean; exclusiveMin?: boolean };
+export type NumberRule = { key: keyof TrainConfig; min: number; max: number; integer?: boolean; exclusiveMin?: boolean };
 const NUMBER_RULES: NumberRule[] = [
   { key: 'seed', min: 0, max: 0xffffffff, integer: true },
   { key: 'epochs', min: 1, max: 100_000, integer: true },
@@ -81,14 +59,6 @@ const NUMBER_RULES: NumberRule[] = [
   { key: 'evalEvery', min: 1, max: 100_000, integer: true },
 ];
 
-const SVAE_RULES: NumberRule[] = [
-  { key: 'embedding', min: 1, max: 100_000, integer: true },
-  { key: 'rnn', min: 1, max: 100_000, integer: true },
-  { key: 'nextK', min: 1, max: 10_000, integer: true },
-  { key: 'maxLength', min: 2, max: 1_000_000, integer: true },
-  { key: 'weightDecay', min: 0, max: 1e6 },
-];
-
 function checkNumber(name: string, v: unknown, min: number, max: number, integer = false, exclusiveMin = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${name} must be a number (got ${JSON.stringify(v)})`);
   if (integer && !Number.isInteger(v)) throw new ConfigError(`${name} must be an integer (got ${v})`);
@@ -97,11 +67,25 @@ function checkNumber(name: string, v: unknown, min: number, max: number, integer
   return v;
 }
 
-const KNOWN_KEYS = new Set<string>(['model', 'data', 'protocol', 'backend', ...NUMBER_RULES.map((r) => r.key), ...SVAE_KEYS]);
+const ownsKey = (model: ModelKind, key: string) => MODEL_INFO[model].ownKeys.some((r) => r.key === key);
+const MODEL_KEYS = [...new Set(MODEL_KINDS.flatMap((m) => MODEL_INFO[m].ownKeys.map((r) => r.key)))];
+const KNOWN_KEYS = new Set<string>(['model', 'data', 'protocol', 'backend', ...NUMBER_RULES.map((r) => r.key), ...MODEL_KEYS]);
+
+/** Hyperparameters of other kinds among the overrides, e.g. "maxLength applies to svae only". */
+function misplacedKeys(model: ModelKind, overrides: Record<string, unknown>): string | undefined {
+  const byOwners = new Map<string, string[]>();
+  for (const key of MODEL_KEYS) {
+    if (!(key in overrides) || ownsKey(model, key)) continue;
+    const owners = MODEL_KINDS.filter((m) => ownsKey(m, key)).join(', ');
+    byOwners.set(owners, [...(byOwners.get(owners) ?? []), key]);
+  }
+  const parts = [...byOwners].map(([owners, keys]) => `${keys.join(', ')} ${keys.length > 1 ? 'apply' : 'applies'} to ${owners} only`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
 
 /** Builds a full, validated config from partial user input (CLI flags, settings, edited JSON). */
 export function makeConfig(model: ModelKind, source: string, overrides: unknown = {}): TrainConfig {
-  if (!(MODEL_KINDS as readonly string[]).includes(model)) throw new ConfigError(`unknown model ${JSON.stringify(model)} (expected ${MODEL_KINDS.join(', ')})`);
+  if (!isModelKind(model)) throw new ConfigError(`unknown model ${JSON.stringify(model)} (expected ${MODEL_KINDS.join(', ')})`);
   if (!isRecord(overrides)) throw new ConfigError('hyperparameters must be a JSON object');
   for (const key of Object.keys(overrides)) {
     if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown hyperparameter "${key}" (known: ${[...KNOWN_KEYS].sort().join(', ')})`);
@@ -115,14 +99,12 @@ export function makeConfig(model: ModelKind, source: string, overrides: unknown 
   checkNumber('protocol.targetFraction', protocol.targetFraction, 0, 1, false, true);
   const dataIn = overrides.data ?? {};
   if (!isRecord(dataIn)) throw new ConfigError('data must be an object');
-  const svae = model === 'svae';
-  if (!svae) {
-    const misplaced = SVAE_KEYS.filter((k) => k in overrides);
-    if (misplaced.length > 0) throw new ConfigError(`${misplaced.join(', ')} ${misplaced.length > 1 ? 'apply' : 'applies'} to svae only`);
-  }
-  const config = { ...DEFAULT_CONFIG, ...(svae ? SVAE_DEFAULTS : {}), ...overrides, model, protocol, data: { ...dataIn, source } } as TrainConfig;
+  const misplaced = misplacedKeys(model, overrides);
+  if (misplaced) throw new ConfigError(misplaced);
+  const kind = MODEL_INFO[model];
+  const config = { ...DEFAULT_CONFIG, ...kind.defaults, ...overrides, model, protocol, data: { ...dataIn, source } } as TrainConfig;
   if (typeof source !== 'string' || source.length === 0) throw new ConfigError('a dataset (ml-1m or a path) is required');
-  for (const r of svae ? [...NUMBER_RULES, ...SVAE_RULES] : NUMBER_RULES) checkNumber(r.key, config[r.key], r.min, r.max, r.integer, r.exclusiveMin);
+  for (const r of [...NUMBER_RULES, ...kind.ownKeys]) checkNumber(r.key, config[r.key], r.min, r.max, r.integer, r.exclusiveMin);
   if (!(BACKEND_CHOICES as readonly string[]).includes(config.backend)) {
     throw new ConfigError(`unknown backend ${JSON.stringify(config.backend)} (expected ${BACKEND_CHOICES.join(', ')})`);
   }

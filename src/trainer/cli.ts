@@ -6,8 +6,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listRuns } from '../shared/runReader';
-import type { ModelKind, RunEntry } from '../shared/runSchema';
-import { MODEL_KINDS } from '../shared/runSchema';
+import { MODEL_KINDS, type ModelKind } from '../shared/modelKinds';
+import type { RunEntry } from '../shared/runSchema';
 import { ConfigError, isBackendChoice, makeConfig } from '../shared/trainConfig';
 import { trainFromCli } from './cli/trainCommand';
 

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { METRICS_FILE, RUN_FILE } from '../shared/runReader';
+import { METRICS_FILE, RUN_FILE, previousCheckpointDir } from '../shared/runLayout';
 import type { MetricsLine, RunRecord, TrainConfig } from '../shared/runSchema';
 import { RUN_SCHEMA_VERSION } from '../shared/runSchema';
 
@@ -126,7 +126,7 @@ export class RunWriter {
   async saveCheckpoint(name: string, save: (dir: string) => Promise<void>): Promise<string> {
     const final = path.join(this.dir, name);
     const next = path.join(this.dir, `.${name}.next`);
-    const prev = path.join(this.dir, `.${name}.prev`);
+    const prev = path.join(this.dir, previousCheckpointDir(name));
     fs.rmSync(next, { recursive: true, force: true });
     fs.mkdirSync(next);
     try {

@@ -3,22 +3,19 @@
  * Runs inside the trainer child process; talks to the parent only through `emit`.
  */
 import * as os from 'node:os';
+import { MODEL_INFO } from '../shared/modelKinds';
+import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
 import type { DataFingerprint, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
 import { autoHeldoutUsers } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
 import { evaluateHeldOut } from './evaluate';
-import { createMultVae, loadMultVae } from './model/multvae';
-import { Svae, createSvae, loadSvae } from './model/svae';
 import type { Recommender } from './model/types';
-import { PopularityModel } from './popularity';
+import { TRAINER_KINDS, type SteppedKind } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
-import { bucketedOrder, splitSequential } from './protocol/sequential';
-import { gatherRows, splitStrongGeneralisation, type Split } from './protocol/split';
+import { gatherRows, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
-
-export const MODEL_DIR = 'model';
 
 /**
  * Training threads for Mult-VAE and SVAE. The wasm and cpu backends use one core each under Node,
@@ -31,8 +28,6 @@ export function trainingThreads(backend: string): 1 | 2 {
   if (process.env.VAEREC_THREADS === '1') return 1;
   return (backend === 'wasm' || backend === 'cpu') && os.availableParallelism() >= 2 ? 2 : 1;
 }
-export const RECOMMENDATIONS_FILE = 'recommendations.json';
-export const SPLIT_FILE = 'split.json';
 export const RECOMMENDATIONS_K = 100;
 
 export interface TrainOptions {
@@ -105,7 +100,7 @@ async function prepareData(
   checkCancelled(signal);
 
   const loadSeconds = (Date.now() - loadStart) / 1000;
-  const sequential = config.model === 'svae';
+  const sequential = MODEL_INFO[config.model].sequential;
   emit({ type: 'phase', phase: 'split', message: sequential ? 'splitting users (time-ordered histories)' : 'splitting users (strong generalisation)' });
   if (sequential && dataset.interactions.timestamp === null)
     emit({ type: 'log', level: 'warn', message: "the ratings have no timestamps: each user's history is taken in file order" });
@@ -114,7 +109,7 @@ async function prepareData(
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
     config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible, config.model) } };
   }
-  const split = (sequential ? splitSequential : splitStrongGeneralisation)(dataset.interactions, config.protocol, config.seed);
+  const split = TRAINER_KINDS[config.model].split(dataset.interactions, config.protocol, config.seed);
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({
@@ -147,12 +142,13 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   try {
     run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
     run.update({ fingerprint, split: split.summary, timings: { loadSeconds, splitSeconds }, artifacts: { split: SPLIT_FILE } });
-    if (config.model === 'pop') {
-      const pop = PopularityModel.fit(split.train, split.items.length);
-      model = pop;
+    const kind = TRAINER_KINDS[config.model];
+    if (kind.fit) {
+      const fitted = kind.fit(split.train, split.items.length, config);
+      model = fitted;
       run.update({ backend: 'js' });
-      const val = evaluateHeldOut(pop, split.validation).metrics;
-      await run.saveCheckpoint(MODEL_DIR, (dir) => pop.save(dir));
+      const val = evaluateHeldOut(fitted, split.validation).metrics;
+      await run.saveCheckpoint(MODEL_DIR, (dir) => fitted.save(dir));
       run.update({
         best: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
         lastValidation: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
@@ -163,26 +159,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
       run.update({ backend: backend.name });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
-      const threads = trainingThreads(backend.name);
-      const trained =
-        config.model === 'svae'
-          ? createSvaeFor(config, split.items.length, threads)
-          : createMultVae(
-              {
-                numItems: split.items.length,
-                hidden: config.hidden,
-                latent: config.latent,
-                dropout: config.dropout,
-                variational: config.model === 'mvae',
-                learningRate: config.learningRate,
-                l2: config.l2,
-                seed: config.seed,
-              },
-              { threads },
-            );
+      const trained = kind.create(config, split.items.length, trainingThreads(backend.name));
       model = trained;
       run.update({ threads: trained.threads });
-      await trainEpochs(model, split, config, run, opts, stepsPerEpoch);
+      await trainEpochs(model, kind, split, config, run, opts, stepsPerEpoch);
     }
     status = 'completed';
   } catch (err) {
@@ -196,28 +176,6 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   return finish(run, model, split, status, error, opts);
 }
 
-function createSvaeFor(config: TrainConfig, numItems: number, threads: 1 | 2): Svae {
-  const need = (v: number | undefined, key: string): number => {
-    if (v === undefined) throw new Error(`an svae config needs ${key}`);
-    return v;
-  };
-  return createSvae(
-    {
-      numItems,
-      embed: need(config.embedding, 'embedding'),
-      rnn: need(config.rnn, 'rnn'),
-      hidden: config.hidden,
-      latent: config.latent,
-      nextK: need(config.nextK, 'nextK'),
-      maxLength: need(config.maxLength, 'maxLength'),
-      learningRate: config.learningRate,
-      weightDecay: need(config.weightDecay, 'weightDecay'),
-      seed: config.seed,
-    },
-    { threads },
-  );
-}
-
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
   const counts = new Int32Array(data.users.length);
   for (let r = 0; r < data.length; r++) if (data.rating[r] > minRating) counts[data.user[r]]++;
@@ -226,18 +184,26 @@ function countEligibleUsers(data: { length: number; user: Int32Array; rating: Fl
   return n;
 }
 
-async function trainEpochs(model: Recommender, split: Split, config: TrainConfig, run: RunWriter, opts: TrainOptions, stepsPerEpoch: number): Promise<void> {
+async function trainEpochs(
+  model: Recommender,
+  kind: SteppedKind,
+  split: Split,
+  config: TrainConfig,
+  run: RunWriter,
+  opts: TrainOptions,
+  stepsPerEpoch: number,
+): Promise<void> {
   const { emit, signal } = opts;
   const rng = new NumpyRandomState(config.seed);
   const nTrain = split.train.users.length;
   const t0 = Date.now();
   let step = 0;
+  const annealed = MODEL_INFO[config.model].kl;
   let best = run.current.best;
   const epochSeconds: number[] = [];
   emit({ type: 'phase', phase: 'train', message: `training ${config.model} for ${config.epochs} epochs` });
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    // SVAE: batches of similar lengths, so a batch's recurrence is about as long as its members.
-    const order = config.model === 'svae' ? bucketedOrder(split.train, config.batchSize, rng) : rng.permutation(nTrain);
+    const order = kind.batchOrder(split.train, config.batchSize, rng);
     const epochStart = Date.now();
     const sums = { loss: 0, nll: 0, kl: 0, beta: 0 };
     const lines: MetricsLine[] = [];
@@ -246,7 +212,7 @@ async function trainEpochs(model: Recommender, split: Split, config: TrainConfig
       await yieldToEventLoop();
       checkCancelled(signal);
       const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
-      const beta = config.model === 'mvae' || config.model === 'svae' ? Math.min(config.annealCap, step / config.annealSteps) : 0;
+      const beta = annealed ? Math.min(config.annealCap, step / config.annealSteps) : 0;
       const s = model.trainStep(batch, beta);
       if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
       step++;
@@ -325,10 +291,11 @@ async function finish(
     if (model && record.artifacts.model && (status === 'completed' || status === 'cancelled')) {
       emit({ type: 'phase', phase: 'test', message: 'testing the best-validation weights' });
       const testStart = Date.now();
-      const dir = `${run.dir}/${MODEL_DIR}`;
-      // The trained model's worker thread and buffers are not needed for testing the saved weights.
-      if (record.model !== 'pop') model.dispose();
-      const best = record.model === 'pop' ? model : record.model === 'svae' ? await loadSvae(dir) : await loadMultVae(dir);
+      const kind = TRAINER_KINDS[record.model];
+      // A fitted model is the saved one. A trained model's worker thread and buffers are not needed
+      // for testing the saved (best-validation) weights.
+      if (!kind.fit) model.dispose();
+      const best = kind.fit ? model : await kind.load(`${run.dir}/${MODEL_DIR}`);
       const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
       const users = (evaluation.perUser ?? []).map((u, r) => ({
         user: split.test.users[r],

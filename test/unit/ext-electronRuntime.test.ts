@@ -67,7 +67,7 @@ function train(nodePath: string, env: NodeJS.ProcessEnv) {
 }
 
 test('under Electron the trainer runs as Node: the editor executable with ELECTRON_RUN_AS_NODE=1', async () => {
-  const { trainerRuntime } = await import('../../src/extension/trainingSession');
+  const { trainerRuntime } = await import('../../src/extension/trainerRuntime');
   const runtime = trainerRuntime();
   assert.equal(runtime.nodePath, standIn);
   assert.deepEqual(runtime.env, { ELECTRON_RUN_AS_NODE: '1' });

@@ -3,10 +3,10 @@
  * turns the returned change flags into table / chart updates, and this logic is unit-tested.
  */
 import type { DashboardRun, DashboardUpdate } from '../../src/shared/dashboardMessages';
+import { modelLabel } from '../../src/shared/modelKinds';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 import type { ChartRun } from './chartCard';
 import { runColour } from './palette';
-import { MODEL_LABELS } from './runRows';
 
 export interface ModelChange {
   /** The table needs the run list again. */
@@ -82,7 +82,7 @@ export class DashboardModel {
       const lines = this.series.get(id);
       if (!run || !run.entry.ok || !lines) continue;
       const r = run.entry.record;
-      out.push({ id, label: `${r.name} · ${MODEL_LABELS[r.model] ?? r.model}`, colour: runColour(run.colour), stepsPerEpoch: stepsPerEpochOf(r), lines });
+      out.push({ id, label: `${r.name} · ${modelLabel(r.model)}`, colour: runColour(run.colour), stepsPerEpoch: stepsPerEpochOf(r), lines });
     }
     return out;
   }

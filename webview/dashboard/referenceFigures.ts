@@ -3,7 +3,7 @@
  * protocol: numbers from different protocols are not comparable, so the label always travels
  * with the figure.
  */
-import type { ModelKind } from '../../src/shared/runSchema';
+import type { ModelKind } from '../../src/shared/modelKinds';
 
 export interface ReferenceFigure {
   model: ModelKind;

@@ -1,7 +1,8 @@
 /** A labelled table of every reference figure, so the short labels in the run table have their full protocol nearby. */
+import { modelLabel } from '../../src/shared/modelKinds';
 import { el } from './dom';
 import { REFERENCE_FIGURES } from './referenceFigures';
-import { formatMetric, MODEL_LABELS } from './runRows';
+import { formatMetric } from './runRows';
 
 export function renderReferencePanel(): HTMLElement {
   const head = el('tr', {}, ...['Model', 'Source', 'Dataset and protocol', 'NDCG@100', 'Recall@20', 'Recall@50'].map((h) => el('th', { scope: 'col' }, h)));
@@ -9,7 +10,7 @@ export function renderReferencePanel(): HTMLElement {
     el(
       'tr',
       { class: r.sameProtocol ? 'same' : undefined },
-      el('th', { scope: 'row' }, MODEL_LABELS[r.model]),
+      el('th', { scope: 'row' }, modelLabel(r.model)),
       el('td', {}, r.source),
       el('td', {}, r.protocol),
       ...[r.ndcg100, r.recall20, r.recall50].map((v) => el('td', { class: 'num' }, formatMetric(v))),

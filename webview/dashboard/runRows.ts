@@ -3,11 +3,11 @@
  * No DOM, so it is unit-tested; runTable.ts renders it.
  */
 import type { DashboardRun } from '../../src/shared/dashboardMessages';
-import type { ModelKind, RunRecord, RunStatus } from '../../src/shared/runSchema';
+import { MODEL_INFO, MODEL_KINDS, modelLabel, type ModelKind } from '../../src/shared/modelKinds';
+import type { RunRecord, RunStatus } from '../../src/shared/runSchema';
 import { formatDuration, runDurationSeconds } from '../../src/shared/runFormat';
 
-/** The models trained with a KL term (and so a beta schedule). */
-const hasKl = (model: string) => model === 'mvae' || model === 'svae';
+const klModels = MODEL_KINDS.filter((m) => MODEL_INFO[m].kl).map((m) => MODEL_INFO[m].label);
 
 export type SortValue = number | string | undefined;
 
@@ -85,10 +85,10 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   {
     key: 'beta',
     header: 'β cap / anneal',
-    description: 'KL weight cap and annealing steps (Mult-VAE and SVAE)',
+    description: `KL weight cap and annealing steps (${klModels.join(' and ')})`,
     numeric: true,
-    value: (r) => (hasKl(r.model) ? num(r.config?.annealCap) : undefined),
-    format: (r) => (hasKl(r.model) ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
+    value: (r) => (MODEL_INFO[r.model].kl ? num(r.config?.annealCap) : undefined),
+    format: (r) => (MODEL_INFO[r.model].kl ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
   },
   paramColumn('lr', 'LR', 'Learning rate', (r) => r.config?.learningRate),
   paramColumn('batch', 'Batch', 'Batch size (users)', (r) => r.config?.batchSize),
@@ -98,7 +98,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     description: 'Hidden and latent layer sizes',
     numeric: true,
     value: (r) => num(r.config?.latent),
-    format: (r) => (r.model === 'pop' ? '–' : `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}`),
+    format: (r) => (MODEL_INFO[r.model].epochs ? `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}` : '–'),
   },
   {
     key: 'bestVal',
@@ -130,15 +130,13 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   },
 ];
 
-export const MODEL_LABELS: Record<ModelKind, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
-
 export function toRow(run: DashboardRun): RunRow {
   const e = run.entry;
   if (!e.ok) {
     return { id: e.id, colour: run.colour, name: e.id, status: 'damaged', damagedReason: e.reason, haystack: `${e.id} damaged ${e.reason}`.toLowerCase() };
   }
   const r = e.record;
-  const haystack = [r.id, r.name, r.model, MODEL_LABELS[r.model] ?? '', r.status, r.backend ?? ''].join(' ').toLowerCase();
+  const haystack = [r.id, r.name, r.model, modelLabel(r.model), r.status, r.backend ?? ''].join(' ').toLowerCase();
   return { id: r.id, colour: run.colour, record: r, name: r.name, model: r.model, status: r.status, haystack };
 }
 

@@ -5,10 +5,11 @@
  * column headers and the 17 columns need horizontal scrolling; controls inside are vscode-elements.
  */
 import type { DashboardRequest, DashboardRun } from '../../src/shared/dashboardMessages';
+import { modelLabel } from '../../src/shared/modelKinds';
 import { el } from './dom';
 import { runColour } from './palette';
 import { referencesFor } from './referenceFigures';
-import { DETAIL_COLUMNS, filterRows, formatMetric, MODEL_LABELS, sortRows, toRow, type RunRow, type SortState } from './runRows';
+import { DETAIL_COLUMNS, filterRows, formatMetric, sortRows, toRow, type RunRow, type SortState } from './runRows';
 
 export interface RunTableEvents {
   /** The user ticked or unticked runs: the full new selection. */
@@ -176,7 +177,7 @@ export class RunTable {
     const cells: HTMLElement[] = [
       el('td', { class: 'col-check' }, checkbox),
       nameCell,
-      el('td', {}, row.model ? MODEL_LABELS[row.model] : ''),
+      el('td', {}, row.model ? modelLabel(row.model) : ''),
       el('td', {}, el('span', { class: `status status-${row.status}` }, row.status)),
     ];
     const record = row.record;

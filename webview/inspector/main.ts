@@ -12,6 +12,7 @@ import '../shared/base.css';
 import './inspector.css';
 import type { HistoryItem, InspectorState, InspectorUpdate, LatentSpace, Recommendation, UserView } from '../../src/shared/inspectorMessages';
 import { DEFAULT_K, MAX_K, genreMix, listOverlap } from '../../src/shared/inspectorMessages';
+import { modelInfo, modelLabel } from '../../src/shared/modelKinds';
 import { el } from '../dashboard/dom';
 import { MARK_LABELS, ROLE_LABELS, fmt, formatDate, listUsers, rampValues } from './format';
 import { Scatter, rampColour } from './scatter';
@@ -21,7 +22,6 @@ const view = loadViewState();
 let state: InspectorState | null = null;
 const LIST_LIMIT = 300;
 const HISTORY_ROWS = 150;
-const MODEL_NAMES: Record<string, string> = { mvae: 'Mult-VAE', mdae: 'Mult-DAE', pop: 'Popularity', svae: 'SVAE' };
 
 function persist(): void {
   saveViewState({
@@ -365,7 +365,7 @@ function renderUserPanel(s: InspectorState): void {
     el(
       'div',
       { class: 'lists' },
-      recsTable(v, `Top ${r.items.length} · ${MODEL_NAMES[r.model] ?? r.model} · ${s.run?.name ?? r.runId}`, 'primary', overlap?.shared),
+      recsTable(v, `Top ${r.items.length} · ${modelLabel(r.model)} · ${s.run?.name ?? r.runId}`, 'primary', overlap?.shared),
       historyTable(v),
     ),
   );
@@ -387,7 +387,7 @@ function renderUserPanel(s: InspectorState): void {
                 ? ` · second run NDCG@100 ${fmt(o.metrics['ndcg@100'])}, Recall@20 ${fmt(o.metrics['recall@20'])}, ${oHits} hit${oHits === 1 ? '' : 's'}`
                 : ''),
           ),
-          recsTable(other, `Second run: top ${o.items.length} · ${MODEL_NAMES[o.model] ?? o.model} · ${s.compareRun.name}`, 'second', overlap.shared),
+          recsTable(other, `Second run: top ${o.items.length} · ${modelLabel(o.model)} · ${s.compareRun.name}`, 'second', overlap.shared),
         ),
       );
     } else {
@@ -426,7 +426,7 @@ let shownColour = '';
 function renderLatent(s: InspectorState): void {
   const l = s.latent;
   if (s.run && !s.run.hasLatent)
-    latentMessage.textContent = `${MODEL_NAMES[s.run.model] ?? s.run.model} runs have no latent space: the popularity baseline encodes no users.`;
+    latentMessage.textContent = `${modelLabel(s.run.model)} runs have no latent space: ${modelInfo(s.run.model)?.noLatent ?? 'the model encodes no users'}.`;
   else if (s.latentError) latentMessage.textContent = s.latentError;
   else latentMessage.textContent = l ? '' : 'Computing the projection…';
   latentMessage.className = s.latentError ? 'error' : 'hint';
@@ -505,7 +505,7 @@ function render(): void {
   const run = s.run;
   title.textContent = run ? `Inspect: ${run.name}` : `Inspect: ${s.runId}`;
   subtitle.textContent = run
-    ? `${MODEL_NAMES[run.model] ?? run.model} · ${run.dataSource} · ${run.items} items · ${run.users.train} training / ${run.users.validation} validation / ${run.users.test} test users` +
+    ? `${modelLabel(run.model)} · ${run.dataSource} · ${run.items} items · ${run.users.train} training / ${run.users.validation} validation / ${run.users.test} test users` +
       (run.hasMovies ? '' : ' · this dataset has no movie file: items are shown by id')
     : '';
   status.textContent = s.error ?? s.busy ?? '';

@@ -8,14 +8,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectorRequest, InspectorState, InspectorUpdate, RunChoice, RunInfo, UserSet } from '../../shared/inspectorMessages';
 import { DEFAULT_K, MAX_K, isValidUserId, parseInspectorRequest } from '../../shared/inspectorMessages';
+import { modelLabel } from '../../shared/modelKinds';
 import { runDirFor } from '../../shared/runReader';
 import { isRecord, isValidRunId, type RunEntry } from '../../shared/runSchema';
 import { InferenceClient } from '../../trainer/process/inferenceClient';
 import { pageParts, webviewBundles } from '../webviewPage';
-import { MODEL_NAMES, runLabel } from '../runPresentation';
+import { runLabel } from '../runPresentation';
 import type { RunsSource } from '../runsSource';
 import { datasetCacheDirectory } from '../settings';
-import { trainerRuntime } from '../trainingSession';
+import { trainerRuntime } from '../trainerRuntime';
 import { renderInspectorHtml } from './inspectorHtml';
 
 export const INFERENCE_BUNDLE = 'dist/inference.js';
@@ -172,7 +173,7 @@ export class InspectorPanel {
     return this.source
       .list()
       .filter((e) => isInspectable(e) && e.ok && e.record.id !== runId)
-      .map((e) => ({ runId: e.ok ? e.record.id : e.id, label: e.ok ? `${e.record.name} (${MODEL_NAMES[e.record.model] ?? e.record.model})` : e.id }));
+      .map((e) => ({ runId: e.ok ? e.record.id : e.id, label: e.ok ? `${e.record.name} (${modelLabel(e.record.model)})` : e.id }));
   }
 
   private inference(): InferenceClient {

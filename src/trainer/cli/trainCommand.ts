@@ -1,6 +1,7 @@
 /** `vaerec train`: starts the trainer child process and follows it on the terminal. */
 import { SingleBar } from 'cli-progress';
 import * as path from 'node:path';
+import { MODEL_INFO } from '../../shared/modelKinds';
 import type { TrainConfig } from '../../shared/runSchema';
 import type { TrainerToParent } from '../../shared/trainerMessages';
 import { startTrainer } from '../process/client';
@@ -123,7 +124,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
         `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
     );
     const t = done.test;
-    if (t && o.config.model === 'svae') {
+    if (t && MODEL_INFO[o.config.model].sequential) {
       process.stdout.write(
         `test NDCG@10 ${fmt(t['ndcg@10'])}  Precision@10 ${fmt(t['precision@10'])}  Precision@100 ${fmt(t['precision@100'])}  Recall@100 ${fmt(t['recall@100'])}\n` +
           `SVAE reference's Recall (hits / #targets): @10 ${fmt(t['refRecall@10'])}  @100 ${fmt(t['refRecall@100'])}\n`,

@@ -19,6 +19,8 @@ import type {
   UserView,
 } from '../../shared/inspectorMessages';
 import { csvLine } from '../../shared/csv';
+import { MODEL_INFO } from '../../shared/modelKinds';
+import { MODEL_DIR } from '../../shared/runLayout';
 import { readRun } from '../../shared/runReader';
 import type { DataSourceSpec, RunRecord } from '../../shared/runSchema';
 import { selectBackend } from '../backend';
@@ -26,13 +28,9 @@ import { fingerprintOf, loadDataset } from '../data/load';
 import type { Dataset, MovieInfo } from '../data/types';
 import { evaluateHeldOut } from '../evaluate';
 import { ndcgAtK, recallAtK, topK } from '../metrics';
-import { loadMultVae } from '../model/multvae';
-import { loadSvae } from '../model/svae';
 import type { Recommender, SparseBatch } from '../model/types';
-import { PopularityModel } from '../popularity';
-import { splitSequential } from '../protocol/sequential';
-import { rowsToBatch, splitStrongGeneralisation, type HeldOut, type Split, type UserRows } from '../protocol/split';
-import { MODEL_DIR } from '../train';
+import { TRAINER_KINDS } from '../modelKinds';
+import { rowsToBatch, type HeldOut, type Split, type UserRows } from '../protocol/split';
 import { pca } from './pca';
 
 /**
@@ -109,9 +107,9 @@ function rowOf(rows: UserRows, r: number): Int32Array {
 
 export async function loadRunModel(record: RunRecord, runDir: string): Promise<Recommender> {
   const dir = path.join(runDir, record.artifacts.model ?? MODEL_DIR);
-  if (record.model === 'pop') return PopularityModel.load(dir);
-  await selectBackend(record.config.backend, () => undefined);
-  return record.model === 'svae' ? loadSvae(dir) : loadMultVae(dir);
+  const kind = TRAINER_KINDS[record.model];
+  if (kind.create) await selectBackend(record.config.backend, () => undefined);
+  return kind.load(dir);
 }
 
 export class RunInspector {
@@ -143,12 +141,9 @@ export class RunInspector {
     if (record.fingerprint && JSON.stringify(now.files.map((f) => f.sha256)) !== JSON.stringify(record.fingerprint.files.map((f) => f.sha256))) {
       throw new InspectError(`${record.config.data.source}: the data differs from what run ${record.id} was trained on (fingerprint mismatch)`);
     }
-    // SVAE's rows are histories in time order: its recommendations follow the user's last item.
-    const split = (record.model === 'svae' ? splitSequential : splitStrongGeneralisation)(
-      data.dataset.interactions,
-      record.config.protocol,
-      record.config.seed,
-    );
+    // The split training made (for a sequential model, histories in time order: its
+    // recommendations follow the user's last item).
+    const split = TRAINER_KINDS[record.model].split(data.dataset.interactions, record.config.protocol, record.config.seed);
     const model = await loadRunModel(record, entry.dir);
     if (model.numItems !== split.items.length) {
       model.dispose();
@@ -286,7 +281,7 @@ export class RunInspector {
     const model = this.model;
     if (!hasEncoder(model))
       throw new InspectError(
-        `run ${this.record.id} (${this.record.model}) has no latent space to project (the popularity baseline encodes no users; SVAE's latent is per step, not per user)`,
+        `run ${this.record.id} (${this.record.model}) has no latent space to project (${MODEL_INFO[this.record.model].noLatent ?? 'the model encodes no users'})`,
         true,
       );
     const sets: UserRows[] = [this.split.train, this.split.validation.foldIn, this.split.test.foldIn];

@@ -1,0 +1,110 @@
+/**
+ * What the lab knows about each kind of model apart from its numerics: what the UI calls it, which
+ * parts of a config, a chart or a table apply to it, its defaults and its own hyperparameters.
+ * Code that treats models differently asks this table (and, in the trainer, src/trainer/modelKinds.ts)
+ * instead of testing a model's name, so a new kind is one entry here, one there and its model module.
+ * Free of heavy imports: the extension host and the webviews read it too.
+ */
+import type { TrainConfig } from './runSchema';
+import type { NumberRule } from './trainConfig';
+
+/** The `model` of a config and of run.json. */
+export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae';
+
+export interface ModelKindInfo {
+  /** How the UI names it: the Runs tree, the status bar, the dashboard and the inspector. */
+  readonly label: string;
+  /**
+   * Trained by gradient steps over epochs, so it has an architecture, an optimiser and training
+   * curves; otherwise fitted in one pass over the training users.
+   */
+  readonly epochs: boolean;
+  /** Its loss has a KL term weighted by β, annealed to annealCap over annealSteps (the β settings, column and curve apply). */
+  readonly kl: boolean;
+  /** Reads each user's history in time order (the sequential split) instead of as a set of items. */
+  readonly sequential: boolean;
+  /** Why the inspector has no per-user latent space to project for it; absent when it has one. */
+  readonly noLatent?: string;
+  /** Its defaults where they differ from DEFAULT_CONFIG. */
+  readonly defaults: Partial<TrainConfig>;
+  /** The hyperparameters only this kind accepts, with their ranges; the other kinds refuse them. */
+  readonly ownKeys: readonly NumberRule[];
+  /** Validation and test users (each) when the config says 0, where the common rule does not fit. */
+  readonly autoHeldoutUsers?: (eligibleUsers: number) => number;
+  /** Its own hyperparameters in words: a row of the run's tooltip and a phrase of the Train summary. */
+  readonly describe?: { readonly row: string; detail(c: TrainConfig): string; summary(c: TrainConfig): string };
+  /** The VS Code command that trains it (contributed in package.json); absent: trained from the CLI only. */
+  readonly trainCommand?: string;
+}
+
+export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
+  mvae: { label: 'Mult-VAE', epochs: true, kl: true, sequential: false, defaults: {}, ownKeys: [], trainCommand: 'vaerec.trainMvae' },
+  mdae: { label: 'Mult-DAE', epochs: true, kl: false, sequential: false, defaults: {}, ownKeys: [], trainCommand: 'vaerec.trainMdae' },
+  pop: {
+    label: 'Popularity',
+    epochs: false,
+    kl: false,
+    sequential: false,
+    noLatent: 'the popularity baseline encodes no users',
+    defaults: {},
+    ownKeys: [],
+  },
+  svae: {
+    label: 'SVAE',
+    epochs: true,
+    kl: true,
+    sequential: true,
+    noLatent: "SVAE's latent is per step, not per user",
+    /**
+     * From noveens/svae_cf: 256-200-150-64 widths, next 4 items, 25 epochs, Adam with weight decay
+     * 5e-3 and no dropout. Batches of 16 users and a learning rate of 2e-3 instead of one user per
+     * step and 1e-3: see README, "SVAE", for why.
+     */
+    defaults: {
+      epochs: 25,
+      batchSize: 16,
+      learningRate: 2e-3,
+      l2: 0,
+      hidden: 150,
+      latent: 64,
+      dropout: 0,
+      annealCap: 0.2,
+      embedding: 256,
+      rnn: 200,
+      nextK: 4,
+      maxLength: 1000,
+      weightDecay: 5e-3,
+    },
+    ownKeys: [
+      { key: 'embedding', min: 1, max: 100_000, integer: true },
+      { key: 'rnn', min: 1, max: 100_000, integer: true },
+      { key: 'nextK', min: 1, max: 10_000, integer: true },
+      { key: 'maxLength', min: 2, max: 1_000_000, integer: true },
+      { key: 'weightDecay', min: 0, max: 1e6 },
+    ],
+    /** 750 as in the reference on ML-1M, at most 1/8 of the users on smaller data. */
+    autoHeldoutUsers: (eligibleUsers) => Math.max(1, Math.min(750, Math.round(eligibleUsers / 8))),
+    describe: {
+      row: 'sequence',
+      detail: (c) => `embedding ${c.embedding}, GRU ${c.rnn}, next ${c.nextK} items, max length ${c.maxLength}, weight decay ${c.weightDecay}`,
+      summary: (c) => `next ${c.nextK} items, max length ${c.maxLength}`,
+    },
+    trainCommand: 'vaerec.trainSvae',
+  },
+};
+
+export const MODEL_KINDS = Object.keys(MODEL_INFO) as readonly ModelKind[];
+
+export function isModelKind(v: unknown): v is ModelKind {
+  return typeof v === 'string' && Object.hasOwn(MODEL_INFO, v);
+}
+
+/** For a model name from a message: undefined when this version does not know it. */
+export function modelInfo(kind: string): ModelKindInfo | undefined {
+  return isModelKind(kind) ? MODEL_INFO[kind] : undefined;
+}
+
+/** The UI's name of a kind; a name this version does not know as it is. */
+export function modelLabel(kind: string): string {
+  return modelInfo(kind)?.label ?? kind;
+}
