@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isRecord } from '../shared/runSchema';
-import type { TrainSettings } from './trainSettings';
+import { CONFIG_SETTINGS, type TrainSettings } from './trainSettings';
 
 export const SECTION = 'vaerec';
 
@@ -44,21 +44,16 @@ export function nodePathSetting(): string {
   return (config().get<string>('nodePath') ?? '').trim();
 }
 
-/** Whether vaerec.epochs is set anywhere, rather than left at its default. */
-export function epochsSettingIsSet(): boolean {
-  const i = config().inspect<number>('epochs');
-  return i !== undefined && [i.globalValue, i.workspaceValue, i.workspaceFolderValue].some((v) => v !== undefined);
+/** What the user set, in the most specific scope that has it; undefined when left at the default. */
+function userValue(c: vscode.WorkspaceConfiguration, key: string): unknown {
+  const i = c.inspect(key);
+  return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
 }
 
+/** Only what the user set: the config's defaults (a model's own included) fill in the rest. */
 export function trainSettings(): TrainSettings {
   const c = config();
-  const hyperparameters = c.get<unknown>('hyperparameters');
-  return {
-    epochs: c.get<number>('epochs', 100),
-    heldoutUsers: c.get<number>('heldoutUsers', 0),
-    seed: c.get<number>('seed', 98765),
-    annealSteps: c.get<number>('annealSteps', 0),
-    backend: c.get<string>('backend', 'auto'),
-    hyperparameters: isRecord(hyperparameters) ? hyperparameters : {},
-  };
+  const set = Object.fromEntries(Object.keys(CONFIG_SETTINGS).map((name) => [name, userValue(c, name)]));
+  const hyperparameters = userValue(c, 'hyperparameters');
+  return { ...set, ...(isRecord(hyperparameters) ? { hyperparameters } : {}) };
 }

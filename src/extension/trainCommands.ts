@@ -11,7 +11,7 @@ import { isRecord } from '../shared/runSchema';
 import { ConfigError, makeConfig } from '../shared/trainConfig';
 import { pickRun } from './runPicker';
 import type { RunsStore } from './runsStore';
-import { datasetCacheDirectory, datasetSetting, epochsSettingIsSet, trainSettings } from './settings';
+import { datasetCacheDirectory, datasetSetting, trainSettings } from './settings';
 import { editHyperparametersJson, pickDataset, pickHyperparameters } from './trainPrompts';
 import type { TrainingSession } from './trainingSession';
 import { requireTrust } from './trust';
@@ -62,8 +62,6 @@ export class TrainCommands {
     const source = configured || (await pickDataset(cacheDir));
     if (!source) return undefined;
     const settings = trainSettings();
-    // vaerec.epochs defaults to Mult-VAE's 100; a model with its own default keeps it unless the user set it.
-    if (!epochsSettingIsSet()) settings.epochs = MODEL_INFO[model].defaults.epochs ?? settings.epochs;
     try {
       // Questions are asked only in the interactive flow: a dataset from the settings or the
       // arguments means the settings say all there is to say.

@@ -9,18 +9,30 @@ import type { TrainConfig } from '../shared/runSchema';
 import { isRecord } from '../shared/runSchema';
 import { makeConfig } from '../shared/trainConfig';
 
-/** The settings that shape a run, as read from the `vaerec` configuration section. */
-export interface TrainSettings {
-  epochs: number;
-  /** 0 = auto (the trainer picks 10% of the users, 600 on ML-1M). */
-  heldoutUsers: number;
-  seed: number;
-  /** 0 = auto (the whole run). */
-  annealSteps: number;
-  backend: string;
+/**
+ * The `vaerec.*` settings that each set one config field, with the field's path in the config.
+ * Their defaults are the config's (DEFAULT_CONFIG and each model's own): package.json repeats them
+ * for the Settings editor only, and a unit test keeps the two equal.
+ */
+export const CONFIG_SETTINGS = {
+  epochs: ['epochs'],
+  heldoutUsers: ['protocol', 'heldoutUsers'],
+  seed: ['seed'],
+  annealSteps: ['annealSteps'],
+  backend: ['backend'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ConfigSetting = keyof typeof CONFIG_SETTINGS;
+
+/**
+ * The settings that shape a run, as the user set them: an unset one is undefined, so the config's
+ * default applies (a model's own included, e.g. SVAE's 25 epochs). Values are as typed in the
+ * settings file; makeConfig validates them.
+ */
+export type TrainSettings = { readonly [K in ConfigSetting]?: unknown } & {
   /** Any TrainConfig fields; wins over the individual settings above. */
-  hyperparameters: Record<string, unknown>;
-}
+  readonly hyperparameters?: Record<string, unknown>;
+};
 
 export type Overrides = Record<string, unknown>;
 
@@ -49,10 +61,10 @@ export function mergeOverrides(...layers: Overrides[]): Overrides {
 }
 
 export function settingsOverrides(s: TrainSettings): Overrides {
-  return mergeOverrides(
-    { epochs: s.epochs, seed: s.seed, annealSteps: s.annealSteps, backend: s.backend, protocol: { heldoutUsers: s.heldoutUsers } },
-    s.hyperparameters,
-  );
+  const set = (Object.keys(CONFIG_SETTINGS) as ConfigSetting[]).filter((name) => s[name] !== undefined);
+  // ['protocol', 'heldoutUsers'] and 30 give { protocol: { heldoutUsers: 30 } }.
+  const nested = set.map((name) => CONFIG_SETTINGS[name].reduceRight<unknown>((inner, key) => ({ [key]: inner }), s[name]) as Overrides);
+  return mergeOverrides(...nested, s.hyperparameters ?? {});
 }
 
 /** The full config for a run; throws ConfigError (with a message meant for the user) when invalid. */
