@@ -8,8 +8,11 @@ import * as path from 'node:path';
 import { listRuns } from '../shared/runReader';
 import { MODEL_KINDS, type ModelKind } from '../shared/modelKinds';
 import type { RunEntry } from '../shared/runSchema';
+import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../shared/stats/paired';
 import { ConfigError, isBackendChoice, makeConfig } from '../shared/trainConfig';
+import { compareForCli, formatComparison } from './cli/compareCommand';
 import { trainFromCli } from './cli/trainCommand';
+import { ComparisonError } from './stats/perUserMetrics';
 
 export function defaultRunsDir(): string {
   return path.resolve('.vaerec', 'runs');
@@ -166,6 +169,27 @@ export function buildProgram(): Command {
       const out = path.resolve(o.out);
       const r = await exportRecommendations(path.resolve(o.run), out, { users: set, k: o.k, cacheDir: path.resolve(o.cacheDir) });
       process.stdout.write(`wrote ${r.rows} recommendations for ${r.users} users to ${out}\n`);
+    });
+
+  program
+    .command('compare')
+    .description(
+      'paired comparison of two runs over their common test users: NDCG@100 and Recall@20 differences with a bootstrap interval, t-test and Wilcoxon p-values',
+    )
+    .argument('<runA>', 'a run directory, or the id of a run in --runs-dir')
+    .argument('<runB>', 'the run to compare with (differences are A - B)')
+    .option('--runs-dir <dir>', 'where run ids are looked up', defaultRunsDir())
+    .option('--resamples <n>', 'bootstrap resamples', intOption('--resamples', 100), DEFAULT_RESAMPLES)
+    .option('--seed <n>', 'seed of the bootstrap', intOption('--seed', 0), DEFAULT_BOOTSTRAP_SEED)
+    .option('--json', 'print one JSON object')
+    .action((runA: string, runB: string, o: { runsDir: string; resamples: number; seed: number; json?: boolean }) => {
+      try {
+        const r = compareForCli(runA, runB, { runsDir: path.resolve(o.runsDir), resamples: o.resamples, seed: o.seed });
+        for (const w of r.warnings) process.stderr.write(`vaerec: warning: ${w}\n`);
+        process.stdout.write(o.json ? JSON.stringify(r) + '\n' : formatComparison(r));
+      } catch (err) {
+        throw err instanceof ComparisonError && err.badInput ? new UsageError(err.message) : err;
+      }
     });
 
   program
