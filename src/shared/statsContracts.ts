@@ -97,16 +97,18 @@ export interface ParameterImportance {
   parameter: string;
   /**
    * fanova-marginal-variance: the share of the metric's variance over the trials explained by this
-   * parameter's marginal means (0..1). random-forest-permutation: the rise in the forest's mean
-   * squared error when this parameter's column is shuffled, as a share of the metric's variance.
+   * parameter's marginal means (0..1). random-forest-permutation: the rise in the forest's
+   * out-of-bag mean squared error when this parameter is shuffled, as a share of the metric's
+   * variance (0 when shuffling does not hurt).
    */
   importance: number;
   /**
-   * What a parameter unrelated to the metric scores on average with these trials (its number of
-   * bins and the trial count decide it), so a reader can tell a small effect from noise.
+   * What a parameter unrelated to the metric scores with these trials, so a reader can tell a small
+   * effect from noise: fanova-marginal-variance, the expected share (levels - 1) / (trials - 1);
+   * random-forest-permutation, the importance of this parameter's shadow (its values shuffled).
    */
   chance: number;
-  /** How many bins (numeric) or distinct values (categorical) the marginal means were taken over. */
+  /** fanova-marginal-variance: the bins (numeric) or values the marginal means were taken over; random-forest-permutation: the distinct values. */
   levels: number;
 }
 

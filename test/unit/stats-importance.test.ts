@@ -1,15 +1,18 @@
 /**
  * Parameter importance on synthetic sweeps whose answer is known: a parameter that drives the metric
  * against one that is noise (on a grid and on random search), a pure interaction, and a
- * hand-worked decomposition with both.
+ * hand-worked decomposition with both; for the fANOVA-style marginal variance and the random
+ * forest's permutation importance.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { forestImportance } from '../../src/shared/stats/forest';
 import { fanovaImportance, levelsOf, type ImportanceTrial } from '../../src/shared/stats/importance';
+import type { ImportanceResult } from '../../src/shared/statsContracts';
 import { Rng } from '../../src/trainer/model/rng';
 
 const close = (a: number, b: number, what: string, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
-const byName = (r: ReturnType<typeof fanovaImportance>, name: string) => {
+const byName = (r: ImportanceResult, name: string) => {
   const p = r.parameters.find((x) => x.parameter === name);
   assert.ok(p, `${name} missing`);
   return p;
@@ -122,4 +125,50 @@ test('levels: few distinct values are levels as they are; many are quantile bins
   const missing = levelsOf([1, undefined, 2, undefined], 5);
   assert.deepEqual(Array.from(missing.of), [0, 2, 1, 2]);
   assert.equal(missing.count, 3);
+});
+
+/** A random search over a log-uniform learning rate (peaked), a categorical activation (small effect) and a uniform dropout (noise). */
+function randomSearch(n: number, seed: number): ImportanceTrial[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const logLr = -4 + 2 * rng.uniform();
+    const dropout = rng.uniform();
+    const activation = rng.uniform() < 0.5 ? 'tanh' : 'relu';
+    const metric = 0.4 - 0.05 * (logLr + 3) ** 2 + (activation === 'tanh' ? 0.01 : 0) + 0.003 * rng.normal();
+    return { params: { learningRate: 10 ** logLr, dropout, activation }, metric };
+  });
+}
+
+test('random forest permutation: the driver first, the small categorical effect second, the noise parameter near zero and below both', () => {
+  const r = forestImportance(randomSearch(300, 42), { metric: 'val_ndcg@100' });
+  assert.equal(r.method, 'random-forest-permutation');
+  assert.match(r.description, /out-of-bag/);
+  assert.equal(r.trials, 300);
+  assert.deepEqual(
+    r.parameters.map((p) => p.parameter),
+    ['learningRate', 'activation', 'dropout'],
+  );
+  // Shuffling a parameter that decides the metric adds about its explained variance twice over (the
+  // forest's prediction and the metric both vary): the share can pass 1.
+  assert.ok(byName(r, 'learningRate').importance > 0.5, JSON.stringify(r.parameters));
+  assert.ok(byName(r, 'activation').importance > 0.05, JSON.stringify(r.parameters));
+  assert.ok(byName(r, 'dropout').importance < 0.05, JSON.stringify(r.parameters));
+  // Each shadow (the parameter's values shuffled) scores about nothing: the chance level.
+  for (const p of r.parameters) assert.ok(p.chance < 0.05, JSON.stringify(p));
+  assert.equal(byName(r, 'activation').levels, 2);
+  assert.deepEqual(r.interactions, []);
+});
+
+test('random forest permutation: deterministic for a seed; a grid where only annealCap matters ranks it alone; too few trials give no ranking', () => {
+  const trials = randomSearch(60, 7);
+  assert.deepEqual(forestImportance(trials, { trees: 20, seed: 3 }), forestImportance(trials, { trees: 20, seed: 3 }));
+  const grid: ImportanceTrial[] = [];
+  for (const annealCap of [0.1, 0.2, 0.3, 0.5])
+    for (const dropout of [0.2, 0.5]) for (const hidden of [300, 600]) grid.push({ params: { annealCap, dropout, hidden }, metric: 0.3 + annealCap });
+  const r = forestImportance(grid);
+  assert.equal(r.parameters[0].parameter, 'annealCap');
+  assert.ok(r.parameters[0].importance > 0.5, JSON.stringify(r.parameters));
+  // Trees whose drawn candidates lack annealCap split on the others first, so they keep a little.
+  for (const name of ['dropout', 'hidden']) assert.ok(byName(r, name).importance < 0.1 * r.parameters[0].importance, JSON.stringify(r.parameters));
+  assert.deepEqual(forestImportance(grid.slice(0, 3)).parameters, []);
 });
