@@ -7,6 +7,7 @@
  * Boruta, 2010): a copy with its values shuffled across the trials, grown in the same forest; the
  * shadow's importance is the parameter's chance level.
  */
+// The models' seeded generator: a pure class without imports, so shared code may use it.
 import { Rng } from '../../trainer/model/rng';
 import type { ImportanceResult, ParameterImportance } from '../statsContracts';
 import type { ImportanceTrial, ParamValue } from './importance';

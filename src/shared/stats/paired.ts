@@ -3,6 +3,7 @@
  * bootstrap interval, the paired t-test and the Wilcoxon signed-rank test, all on d = a - b.
  * Definitions, references and the validation against scipy: docs/STATISTICS.md.
  */
+// The models' seeded generator: a pure class without imports, so shared code may use it.
 import { Rng } from '../../trainer/model/rng';
 import type { BootstrapInterval, MetricComparison, PairedTTest, WilcoxonTest } from '../statsContracts';
 import { mean, quantileSorted, sampleSd } from './descriptive';

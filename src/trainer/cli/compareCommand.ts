@@ -50,7 +50,7 @@ export function formatComparison(r: RunComparison): string {
   const { interval } = r.metrics[0];
   const runLine = (tag: string, s: RunComparison['a']) =>
     `${tag}  ${s.id}  ${s.model}  ${s.status}  test NDCG@100 ${s.test['ndcg@100']?.toFixed(4) ?? '-'}  Recall@20 ${s.test['recall@20']?.toFixed(4) ?? '-'}  (${s.dir})`;
-  const table = [['metric', 'A', 'B', 'A - B', `${Math.round(interval.level * 100)}% CI`, 't', 'p (t-test)', 'z', 'p (Wilcoxon)'], ...r.metrics.map(row)];
+  const table = [['metric', 'A', 'B', 'A - B', `${Math.round(interval.level * 100)}% CI`, 't', 'p (t-test)', 'z or W', 'p (Wilcoxon)'], ...r.metrics.map(row)];
   const widths = table[0].map((_, c) => Math.max(...table.map((cells) => cells[c].length)));
   const lines = [
     runLine('A', r.a),
