@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
 import { registerInspector } from './inspector/inspectorCommands';
+import type { PanelServices } from './panelHost/panelHost';
 import { RunCommands } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
@@ -21,23 +22,25 @@ export interface VaerecApi {
 }
 
 export function activate(context: vscode.ExtensionContext): VaerecApi {
-  const output = vscode.window.createOutputChannel('VAE Recommender Lab');
+  // The one channel everything logs to: the trainer's output, downloads, and the panels.
+  const log = vscode.window.createOutputChannel('VAE Recommender Lab', { log: true });
+  const panels: PanelServices = { context, log };
   const runs = new RunsStore(runsDirectory());
-  const training = new TrainingSession(context, runs, output);
+  const training = new TrainingSession(context, runs, log);
   const tree = new RunsTreeProvider(runs);
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
   context.subscriptions.push(
-    output,
+    log,
     runs,
     training,
     tree,
     view,
     ...new TrainCommands(context, runs, training).register(),
-    ...new RunCommands(context, runs).register(),
+    ...new RunCommands(panels, runs).register(),
     // Loaded on first use: the HTTP and zip modules it pulls in are most of the bundle's load time.
-    vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, output)),
-    DashboardPanel.registerSerializer(context, runs),
-    ...registerInspector(context, runs),
+    vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, log)),
+    DashboardPanel.registerSerializer(panels, runs),
+    ...registerInspector(panels, runs),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());
     }),

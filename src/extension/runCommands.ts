@@ -9,6 +9,7 @@ import { RUN_FILE } from '../shared/runLayout';
 import { runDirFor } from '../shared/runReader';
 import { isValidRunId } from '../shared/runSchema';
 import { DashboardPanel } from './dashboard/dashboardPanel';
+import type { PanelServices } from './panelHost/panelHost';
 import { pickRun, pickRuns } from './runPicker';
 import { runLabel } from './runPresentation';
 import type { RunsStore } from './runsStore';
@@ -22,7 +23,7 @@ function runIdsFrom(clicked: unknown, selection: unknown): string[] {
 
 export class RunCommands {
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    private readonly panels: PanelServices,
     private readonly store: RunsStore,
   ) {}
 
@@ -37,12 +38,12 @@ export class RunCommands {
   }
 
   private openDashboard(runIds: string[]): void {
-    DashboardPanel.createOrShow(this.context, this.store, runIds.length ? runIds : undefined);
+    DashboardPanel.createOrShow(this.panels, this.store, runIds.length ? runIds : undefined);
   }
 
   private async compare(runIds: string[]): Promise<void> {
     const ids = runIds.length > 1 ? runIds : await pickRuns(this.store, 'Compare runs');
-    if (ids.length) DashboardPanel.createOrShow(this.context, this.store, ids);
+    if (ids.length) DashboardPanel.createOrShow(this.panels, this.store, ids);
   }
 
   private async reveal(runId?: string): Promise<void> {

@@ -4,6 +4,7 @@
  * afterwards it gets incremental `append` / `runs` updates. Everything the webview sends is
  * untrusted and goes through `parseDashboardRequest` before the host acts on it.
  */
+import { bare, hasOnlyKeys, listOf, parseRequest, type Parsed, type RequestCheck } from './messageValidation';
 import type { MetricsLine, RunEntry } from './runSchema';
 import { isRecord, isValidRunId } from './runSchema';
 
@@ -33,40 +34,34 @@ export type DashboardRequest =
 
 const MAX_RUN_IDS = 10_000;
 
-function hasOnlyKeys(v: Record<string, unknown>, keys: readonly string[]): boolean {
-  return Object.keys(v).every((k) => keys.includes(k));
-}
+const runIdList = (v: unknown) => listOf(v, isValidRunId, MAX_RUN_IDS);
 
-function runIdList(v: unknown): string[] | undefined {
-  if (!Array.isArray(v) || v.length > MAX_RUN_IDS) return undefined;
-  return v.every(isValidRunId) ? (v as string[]) : undefined;
+function withRunId<K extends 'openRunFolder' | 'stopRun' | 'inspectRun'>(type: K): RequestCheck<{ type: K; runId: string }> {
+  return (m) => (hasOnlyKeys(m, ['type', 'runId']) && isValidRunId(m.runId) ? { type, runId: m.runId } : `${type}: expected { runId }`);
 }
 
 /** Validates a message from the webview: unknown types, extra fields and malformed ids are rejected. */
-export function parseDashboardRequest(v: unknown): { ok: true; request: DashboardRequest } | { ok: false; reason: string } {
-  if (!isRecord(v) || typeof v.type !== 'string') return { ok: false, reason: 'message is not an object with a type' };
-  switch (v.type) {
-    case 'ready':
-      return hasOnlyKeys(v, ['type']) ? { ok: true, request: { type: 'ready' } } : { ok: false, reason: 'ready: unexpected fields' };
-    case 'select': {
-      const runIds = runIdList(v.runIds);
-      if (!hasOnlyKeys(v, ['type', 'runIds']) || !runIds) return { ok: false, reason: 'select: expected { runIds: string[] }' };
-      return { ok: true, request: { type: 'select', runIds } };
-    }
-    case 'export': {
-      const runIds = runIdList(v.runIds);
-      if (!hasOnlyKeys(v, ['type', 'format', 'runIds']) || !runIds || (v.format !== 'csv' && v.format !== 'json')) {
-        return { ok: false, reason: 'export: expected { format: "csv" | "json", runIds: string[] }' };
-      }
-      return { ok: true, request: { type: 'export', format: v.format, runIds } };
-    }
-    case 'openRunFolder':
-    case 'stopRun':
-    case 'inspectRun': {
-      if (!hasOnlyKeys(v, ['type', 'runId']) || !isValidRunId(v.runId)) return { ok: false, reason: `${v.type}: expected { runId }` };
-      return { ok: true, request: { type: v.type, runId: v.runId } };
-    }
-    default:
-      return { ok: false, reason: `unknown message type ${JSON.stringify(v.type).slice(0, 40)}` };
-  }
+export function parseDashboardRequest(v: unknown): Parsed<DashboardRequest> {
+  return parseRequest<DashboardRequest>(v, {
+    ready: bare('ready'),
+    select: (m) => {
+      const runIds = runIdList(m.runIds);
+      return hasOnlyKeys(m, ['type', 'runIds']) && runIds ? { type: 'select', runIds } : 'select: expected { runIds: string[] }';
+    },
+    export: (m) => {
+      const runIds = runIdList(m.runIds);
+      return hasOnlyKeys(m, ['type', 'format', 'runIds']) && runIds && (m.format === 'csv' || m.format === 'json')
+        ? { type: 'export', format: m.format, runIds }
+        : 'export: expected { format: "csv" | "json", runIds: string[] }';
+    },
+    openRunFolder: withRunId('openRunFolder'),
+    stopRun: withRunId('stopRun'),
+    inspectRun: withRunId('inspectRun'),
+  });
+}
+
+/** The page saves `{ selected, ...view settings }` with setState; a restore after a reload trusts only valid run ids. */
+export function restoredSelection(saved: unknown): string[] | undefined {
+  if (!isRecord(saved) || !Array.isArray(saved.selected)) return undefined;
+  return saved.selected.filter(isValidRunId);
 }

@@ -1,153 +1,12 @@
 /**
- * The typed contracts of the recommendation inspector:
- *  - what the inference process computes (recommendations, history, user lists, latent space), shared
- *    by the engine, the CLI, the extension host and the webview so that they cannot drift apart;
- *  - the inference process protocol (parent <-> dist/inference.js over Node IPC);
- *  - the extension host <-> inspector webview messages. Everything the webview sends is untrusted and
- *    goes through `parseInspectorRequest` (unknown types and extra fields are rejected).
+ * The contract between the extension host and the inspector webview. State lives in the host: the
+ * page announces `ready` and gets the whole state, then patches. Everything the page sends (its
+ * requests, and the state it saved for a restore after a reload) is untrusted and checked here.
  */
+import type { LatentSpace, RunInfo, UserSummary, UserView } from './inferenceResults';
+import { isValidUserId } from './inferenceResults';
+import { bare, hasOnlyKeys, isIntegerIn, parseRequest, type Parsed } from './messageValidation';
 import { isRecord, isValidRunId } from './runSchema';
-
-export type UserRole = 'train' | 'validation' | 'test';
-
-export interface Recommendation {
-  rank: number;
-  item: string;
-  score: number;
-  title?: string;
-  year?: number;
-  genres?: string[];
-  /** For held-out users: the item is one of the user's held-out targets. */
-  hit?: boolean;
-}
-
-export interface UserRankingMetrics {
-  'ndcg@100': number;
-  'recall@20': number;
-}
-
-export interface RecommendResult {
-  runId: string;
-  model: string;
-  user: string;
-  role: UserRole;
-  /** Items the model was shown for this user (training items, or a held-out user's fold-in items): never recommended. */
-  knownItems: number;
-  targets?: number;
-  items: Recommendation[];
-  /** Held-out users with targets only: ranked over the whole catalogue minus the fold-in items. */
-  metrics?: UserRankingMetrics;
-  note?: string;
-}
-
-/**
- * How one of the user's ratings entered the run: shown to the model as training or fold-in input,
- * held out as a target, or not used (at or below the rating threshold, or an item outside the catalogue).
- */
-export type HistoryMark = 'train' | 'fold-in' | 'held-out' | 'unused';
-
-export interface HistoryItem {
-  item: string;
-  title?: string;
-  year?: number;
-  genres?: string[];
-  rating: number;
-  /** Seconds since the epoch, where the dataset has timestamps. */
-  timestamp?: number;
-  mark: HistoryMark;
-}
-
-export interface UserView {
-  result: RecommendResult;
-  /** Every rating of the user in the dataset, oldest first when there are timestamps. */
-  history: HistoryItem[];
-  timeOrdered: boolean;
-}
-
-export interface UserSummary {
-  user: string;
-  role: UserRole;
-  /** Positive items the run has for the user (training items, or fold-in + held-out items). */
-  activity: number;
-  /** Held-out users with targets: NDCG@100 of the run for them. */
-  ndcg?: number;
-}
-
-export interface RunInfo {
-  runId: string;
-  name: string;
-  model: string;
-  dataSource: string;
-  hasMovies: boolean;
-  items: number;
-  users: { train: number; validation: number; test: number };
-  /** The model has a latent space to project (not the popularity baseline). */
-  hasLatent: boolean;
-}
-
-export interface LatentSpace {
-  runId: string;
-  /** One point per user (all roles), held-out users encoded from their fold-in items. */
-  users: string[];
-  x: number[];
-  y: number[];
-  activity: number[];
-  /** Genre names, and per genre the share of each user's items that carry it (affinity[g][u], 0..1). */
-  genres: string[];
-  affinity: number[][];
-  /** Share of the variance of the posterior means along each of the two axes. */
-  explained: [number, number];
-  latentDims: number;
-}
-
-export interface ExportSummary {
-  csv: string;
-  rows: number;
-  users: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inference process protocol
-
-export type UserSet = 'test' | 'validation' | 'all';
-
-export type InferenceCall =
-  | { type: 'open'; runDir: string; cacheDir: string }
-  | { type: 'users'; runDir: string }
-  | { type: 'user'; runDir: string; user: string; k: number }
-  | { type: 'latent'; runDir: string }
-  | { type: 'export'; runDir: string; users: UserSet | string[]; k: number };
-
-export interface InferenceResults {
-  open: RunInfo;
-  users: UserSummary[];
-  user: UserView;
-  latent: LatentSpace;
-  export: ExportSummary;
-}
-
-export type InferenceRequest = InferenceCall & { id: number };
-
-export type InferenceReply =
-  | { type: 'result'; id: number; ok: true; value: InferenceResults[keyof InferenceResults] }
-  | { type: 'result'; id: number; ok: false; error: string }
-  | { type: 'log'; message: string };
-
-const CALL_TYPES = new Set<string>(['open', 'users', 'user', 'latent', 'export']);
-
-/** The child checks what the parent sends; the fields it then reads are checked where used. */
-export function isInferenceRequest(v: unknown): v is InferenceRequest {
-  return isRecord(v) && typeof v.id === 'number' && typeof v.type === 'string' && CALL_TYPES.has(v.type) && typeof v.runDir === 'string';
-}
-
-export function isInferenceReply(v: unknown): v is InferenceReply {
-  if (!isRecord(v)) return false;
-  if (v.type === 'log') return typeof v.message === 'string';
-  return v.type === 'result' && typeof v.id === 'number' && typeof v.ok === 'boolean';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Extension host <-> inspector webview
 
 export const MAX_K = 500;
 export const DEFAULT_K = 20;
@@ -182,6 +41,28 @@ export interface InspectorState {
   latentError: string | null;
 }
 
+/** A panel's state before anything is loaded: the restored choices, nothing computed yet. */
+export function initialInspectorState(restore: InspectorRestore, compareChoices: RunChoice[], busy: string | null): InspectorState {
+  return {
+    runId: restore.runId,
+    run: null,
+    busy,
+    error: null,
+    k: restore.k ?? DEFAULT_K,
+    users: [],
+    user: restore.user ?? null,
+    view: null,
+    userError: null,
+    compareChoices,
+    compareRunId: restore.compareRunId ?? null,
+    compareRun: null,
+    compareView: null,
+    compareError: null,
+    latent: null,
+    latentError: null,
+  };
+}
+
 export type InspectorUpdate = { type: 'state'; state: InspectorState } | { type: 'patch'; patch: Partial<InspectorState> };
 
 export type InspectorRequest =
@@ -192,70 +73,43 @@ export type InspectorRequest =
   | { type: 'loadLatent' }
   | { type: 'export'; scope: 'user' | 'test' };
 
-const MAX_USER_ID = 200;
-
-/** Original user ids are labels from a data file: any printable text, bounded. */
-export function isValidUserId(v: unknown): v is string {
-  // eslint-disable-next-line no-control-regex
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_USER_ID && !/[\u0000-\u001f\u007f]/.test(v);
-}
-
-function hasOnlyKeys(v: Record<string, unknown>, keys: readonly string[]): boolean {
-  return Object.keys(v).every((k) => keys.includes(k));
-}
-
-export type Parsed<T> = { ok: true; request: T } | { ok: false; reason: string };
-
 export function parseInspectorRequest(v: unknown): Parsed<InspectorRequest> {
-  if (!isRecord(v) || typeof v.type !== 'string') return { ok: false, reason: 'message is not an object with a type' };
-  switch (v.type) {
-    case 'ready':
-    case 'loadLatent':
-      return hasOnlyKeys(v, ['type']) ? { ok: true, request: { type: v.type } } : { ok: false, reason: `${v.type}: unexpected fields` };
-    case 'showUser': {
-      const user = typeof v.user === 'string' ? v.user.trim() : v.user;
-      if (!hasOnlyKeys(v, ['type', 'user']) || !isValidUserId(user)) return { ok: false, reason: 'showUser: expected { user: non-empty printable string }' };
-      return { ok: true, request: { type: 'showUser', user } };
-    }
-    case 'setK': {
-      const k = v.k;
-      if (!hasOnlyKeys(v, ['type', 'k']) || typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_K)
-        return { ok: false, reason: `setK: expected { k: integer 1..${MAX_K} }` };
-      return { ok: true, request: { type: 'setK', k } };
-    }
-    case 'compare': {
-      const runId = v.runId;
-      if (!hasOnlyKeys(v, ['type', 'runId']) || !(runId === null || isValidRunId(runId)))
-        return { ok: false, reason: 'compare: expected { runId: string | null }' };
-      return { ok: true, request: { type: 'compare', runId } };
-    }
-    case 'export': {
-      if (!hasOnlyKeys(v, ['type', 'scope']) || (v.scope !== 'user' && v.scope !== 'test'))
-        return { ok: false, reason: 'export: expected { scope: "user" | "test" }' };
-      return { ok: true, request: { type: 'export', scope: v.scope } };
-    }
-    default:
-      return { ok: false, reason: `unknown message type ${JSON.stringify(v.type).slice(0, 40)}` };
-  }
+  return parseRequest<InspectorRequest>(v, {
+    ready: bare('ready'),
+    loadLatent: bare('loadLatent'),
+    showUser: (m) => {
+      const user = typeof m.user === 'string' ? m.user.trim() : m.user;
+      return hasOnlyKeys(m, ['type', 'user']) && isValidUserId(user) ? { type: 'showUser', user } : 'showUser: expected { user: non-empty printable string }';
+    },
+    setK: (m) => (hasOnlyKeys(m, ['type', 'k']) && isIntegerIn(m.k, 1, MAX_K) ? { type: 'setK', k: m.k } : `setK: expected { k: integer 1..${MAX_K} }`),
+    compare: (m) => {
+      const runId = m.runId;
+      return hasOnlyKeys(m, ['type', 'runId']) && (runId === null || isValidRunId(runId))
+        ? { type: 'compare', runId }
+        : 'compare: expected { runId: string | null }';
+    },
+    export: (m) =>
+      hasOnlyKeys(m, ['type', 'scope']) && (m.scope === 'user' || m.scope === 'test')
+        ? { type: 'export', scope: m.scope }
+        : 'export: expected { scope: "user" | "test" }',
+  });
 }
 
-/** Share of the listed items carrying each genre (an item with three genres counts for each). */
-export function genreMix(items: readonly { genres?: readonly string[] }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  let n = 0;
-  for (const it of items) {
-    if (!it.genres) continue;
-    n++;
-    for (const g of it.genres) counts[g] = (counts[g] ?? 0) + 1;
-  }
-  for (const g of Object.keys(counts)) counts[g] /= n;
-  return counts;
+/** What the page saves with setState that the host reads back to restore the panel after a reload. */
+export interface InspectorRestore {
+  runId: string;
+  user?: string;
+  k?: number;
+  compareRunId?: string;
 }
 
-/** Items two ranked lists share, and that count over the shorter list's length. */
-export function listOverlap(a: readonly { item: string }[], b: readonly { item: string }[]): { shared: Set<string>; fraction: number } {
-  const inB = new Set(b.map((r) => r.item));
-  const shared = new Set(a.filter((r) => inB.has(r.item)).map((r) => r.item));
-  const n = Math.min(a.length, b.length);
-  return { shared, fraction: n === 0 ? 0 : shared.size / n };
+/** The restorable part of a saved page state, each field only if valid; undefined without a valid run. */
+export function parseInspectorRestore(saved: unknown): InspectorRestore | undefined {
+  if (!isRecord(saved) || !isValidRunId(saved.runId)) return undefined;
+  return {
+    runId: saved.runId,
+    ...(isValidUserId(saved.user) ? { user: saved.user } : {}),
+    ...(isIntegerIn(saved.k, 1, MAX_K) ? { k: saved.k } : {}),
+    ...(isValidRunId(saved.compareRunId) ? { compareRunId: saved.compareRunId } : {}),
+  };
 }

@@ -4,8 +4,9 @@
  * loaded once per run, datasets shared between runs on the same data) and answers numbered
  * requests over IPC. It exits when its parent disconnects: it holds nothing worth keeping.
  */
-import type { InferenceReply, InferenceRequest, InferenceResults } from '../shared/inspectorMessages';
-import { isInferenceRequest, isValidUserId } from '../shared/inspectorMessages';
+import type { InferenceReply, InferenceRequest, InferenceResults } from '../shared/inferenceMessages';
+import { isInferenceRequest } from '../shared/inferenceMessages';
+import { isValidUserId } from '../shared/inferenceResults';
 import { DatasetCache, InspectError, RunInspector } from './inspect/runInspector';
 
 const datasets = new DatasetCache();

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import type { RecommendResult } from '../../src/shared/inspectorMessages';
+import type { RecommendResult } from '../../src/shared/inferenceResults';
 import { REPO_ROOT } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 import { E2eSession } from './session';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
-import { contentSecurityPolicy, makeNonce, renderDashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
+import { contentSecurityPolicy, makeNonce, renderPageShell } from '../../src/extension/panelHost/pageShell';
 import { assignColours, MAX_REMEMBERED_COLOURS } from '../../src/extension/dashboard/runColours';
 import { defaultSelection, sanitizeSelection } from '../../src/extension/dashboard/selection';
 import { UpdateBatcher, type Clock, type PendingUpdates } from '../../src/extension/dashboard/updateBatcher';
@@ -29,7 +29,10 @@ test('page shell: the script carries the nonce and there is no inline script or 
   const nonce = makeNonce();
   assert.match(nonce, /^[A-Za-z0-9_-]{24}$/);
   assert.notEqual(nonce, makeNonce());
-  const html = renderDashboardHtml({ cspSource: 'src:', nonce, scriptUri: 'https://a/dashboard.js', styleUri: 'https://a/dashboard.css' });
+  const html = renderPageShell(
+    { cspSource: 'src:', nonce, scriptUri: 'https://a/dashboard.js', styleUri: 'https://a/dashboard.css' },
+    { title: 'VAE Recommender Dashboard', loading: 'Loading runs…' },
+  );
   assert.match(html, new RegExp(`<script nonce="${nonce}" src="https://a/dashboard.js"></script>`));
   assert.equal(html.match(/<script/g)?.length, 1);
   assert.doesNotMatch(html, /\son[a-z]+=/i);

@@ -70,9 +70,10 @@ function fakeSource() {
   return { source, changes, entries };
 }
 
-function fakeContext() {
+/** What activate() hands the panels: the extension context and the log channel. */
+function fakeServices() {
   const store = new Map<string, unknown>();
-  return {
+  const context = {
     extensionUri: uri('/ext'),
     subscriptions: [] as { dispose(): void }[],
     workspaceState: {
@@ -80,6 +81,7 @@ function fakeContext() {
       update: (key: string, value: unknown) => Promise.resolve(void store.set(key, value)),
     },
   };
+  return { context, log: fakeApi.log };
 }
 
 /** Polls until `done` (timers fire late on a busy machine, so no fixed sleeps for things that must happen). */
@@ -95,13 +97,13 @@ async function loadPanel() {
   return (await import('../../src/extension/dashboard/dashboardPanel')).DashboardPanel;
 }
 
-type Context = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
+type Services = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
 
 test('ready -> full state: newest readable runs selected, stable colours, CSP page shell', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  const context = fakeContext();
-  const panel = DashboardPanel.createOrShow(context as unknown as Context, source);
+  const services = fakeServices();
+  const panel = DashboardPanel.createOrShow(services as unknown as Services, source);
   const fake = panels.at(-1)!;
   assert.deepEqual(
     (fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path),
@@ -127,7 +129,7 @@ test('ready -> full state: newest readable runs selected, stable colours, CSP pa
   panel.dispose();
   const { source: source2, entries } = fakeSource();
   entries.reverse();
-  DashboardPanel.createOrShow(context as unknown as Context, source2);
+  DashboardPanel.createOrShow(services as unknown as Services, source2);
   const again = panels.at(-1)!;
   await again.send({ type: 'ready' });
   const [state2] = again.take();
@@ -139,7 +141,7 @@ test('ready -> full state: newest readable runs selected, stable colours, CSP pa
 test('invalid messages are dropped and logged; nothing is sent or run', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   fake.take();
@@ -156,7 +158,7 @@ test('invalid messages are dropped and logged; nothing is sent or run', async ()
 test('select sends only the new series; unknown or damaged ids are dropped and the selection announced', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['a']);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   assert.deepEqual((fake.take()[0] as { selected: string[] }).selected, ['a']);
@@ -170,7 +172,7 @@ test('select sends only the new series; unknown or damaged ids are dropped and t
 test('appends for selected runs are batched and throttled; others are ignored', async () => {
   const DashboardPanel = await loadPanel();
   const { source, changes } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['e']);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   fake.take();
@@ -195,7 +197,7 @@ test('appends for selected runs are batched and throttled; others are ignored', 
 test('hidden panel: updates stop until the recreated page says ready again', async () => {
   const DashboardPanel = await loadPanel();
   const { source, changes } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source, ['e']);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   fake.take();
@@ -217,7 +219,7 @@ test('hidden panel: updates stop until the recreated page says ready again', asy
 test('run actions go to their commands, only for existing runs', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
   const fake = panels.at(-1)!;
   calls.commands.length = 0;
   await fake.send({ type: 'stopRun', runId: 'e' });
@@ -236,7 +238,7 @@ test('run actions go to their commands, only for existing runs', async () => {
 test('export writes CSV / JSON of readable runs to the chosen file', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeContext() as unknown as Context, source);
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
   const fake = panels.at(-1)!;
   calls.writes.length = 0;
   calls.saveAnswer = uri('/out/runs.csv');
@@ -256,13 +258,13 @@ test('export writes CSV / JSON of readable runs to the chosen file', async () =>
 test('createOrShow on an open dashboard reveals it and overlays the given runs', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  const context = fakeContext() as unknown as Context;
-  const panel = DashboardPanel.createOrShow(context, source);
+  const services = fakeServices() as unknown as Services;
+  const panel = DashboardPanel.createOrShow(services, source);
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   fake.take();
   const count = panels.length;
-  assert.equal(DashboardPanel.createOrShow(context, source, ['a']), panel);
+  assert.equal(DashboardPanel.createOrShow(services, source, ['a']), panel);
   assert.equal(panels.length, count);
   assert.equal(fake.revealed, 1);
   assert.deepEqual(fake.take(), [
@@ -275,8 +277,8 @@ test('createOrShow on an open dashboard reveals it and overlays the given runs',
 test('the serializer restores the saved selection after a reload', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  const context = fakeContext() as unknown as Context;
-  const registration = DashboardPanel.registerSerializer(context, source);
+  const services = fakeServices() as unknown as Services;
+  const registration = DashboardPanel.registerSerializer(services, source);
   const restored = new FakePanel();
   await fakeApi.serializer!.deserializeWebviewPanel(restored, { selected: ['b', '../bad', 'a'], xAxis: 'time' });
   assert.ok(Array.isArray(restored.webview.options.localResourceRoots));

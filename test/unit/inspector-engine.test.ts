@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import type { RecommendResult } from '../../src/shared/inspectorMessages';
+import type { RecommendResult } from '../../src/shared/inferenceResults';
 import { InspectError, RunInspector } from '../../src/trainer/inspect/runInspector';
 import { InferenceClient } from '../../src/trainer/process/inferenceClient';
 import { makeFixtureDir } from '../fixtures/generate';

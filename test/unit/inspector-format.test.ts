@@ -1,7 +1,7 @@
 /** The inspector page's pure helpers: the picker's ordering and the colour scale of the scatter. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { UserSummary } from '../../src/shared/inspectorMessages';
+import type { UserSummary } from '../../src/shared/inferenceResults';
 import { formatDate, listUsers, rampValues } from '../../webview/inspector/format';
 import { rampColour } from '../../webview/inspector/scatter';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { csvLine } from '../../src/shared/csv';
-import { genreMix, listOverlap, parseInspectorRequest } from '../../src/shared/inspectorMessages';
+import { genreMix, listOverlap } from '../../src/shared/inferenceResults';
+import { parseInspectorRequest } from '../../src/shared/inspectorMessages';
 
 test('accepts every well-formed request', () => {
   const ok: unknown[] = [

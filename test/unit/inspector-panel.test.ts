@@ -56,10 +56,14 @@ serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 async function loadPanel() {
   return (await import('../../src/extension/inspector/inspectorPanel')).InspectorPanel;
 }
-type Context = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
+type Services = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
 
-function fakeContext() {
-  return { extensionUri: uri(ROOT), extensionPath: ROOT, subscriptions: [] as { dispose(): void }[], globalStorageUri: uri(cacheDir) };
+/** What activate() hands the panels: the extension context and the log channel. */
+function fakeServices() {
+  return {
+    context: { extensionUri: uri(ROOT), extensionPath: ROOT, subscriptions: [] as { dispose(): void }[], globalStorageUri: uri(cacheDir) },
+    log: fakeApi.log,
+  };
 }
 
 function alive(pid: number): boolean {
@@ -119,7 +123,7 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
 
   it('loads the run, shows users, reports unknown ones, compares, projects once, exports, and ends its process', async () => {
     const InspectorPanel = await loadPanel();
-    InspectorPanel.createOrShow(fakeContext() as unknown as Context, source, mvae);
+    InspectorPanel.createOrShow(fakeServices() as unknown as Services, source, mvae);
     const fake = panels.at(-1)!;
     assert.match(fake.webview.html, /script-src 'nonce-/);
     assert.deepEqual(
@@ -208,7 +212,7 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
 
   it('restores a panel after a reload with its user and top N; a state without a valid run is closed', async () => {
     const InspectorPanel = await loadPanel();
-    const registration = InspectorPanel.registerSerializer(fakeContext() as unknown as Context, source);
+    const registration = InspectorPanel.registerSerializer(fakeServices() as unknown as Services, source);
     assert.ok(fakeApi.serializer);
     const restored = new FakePanel();
     panels.push(restored);

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { makeNonce, renderDashboardHtml } from '../../src/extension/dashboard/dashboardHtml';
+import { makeNonce, renderPageShell } from '../../src/extension/panelHost/pageShell';
 import type { DashboardRun, DashboardUpdate } from '../../src/shared/dashboardMessages';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 
@@ -319,7 +319,10 @@ function serve(files: Record<string, { type: string; body: string }>): Promise<{
 
 function page(origin: string, theme: keyof typeof THEMES): string {
   const nonce = makeNonce();
-  const html = renderDashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` });
+  const html = renderPageShell(
+    { cspSource: origin, nonce, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` },
+    { title: 'VAE Recommender Dashboard', loading: 'Loading runs…' },
+  );
   return html
     .replace('<body>', `<body class="${THEMES[theme].bodyClass}">`)
     .replace('</head>', `<link rel="stylesheet" href="${origin}/theme-${theme}.css">\n</head>`)

@@ -1,5 +1,5 @@
 /** Small formatting and list helpers of the inspector page, kept apart from the DOM for unit tests. */
-import type { UserSummary } from '../../src/shared/inspectorMessages';
+import type { UserSummary } from '../../src/shared/inferenceResults';
 import type { ListKind, ListSort } from './vscodeApi';
 
 export const MARK_LABELS = { train: 'training', 'fold-in': 'fold-in', 'held-out': 'held out', unused: 'not used' } as const;

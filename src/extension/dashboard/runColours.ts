@@ -4,7 +4,13 @@
  * run takes the lowest index no listed run uses. Indexes of runs that are not listed right now are
  * remembered too (a runs directory may be listed before it is fully read), up to a cap.
  */
+import type * as vscode from 'vscode';
+import type { DashboardRun } from '../../shared/dashboardMessages';
+import { isRecord, type RunEntry } from '../../shared/runSchema';
+
 export type ColourMap = Record<string, number>;
+
+const COLOURS_KEY = 'vaerec.dashboard.runColours';
 
 export const MAX_REMEMBERED_COLOURS = 2_000;
 
@@ -42,4 +48,14 @@ export function assignColours(runIds: readonly string[], stored: Readonly<Colour
   // Entries keep insertion order, so the oldest remembered runs are the ones forgotten first.
   const remembered: ColourMap = { ...Object.fromEntries(unlisted.slice(Math.max(0, unlisted.length - room))), ...colours };
   return { colours, remembered, changed };
+}
+
+const runIdOf = (entry: RunEntry): string => (entry.ok ? entry.record.id : entry.id);
+
+/** The runs with their colours; colours given to new runs are remembered in `state` (the workspace's). */
+export function colourRuns(entries: readonly RunEntry[], state: vscode.Memento, onSaveError: (e: unknown) => void): DashboardRun[] {
+  const stored = state.get<ColourMap>(COLOURS_KEY, {});
+  const { colours, remembered, changed } = assignColours(entries.map(runIdOf), isRecord(stored) ? stored : {});
+  if (changed) state.update(COLOURS_KEY, remembered).then(undefined, onSaveError);
+  return entries.map((entry) => ({ entry, colour: colours[runIdOf(entry)] }));
 }

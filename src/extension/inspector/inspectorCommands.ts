@@ -5,12 +5,14 @@
 import * as vscode from 'vscode';
 import { isValidRunId } from '../../shared/runSchema';
 import { pickRun } from '../runPicker';
+import type { PanelServices } from '../panelHost/panelHost';
 import type { RunsSource } from '../runsSource';
-import { InspectorPanel, isInspectable } from './inspectorPanel';
+import { isInspectable } from './inspectableRuns';
+import { InspectorPanel } from './inspectorPanel';
 
 export const INSPECT_COMMAND = 'vaerec.inspectRecommendations';
 
-export function registerInspector(context: vscode.ExtensionContext, source: RunsSource): vscode.Disposable[] {
+export function registerInspector(panels: PanelServices, source: RunsSource): vscode.Disposable[] {
   const inspect = async (clicked?: unknown): Promise<void> => {
     const runId = isValidRunId(clicked) ? clicked : await pickRun(source, 'Inspect recommendations of run', isInspectable);
     if (!runId) return;
@@ -26,7 +28,7 @@ export function registerInspector(context: vscode.ExtensionContext, source: Runs
       void vscode.window.showWarningMessage(`Cannot inspect run ${runId}: ${why}.`);
       return;
     }
-    InspectorPanel.createOrShow(context, source, runId);
+    InspectorPanel.createOrShow(panels, source, runId);
   };
-  return [vscode.commands.registerCommand(INSPECT_COMMAND, inspect), InspectorPanel.registerSerializer(context, source)];
+  return [vscode.commands.registerCommand(INSPECT_COMMAND, inspect), InspectorPanel.registerSerializer(panels, source)];
 }

@@ -3,10 +3,10 @@
  * the same code the inspector's inference process runs, so the CLI and the panel cannot disagree.
  */
 import * as fs from 'node:fs';
-import type { RecommendResult, UserSet } from '../../shared/inspectorMessages';
+import type { RecommendResult, UserSet } from '../../shared/inferenceResults';
 import { RunInspector } from '../inspect/runInspector';
 
-export type { Recommendation, RecommendResult } from '../../shared/inspectorMessages';
+export type { Recommendation, RecommendResult } from '../../shared/inferenceResults';
 export { formatRecommendations } from '../inspect/runInspector';
 
 export async function recommendForUser(runDir: string, user: string, k: number, cacheDir: string): Promise<RecommendResult> {

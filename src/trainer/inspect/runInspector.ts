@@ -17,7 +17,7 @@ import type {
   UserSet,
   UserSummary,
   UserView,
-} from '../../shared/inspectorMessages';
+} from '../../shared/inferenceResults';
 import { csvLine } from '../../shared/csv';
 import { MODEL_INFO } from '../../shared/modelKinds';
 import { MODEL_DIR } from '../../shared/runLayout';

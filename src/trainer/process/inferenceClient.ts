@@ -3,8 +3,8 @@
  * promises. Used by the extension host's inspector; it never loads TensorFlow.js itself.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { InferenceCall, InferenceResults } from '../../shared/inspectorMessages';
-import { isInferenceReply } from '../../shared/inspectorMessages';
+import type { InferenceCall, InferenceResults } from '../../shared/inferenceMessages';
+import { isInferenceReply } from '../../shared/inferenceMessages';
 
 export interface InferenceClientOptions {
   /** Path of the bundled entry (dist/inference.js). */

@@ -83,13 +83,19 @@ export interface PanelCalls {
 
 /**
  * The parts of the vscode API a webview panel module uses (Uri, ViewColumn, window's panels,
- * serializer, output channel, dialogs and messages, workspace.fs), recording into `calls`; the
- * panels it creates are `panels`, newest last. A test file adds what else its module needs.
+ * serializer, dialogs and messages, workspace.fs), recording into `calls`; the panels it creates
+ * are `panels`, newest last; `log` stands for the log channel activate() hands the panels. A test
+ * file adds what else its module needs.
  */
 export class FakePanelApi<P extends { webview: { options: Record<string, unknown> } }> {
   readonly panels: P[] = [];
   readonly calls: PanelCalls;
   serializer: { deserializeWebviewPanel(panel: P, state: unknown): Promise<void> } | undefined;
+  readonly log = {
+    info: (m: string) => this.calls.infos.push(m),
+    warn: (m: string) => this.calls.warnings.push(m),
+    error: (m: string) => this.calls.warnings.push(m),
+  };
 
   constructor(
     private readonly newPanel: () => P,
@@ -114,12 +120,6 @@ export class FakePanelApi<P extends { webview: { options: Record<string, unknown
           this.serializer = s;
           return { dispose: () => (this.serializer = undefined) };
         },
-        createOutputChannel: () => ({
-          info: (m: string) => calls.infos.push(m),
-          warn: (m: string) => calls.warnings.push(m),
-          error: (m: string) => calls.warnings.push(m),
-          dispose: () => undefined,
-        }),
         showSaveDialog: () => Promise.resolve(calls.saveAnswer),
         showWarningMessage: (m: string) => Promise.resolve(calls.warnings.push(m)),
         showInformationMessage: () => Promise.resolve(undefined),
