@@ -6,7 +6,7 @@
  */
 import uPlot from 'uplot';
 import type { MetricsLine } from '../../src/shared/runSchema';
-import { el } from './dom';
+import { el } from '../shared/dom';
 import { withAlpha } from './palette';
 import type { ChartTheme } from './theme';
 import { downsampleMinMax, keyboardZoom, nearestIndex, SeriesBuilder, type ChartMetric, type XAxis, type XRange } from './transforms';

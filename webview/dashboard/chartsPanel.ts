@@ -2,7 +2,7 @@
  * The chart area: shared controls (x axis, smoothing) and one card per metric.
  */
 import { ChartCard, type ChartRun, type ChartSettings, type MetricSpec } from './chartCard';
-import { el } from './dom';
+import { el } from '../shared/dom';
 import type { ChartTheme } from './theme';
 import { X_AXES, type ChartMetric, type XAxis } from './transforms';
 

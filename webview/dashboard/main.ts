@@ -12,6 +12,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../shared/base.css';
 import './dashboard.css';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
+import { onHostMessage } from '../shared/vscodeHost';
 import { ChartsPanel } from './chartsPanel';
 import { DashboardModel, type ModelChange } from './dashboardModel';
 import { renderReferencePanel } from './referencePanel';
@@ -59,13 +60,6 @@ app.replaceChildren(charts.element, table.element, renderReferencePanel());
 app.removeAttribute('aria-busy');
 onThemeChange(() => charts.setTheme(readChartTheme()));
 
-const UPDATE_TYPES: ReadonlySet<string> = new Set<DashboardUpdate['type']>(['state', 'runs', 'append', 'select', 'series']);
-
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  // Only the extension host posts here; the check keeps a stray message from breaking the page.
-  const data = event.data;
-  if (typeof data !== 'object' || data === null || !UPDATE_TYPES.has(String((data as { type?: unknown }).type))) return;
-  render(model.apply(data as DashboardUpdate), true);
-});
+onHostMessage<DashboardUpdate>(['state', 'runs', 'append', 'select', 'series'], (update) => render(model.apply(update), true));
 
 postRequest({ type: 'ready' });

@@ -1,6 +1,6 @@
 /** A labelled table of every reference figure, so the short labels in the run table have their full protocol nearby. */
 import { modelLabel } from '../../src/shared/modelKinds';
-import { el } from './dom';
+import { el } from '../shared/dom';
 import { REFERENCE_FIGURES } from './referenceFigures';
 import { formatMetric } from './runRows';
 

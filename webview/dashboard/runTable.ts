@@ -6,7 +6,7 @@
  */
 import type { DashboardRequest, DashboardRun } from '../../src/shared/dashboardMessages';
 import { modelLabel } from '../../src/shared/modelKinds';
-import { el } from './dom';
+import { el } from '../shared/dom';
 import { runColour } from './palette';
 import { referencesFor } from './referenceFigures';
 import { DETAIL_COLUMNS, filterRows, formatMetric, sortRows, toRow, type RunRow, type SortState } from './runRows';

@@ -1,6 +1,6 @@
 /** Small formatting and list helpers of the inspector page, kept apart from the DOM for unit tests. */
 import type { UserSummary } from '../../src/shared/inferenceResults';
-import type { ListKind, ListSort } from './vscodeApi';
+import type { ListKind, ListSort } from './viewState';
 
 export const MARK_LABELS = { train: 'training', 'fold-in': 'fold-in', 'held-out': 'held out', unused: 'not used' } as const;
 export const ROLE_LABELS = { train: 'training user', validation: 'validation user', test: 'test user' } as const;
@@ -11,6 +11,9 @@ export function formatDate(seconds: number | undefined): string {
 }
 
 export const fmt = (v: number | undefined, digits = 3): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+/** A share (0..1) as a whole percentage. */
+export const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
 /** The picker's list: users of one kind, ordered; users without NDCG sort last either way (most active first). */
 export function listUsers(users: readonly UserSummary[], kind: ListKind, sort: ListSort): UserSummary[] {

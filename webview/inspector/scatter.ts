@@ -4,7 +4,7 @@
  * the nearest user and a click that opens that user. Colours run along a fixed perceptual ramp so
  * the meaning of a colour does not change with the theme.
  */
-import { el } from '../dashboard/dom';
+import { el } from '../shared/dom';
 
 export interface ScatterData {
   users: string[];

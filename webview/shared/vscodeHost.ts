@@ -1,6 +1,7 @@
 /**
- * A webview page's handle on its host: typed posting and the persisted view state.
- * `acquireVsCodeApi` may be called only once per page, so each page's vscodeApi.ts calls this once.
+ * A webview page's handle on its host: typed posting, the persisted view state, and the host's
+ * messages. `acquireVsCodeApi` may be called only once per page, so each page's vscodeApi.ts calls
+ * this once.
  */
 interface VsCodeApi<Request, State> {
   postMessage(message: Request): void;
@@ -27,4 +28,14 @@ export function acquireHost<Request, State>(): WebviewHost<Request, State> {
     },
     save: (state) => api.setState(state),
   };
+}
+
+/** Calls `handle` with each host message of one of `types`. */
+export function onHostMessage<Update extends { type: string }>(types: readonly Update['type'][], handle: (update: Update) => void): void {
+  const known: ReadonlySet<string> = new Set(types);
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    // Only the extension host posts here; the check keeps a stray message from breaking the page.
+    const data = event.data;
+    if (typeof data === 'object' && data !== null && known.has(String((data as { type?: unknown }).type))) handle(data as Update);
+  });
 }
