@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { csvLine } from '../../src/shared/csv';
 import { genreMix, listOverlap } from '../../src/shared/inferenceResults';
-import { parseInspectorRequest } from '../../src/shared/inspectorMessages';
+import { parseInspectorRequest, parseInspectorRestore } from '../../src/shared/inspectorMessages';
 
 test('accepts every well-formed request', () => {
   const ok: unknown[] = [
@@ -52,6 +52,18 @@ test('rejects unknown types, extra fields and bad values', () => {
     { type: 'export', scope: 'user', path: '/etc/passwd' },
   ];
   for (const m of bad) assert.equal(parseInspectorRequest(m).ok, false, JSON.stringify(m));
+});
+
+test('the saved page state restores only a valid run, and of the rest only valid fields', () => {
+  assert.deepEqual(parseInspectorRestore({ runId: 'r1', user: '42', k: 7, compareRunId: 'r2', tab: 'latent' }), {
+    runId: 'r1',
+    user: '42',
+    k: 7,
+    compareRunId: 'r2',
+  });
+  assert.deepEqual(parseInspectorRestore({ runId: 'r1', user: 'a\nb', k: 501, compareRunId: '../x' }), { runId: 'r1' });
+  for (const saved of [undefined, null, 'r1', [], {}, { runId: '../escape' }, { runId: 3 }])
+    assert.equal(parseInspectorRestore(saved), undefined, JSON.stringify(saved));
 });
 
 test('genre mix counts shares over the listed items; overlap over the shorter list', () => {
