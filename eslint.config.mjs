@@ -37,7 +37,10 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts', 'src/extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*'], message: 'TensorFlow.js is loaded only by the trainer process.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@tensorflow/*', 'webgpu'], message: 'TensorFlow.js and dawn.node are loaded only by the trainer process.' }] },
+      ],
     },
   },
 );

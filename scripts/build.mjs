@@ -1,5 +1,5 @@
-// Bundles the trainer (CLI + child-process entry) with esbuild. TensorFlow.js stays external:
-// its wasm binaries are loaded from node_modules at run time.
+// Bundles the trainer (CLI + child-process entry) with esbuild. TensorFlow.js and `webgpu` stay
+// external: the wasm binaries and dawn.node are loaded from node_modules at run time.
 import * as esbuild from 'esbuild';
 import { chmodSync } from 'node:fs';
 
@@ -9,7 +9,7 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['@tensorflow/*', 'vscode'],
+  external: ['@tensorflow/*', 'vscode', 'webgpu'],
   logLevel: 'warning',
 };
 

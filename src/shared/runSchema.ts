@@ -9,8 +9,18 @@ export const RUN_SCHEMA_VERSION = 1;
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
+
+/** The GPU a webgpu run trained on, as its driver describes it (GPUAdapterInfo; any field may be empty). */
+export interface GpuAdapter {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU implementation of the graphics API (SwiftShader, llvmpipe/lavapipe, WARP) rather than a GPU. */
+  software: boolean;
+}
 
 /** Where the ratings come from: a named dataset (downloaded and cached) or a directory/file given by the user. */
 export interface DataSourceSpec {
@@ -110,6 +120,8 @@ export interface RunRecord {
   split?: SplitSummary;
   /** The backend that actually ran (e.g. 'wasm'), set once chosen. */
   backend?: string;
+  /** The WebGPU adapter, when the backend is webgpu. */
+  adapter?: GpuAdapter;
   /** Threads that computed each training step (2: the wasm/cpu backends split Mult-VAE's batches over two cores). */
   threads?: number;
   /** Process id of the trainer while running; lets readers detect a dead process. */
@@ -203,6 +215,7 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   if (record.threads !== undefined && !(Number.isSafeInteger(record.threads) && (record.threads as number) > 0)) delete record.threads;
   if (record.fingerprint !== undefined && !isFingerprint(record.fingerprint)) delete record.fingerprint;
   if (record.split !== undefined && !isRecord(record.split)) delete record.split;
+  if (record.adapter !== undefined && !isGpuAdapter(record.adapter)) delete record.adapter;
   return { record: record as unknown as RunRecord };
 }
 
@@ -214,6 +227,10 @@ function isRankingMetrics(v: unknown): boolean {
   return (
     isRecord(v) && ['ndcg@100', 'recall@10', 'recall@20', 'recall@50'].every((k) => isFiniteNumber(v[k])) && (v.users === undefined || isFiniteNumber(v.users))
   );
+}
+
+function isGpuAdapter(v: unknown): boolean {
+  return isRecord(v) && ['vendor', 'architecture', 'device', 'description'].every((k) => typeof v[k] === 'string') && typeof v.software === 'boolean';
 }
 
 function isFingerprint(v: unknown): boolean {

@@ -1,18 +1,34 @@
 /**
- * Chooses the TensorFlow.js backend the trainer runs on. Native TensorFlow (tfjs-node[-gpu]) is
- * optional and usually absent (its install downloads libtensorflow); WebAssembly is the normal
- * fast path; the pure-JS cpu backend is the last resort.
+ * Chooses the TensorFlow.js backend the trainer runs on. `auto`: WebGPU on a hardware GPU (Dawn,
+ * see webgpu.ts), else WebAssembly, else the pure-JS cpu backend. Native TensorFlow
+ * (tfjs-node[-gpu]) is never chosen by `auto` and is not a dependency (see docs/GPU.md): it is
+ * used only when asked for by name and installed by hand.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import type { BackendChoice, GpuAdapter } from '../shared/runSchema';
+import { describeAdapter, startWebgpu } from './webgpu';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendChoice };
 
 export interface SelectedBackend {
   /** What tf.getBackend() reports after selection: the backend that actually runs. */
   name: string;
   note?: string;
+  /** The GPU, when the backend is webgpu. */
+  adapter?: GpuAdapter;
+}
+
+export interface BackendOptions {
+  /**
+   * Whether the caller can use the webgpu backend: false for SVAE (its step reads back inside
+   * every pass) and for inference (a few small batches, answered synchronously). 'auto' then
+   * skips it and 'webgpu' falls back to wasm. Default true.
+   */
+  webgpu?: boolean;
+  /** What cannot use the webgpu backend, for the fallback line (e.g. "SVAE"). */
+  webgpuUnsupportedBy?: string;
 }
 
 // createRequire instead of a bare require: resolution starts from this file (or from the esbuild
@@ -89,14 +105,37 @@ async function useCpu(): Promise<SelectedBackend> {
   return { name: tf.getBackend(), note: 'pure JavaScript (slow)' };
 }
 
-export async function selectBackend(choice: BackendChoice, log: (msg: string) => void): Promise<SelectedBackend> {
+async function tryWebgpu(allowSoftware: boolean, log: (msg: string) => void): Promise<SelectedBackend | null> {
+  const started = await startWebgpu(allowSoftware);
+  if (started.ok) return { name: tf.getBackend(), note: `WebGPU on ${describeAdapter(started.adapter)}`, adapter: started.adapter };
+  log(`backend: webgpu not used: ${started.reason}; trying wasm`);
+  return null;
+}
+
+async function wasmOrCpu(log: (msg: string) => void): Promise<SelectedBackend> {
+  const wasm = await tryWasm(log);
+  if (wasm) return wasm;
+  log('backend: falling back to cpu');
+  return useCpu();
+}
+
+export async function selectBackend(choice: BackendChoice, log: (msg: string) => void, options: BackendOptions = {}): Promise<SelectedBackend> {
+  const webgpuUsable = options.webgpu ?? true;
   switch (choice) {
+    case 'webgpu': {
+      if (!webgpuUsable) {
+        log(`backend: webgpu not used: ${options.webgpuUnsupportedBy ?? 'this task'} has no WebGPU path; using wasm`);
+        return wasmOrCpu(log);
+      }
+      // Forced: software adapters are taken too (they make the GPU path testable without a GPU).
+      return (await tryWebgpu(true, log)) ?? wasmOrCpu(log);
+    }
     case 'tensorflow': {
       const native = await tryNative(log);
       if (native) return native;
       throw new Error(
         `backend 'tensorflow' requested but neither ${NATIVE_PACKAGES.join(' nor ')} can be loaded ` +
-          "(install @tensorflow/tfjs-node, which downloads libtensorflow), or choose 'auto', 'wasm' or 'cpu'",
+          "(install @tensorflow/tfjs-node by hand, which downloads libtensorflow; see docs/GPU.md), or choose 'auto', 'webgpu', 'wasm' or 'cpu'",
       );
     }
     case 'wasm': {
@@ -106,13 +145,9 @@ export async function selectBackend(choice: BackendChoice, log: (msg: string) =>
     }
     case 'cpu':
       return useCpu();
-    case 'auto': {
-      const selected = (await tryNative(log)) ?? (await tryWasm(log));
-      if (selected) return selected;
-      log('backend: falling back to cpu');
-      return useCpu();
-    }
+    case 'auto':
+      return (webgpuUsable ? await tryWebgpu(false, log) : null) ?? wasmOrCpu(log);
     default:
-      throw new Error(`unknown backend '${String(choice)}': choose 'auto', 'tensorflow', 'wasm' or 'cpu'`);
+      throw new Error(`unknown backend '${String(choice)}': choose 'auto', 'webgpu', 'wasm', 'cpu' or 'tensorflow'`);
   }
 }

@@ -91,11 +91,11 @@ export function buildProgram(): Command {
     .option('--name <name>', 'display name of the run')
     .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
-    .option('--backend <b>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <b>', 'auto | webgpu | wasm | cpu | tensorflow', 'auto')
     .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
     .option('--quiet', 'no progress output')
     .action(async (o: Record<string, unknown>) => {
-      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend "${String(o.backend)}" (expected auto, tensorflow, wasm or cpu)`);
+      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend "${String(o.backend)}" (expected auto, webgpu, wasm, cpu or tensorflow)`);
       const data = String(o.data);
       const source = data === 'ml-1m' ? data : path.resolve(data);
       const overrides: Record<string, unknown> = { backend: o.backend };
