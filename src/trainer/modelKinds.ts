@@ -7,15 +7,15 @@
 import type { ModelKind } from '../shared/modelKinds';
 import type { ProtocolConfig, TrainConfig } from '../shared/runSchema';
 import type { Interactions } from './data/types';
-import { createMultVae, loadMultVae } from './model/multvae';
+import { createMultVaeForBackend, loadMultVaeForBackend } from './model/deviceMultVae';
 import { createSvae, loadSvae } from './model/svae';
-import type { Recommender } from './model/types';
+import type { AnyRecommender, Recommender } from './model/types';
 import { PopularityModel } from './popularity';
 import type { NumpyRandomState } from './protocol/mt19937';
 import { bucketedOrder, splitSequential } from './protocol/sequential';
 import { splitStrongGeneralisation, type Split, type UserRows } from './protocol/split';
 
-export type TrainableModel = Recommender & {
+export type TrainableModel = AnyRecommender & {
   /** Threads that compute each training step (1, or 2 when the worker thread started). */
   readonly threads: number;
 };
@@ -23,13 +23,17 @@ export type TrainableModel = Recommender & {
 interface Common {
   /** The users' rows: sets of items (strong generalisation) or time-ordered histories (sequential). */
   split(data: Interactions, protocol: ProtocolConfig, seed: number): Split;
-  /** Restores a run's saved weights; a stepped kind's TensorFlow.js backend is selected first. */
-  load(dir: string): Promise<Recommender>;
+  /**
+   * Restores a run's saved weights; a stepped kind's TensorFlow.js backend is selected first, and
+   * on webgpu a kind with a GPU step restores onto the device (a DeviceRecommender).
+   */
+  load(dir: string): Promise<AnyRecommender>;
 }
 
 /** Fitted in one pass over the training rows, in plain JavaScript (no TensorFlow.js backend). */
 export interface FittedKind extends Common {
   fit(train: UserRows, numItems: number, config: TrainConfig): Recommender;
+  load(dir: string): Promise<Recommender>;
   create?: never;
   batchOrder?: never;
 }
@@ -37,6 +41,9 @@ export interface FittedKind extends Common {
 /** Trained by gradient steps over epochs, on the TensorFlow.js backend selected before `create`. */
 export interface SteppedKind extends Common {
   fit?: never;
+  /** Has a training step that stays on the GPU (webgpu backend); without one, `webgpu` and `auto` train it on wasm. */
+  webgpu: boolean;
+  /** Makes the model for the selected backend: on webgpu, the device-resident model when the kind has one. */
   create(config: TrainConfig, numItems: number, threads: 1 | 2): TrainableModel;
   /** The order of the training rows in one epoch: batches are consecutive slices of it. */
   batchOrder(train: UserRows, batchSize: number, rng: NumpyRandomState): Int32Array;
@@ -49,9 +56,10 @@ const shuffled = (train: UserRows, _batchSize: number, rng: NumpyRandomState) =>
 function multVae(variational: boolean): SteppedKind {
   return {
     split: splitStrongGeneralisation,
-    load: (dir) => loadMultVae(dir),
+    load: (dir) => loadMultVaeForBackend(dir),
+    webgpu: true,
     create: (config, numItems, threads) =>
-      createMultVae(
+      createMultVaeForBackend(
         {
           numItems,
           hidden: config.hidden,
@@ -85,6 +93,8 @@ export const TRAINER_KINDS: Readonly<Record<ModelKind, TrainerKind>> = {
   svae: {
     split: splitSequential,
     load: (dir) => loadSvae(dir),
+    // Its passes read back inside every step and work in the wasm heap (svaeNetwork.ts).
+    webgpu: false,
     create: (config, numItems, threads) =>
       createSvae(
         {

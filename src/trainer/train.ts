@@ -10,8 +10,8 @@ import { autoHeldoutUsers } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
-import { evaluateHeldOut } from './evaluate';
-import type { Recommender } from './model/types';
+import { evaluateHeldOut, evaluateModel } from './evaluate';
+import type { AnyRecommender } from './model/types';
 import { TRAINER_KINDS, type SteppedKind } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
@@ -136,7 +136,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   const { config, split, fingerprint, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
   const run = RunWriter.create(opts.runsDir, config, opts.name);
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
-  let model: Recommender | undefined;
+  let model: AnyRecommender | undefined;
   let status: RunStatus = 'failed';
   let error: string | undefined;
   try {
@@ -156,8 +156,11 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       });
     } else {
       emit({ type: 'phase', phase: 'backend', message: `starting the ${config.backend} backend` });
-      const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }));
-      run.update({ backend: backend.name });
+      const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }), {
+        webgpu: kind.webgpu,
+        webgpuUnsupportedBy: MODEL_INFO[config.model].label,
+      });
+      run.update({ backend: backend.name, ...(backend.adapter ? { adapter: backend.adapter } : {}) });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
       const trained = kind.create(config, split.items.length, trainingThreads(backend.name));
       model = trained;
@@ -185,7 +188,7 @@ function countEligibleUsers(data: { length: number; user: Int32Array; rating: Fl
 }
 
 async function trainEpochs(
-  model: Recommender,
+  model: AnyRecommender,
   kind: SteppedKind,
   split: Split,
   config: TrainConfig,
@@ -213,7 +216,7 @@ async function trainEpochs(
       checkCancelled(signal);
       const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
       const beta = annealed ? Math.min(config.annealCap, step / config.annealSteps) : 0;
-      const s = model.trainStep(batch, beta);
+      const s = await model.trainStep(batch, beta);
       if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
       step++;
       stepInEpoch++;
@@ -237,7 +240,7 @@ async function trainEpochs(
     if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
       emit({ type: 'phase', phase: 'evaluate', message: `validating epoch ${epoch}` });
       const evalStart = Date.now();
-      valNdcg = evaluateHeldOut(model, split.validation).metrics['ndcg@100'];
+      valNdcg = (await evaluateModel(model, split.validation)).metrics['ndcg@100'];
       evalSeconds = (Date.now() - evalStart) / 1000;
       if (!best || valNdcg > best['ndcg@100']) {
         best = { epoch, 'ndcg@100': valNdcg };
@@ -278,7 +281,7 @@ async function trainEpochs(
 /** Tests the best weights (when there are any), writes recommendations and the final record. */
 async function finish(
   run: RunWriter,
-  model: Recommender | undefined,
+  model: AnyRecommender | undefined,
   split: Split,
   status: RunStatus,
   error: string | undefined,
@@ -296,7 +299,7 @@ async function finish(
       // for testing the saved (best-validation) weights.
       if (!kind.fit) model.dispose();
       const best = kind.fit ? model : await kind.load(`${run.dir}/${MODEL_DIR}`);
-      const evaluation = evaluateHeldOut(best, split.test, RECOMMENDATIONS_K);
+      const evaluation = await evaluateModel(best, split.test, RECOMMENDATIONS_K);
       const users = (evaluation.perUser ?? []).map((u, r) => ({
         user: split.test.users[r],
         items: Array.from(u.top, (i) => split.items[i]),

@@ -13,7 +13,7 @@ import { MODEL_INFO, MODEL_KINDS, isModelKind, modelLabel } from '../../src/shar
 import { DEFAULT_CONFIG, makeConfig } from '../../src/shared/trainConfig';
 import { selectBackend } from '../../src/trainer/backend';
 import type { Interactions } from '../../src/trainer/data/types';
-import type { Recommender } from '../../src/trainer/model/types';
+import { isDeviceRecommender, type Recommender } from '../../src/trainer/model/types';
 import { TRAINER_KINDS } from '../../src/trainer/modelKinds';
 import { NumpyRandomState } from '../../src/trainer/protocol/mt19937';
 import { splitSequential } from '../../src/trainer/protocol/sequential';
@@ -122,6 +122,8 @@ describe('model kinds', () => {
             [...split.train.users.keys()],
             'an epoch visits every training user once',
           );
+          // On the cpu backend every kind trains on the host (device models are for webgpu: gpu-*.test.ts).
+          assert.ok(!isDeviceRecommender(trained));
           const stats = trained.trainStep(gatherRows(split.train, order, 0, config.batchSize), 0.1);
           assert.ok(Number.isFinite(stats.loss) && stats.loss > 0, `loss ${stats.loss}`);
           if (!info.kl) assert.equal(stats.kl, 0, 'no KL term');
@@ -138,6 +140,7 @@ describe('model kinds', () => {
         fs.mkdirSync(dir);
         await model.save(dir);
         const loaded = await entry.load(dir);
+        assert.ok(!isDeviceRecommender(loaded));
         const batch = rowsToBatch(split.test.foldIn);
         assert.deepEqual(loaded.score(batch), model.score(batch));
         loaded.dispose();

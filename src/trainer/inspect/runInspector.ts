@@ -28,7 +28,7 @@ import { fingerprintOf, loadDataset } from '../data/load';
 import type { Dataset, MovieInfo } from '../data/types';
 import { evaluateHeldOut } from '../evaluate';
 import { ndcgAtK, recallAtK, topK } from '../metrics';
-import type { Recommender, SparseBatch } from '../model/types';
+import { isDeviceRecommender, type Recommender, type SparseBatch } from '../model/types';
 import { TRAINER_KINDS } from '../modelKinds';
 import { rowsToBatch, type HeldOut, type Split, type UserRows } from '../protocol/split';
 import { pca } from './pca';
@@ -108,8 +108,11 @@ function rowOf(rows: UserRows, r: number): Int32Array {
 export async function loadRunModel(record: RunRecord, runDir: string): Promise<Recommender> {
   const dir = path.join(runDir, record.artifacts.model ?? MODEL_DIR);
   const kind = TRAINER_KINDS[record.model];
-  if (kind.create) await selectBackend(record.config.backend, () => undefined);
-  return kind.load(dir);
+  // A few small batches, answered synchronously: the host models serve them (on webgpu, results come back asynchronously).
+  if (kind.create) await selectBackend(record.config.backend, () => undefined, { webgpu: false });
+  const model = await kind.load(dir);
+  if (isDeviceRecommender(model)) throw new Error(`${dir}: loaded on the GPU, where it cannot answer synchronously`);
+  return model;
 }
 
 export class RunInspector {

@@ -41,11 +41,11 @@ export type MultVae = Recommender & {
   encode(batch: SparseBatch): Float32Array;
 };
 
-const SAVE_FORMAT = 'vaerec-multvae';
+export const SAVE_FORMAT = 'vaerec-multvae';
 /** Rows per forward pass in score/encode: bounds backend memory for whole-dataset scoring. */
 const SCORE_CHUNK_ROWS = 1000;
 
-function validateConfig(cfg: MultVaeConfig): void {
+export function validateConfig(cfg: MultVaeConfig): void {
   const positiveInts: (keyof MultVaeConfig)[] = ['numItems', 'hidden', 'latent'];
   for (const k of positiveInts) {
     const v = cfg[k];
@@ -65,6 +65,19 @@ function chunkedRows(batch: SparseBatch, width: number, f: (chunk: SparseBatch) 
     out.set(f(sliceRows(batch, start, end)), start * width);
   }
   return out;
+}
+
+/** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream (the device model draws the same). */
+export function drawNoise(rng: Rng, batch: SparseBatch, cfg: MultVaeConfig): Noise {
+  const keep = new Uint8Array(batch.indices.length);
+  const p = cfg.dropout;
+  for (let k = 0; k < keep.length; k++) keep[k] = rng.uniform() >= p ? 1 : 0;
+  let eps: Float32Array | null = null;
+  if (cfg.variational) {
+    eps = new Float32Array(batch.rows * cfg.latent);
+    rng.fillNormal(eps, 1);
+  }
+  return { keep, eps };
 }
 
 function sumSquaredWeights(p: ParamViews): number {
@@ -110,23 +123,10 @@ class MultVaeModel implements MultVae {
     return this.training.threads;
   }
 
-  /** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream. */
-  private drawNoise(batch: SparseBatch): Noise {
-    const keep = new Uint8Array(batch.indices.length);
-    const p = this.config.dropout;
-    for (let k = 0; k < keep.length; k++) keep[k] = this.rng.uniform() >= p ? 1 : 0;
-    let eps: Float32Array | null = null;
-    if (this.config.variational) {
-      eps = new Float32Array(batch.rows * this.config.latent);
-      this.rng.fillNormal(eps, 1);
-    }
-    return { keep, eps };
-  }
-
   trainStep(batch: SparseBatch, beta: number): StepStats {
     validateBatch(batch, this.numItems);
     if (batch.rows === 0) throw new Error('trainStep: empty batch');
-    const noise = this.drawNoise(batch);
+    const noise = drawNoise(this.rng, batch, this.config);
     const { worker } = this.training;
     const parts = worker !== null && batch.rows > 1 ? this.gradientsInParallel(worker, batch, noise, beta) : this.gradients(batch, noise, beta);
     const kl = this.config.variational ? parts.kl : 0;
@@ -228,11 +228,8 @@ function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVae
   };
 }
 
-/**
- * Loads what save() wrote. Optimiser state is not saved: further training of a loaded model
- * restarts Adam from zero and its noise stream from the saved seed.
- */
-export async function loadMultVae(dir: string, options: MultVaeOptions = {}): Promise<MultVae> {
+/** The config and the flat parameters (PARAM_NAMES order) that save() wrote. */
+export async function readSavedMultVae(dir: string): Promise<{ config: MultVaeConfig; params: Float32Array }> {
   const loaded = await loadWeights(dir);
   if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
   const cfg = configFromMetadata(loaded.metadata, dir);
@@ -248,5 +245,14 @@ export async function loadMultVae(dir: string, options: MultVaeOptions = {}): Pr
     }
     views[name].set(w.data);
   }
-  return new MultVaeModel(cfg, flat, options);
+  return { config: cfg, params: flat };
+}
+
+/**
+ * Loads what save() wrote. Optimiser state is not saved: further training of a loaded model
+ * restarts Adam from zero and its noise stream from the saved seed.
+ */
+export async function loadMultVae(dir: string, options: MultVaeOptions = {}): Promise<MultVae> {
+  const { config, params } = await readSavedMultVae(dir);
+  return new MultVaeModel(config, params, options);
 }

@@ -31,3 +31,31 @@ export interface Recommender {
   save(dir: string): Promise<void>;
   dispose(): void;
 }
+
+/** Each row's k best items, best first: rows x k, row-major; item -1 where a row has fewer than k rankable items. */
+export interface RankedRows {
+  k: number;
+  items: Int32Array;
+  scores: Float32Array;
+}
+
+/**
+ * A model whose parameters and passes stay on the backend's device (the webgpu backend): every
+ * result comes back asynchronously, and evaluation ranks on the device instead of returning scores.
+ */
+export interface DeviceRecommender {
+  readonly numItems: number;
+  readonly onDevice: true;
+  trainStep(batch: SparseBatch, beta: number): Promise<StepStats>;
+  /** The k best-scored items of each row, leaving out the row's own items (a held-out user's fold-in). */
+  rankTop(batch: SparseBatch, k: number): Promise<RankedRows>;
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
+
+/** A model on the host or on the device: what the training loop drives and evaluateModel evaluates. */
+export type AnyRecommender = Recommender | DeviceRecommender;
+
+export function isDeviceRecommender(m: AnyRecommender): m is DeviceRecommender {
+  return 'onDevice' in m && m.onDevice;
+}
