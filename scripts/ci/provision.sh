@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the integration and e2e suites need: Debian's chromium (driven by playwright-core),
-# and code-server (a real VS Code served to the browser) into a cache directory outside the repo.
+# and code-server (a real VS Code served to the browser) into a cache directory outside the repo;
+# and what the GPU unit tests need: the Vulkan loader (libvulkan1), through which Dawn reaches
+# SwiftShader, the software Vulkan driver chromium ships (/usr/lib/chromium/vk_swiftshader_icd.json).
 # Idempotent and fast when already done. Versions are pinned in scripts/ci/versions.json.
 set -euo pipefail
 
@@ -20,6 +22,7 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1)
 if ((${#need_apt[@]})); then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -107,9 +107,8 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 
   it('packages the extension with vsce: bundles, TensorFlow.js and its .wasm binaries, no sources', { timeout: 150_000 }, (t) =>
     step('package', async () => {
       const started = Date.now();
-      // The same vsce options as `npm run package` (which builds first; test:e2e has just built).
-      // No repository in package.json: README's relative links (docs/screenshots) are kept as they are.
-      const res = spawnSync('npx', ['vsce', 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', vsix], {
+      // `npm run package` (which builds first; test:e2e has just built): the universal package.
+      const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--targets', 'universal', '--out-dir', tmp], {
         cwd: REPO_ROOT,
         encoding: 'utf8',
         timeout: 140_000,
