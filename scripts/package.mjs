@@ -40,6 +40,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'trainer.js'))) throw new Error('dist
 
 const { name } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const baseIgnore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+fs.mkdirSync(outDir, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-package-'));
 const results = [];
 try {
