@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const vscodeBan = { name: 'vscode', message: 'src/trainer and src/shared run in plain Node: never import vscode.' };
+const tensorflowBan = { group: ['@tensorflow/*', 'webgpu'], message: 'TensorFlow.js and dawn.node are loaded only by the trainer process.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vaerec/**', '.ci-work/**'] },
   js.configs.recommended,
@@ -29,17 +32,35 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/trainer/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/trainer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/trainer and src/shared run in plain Node: never import vscode.' }] }],
+      'no-restricted-imports': ['error', { paths: [vscodeBan] }],
     },
   },
   {
-    files: ['src/shared/**/*.ts', 'src/extension/**/*.ts'],
+    files: ['src/shared/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@tensorflow/*', 'webgpu'], message: 'TensorFlow.js and dawn.node are loaded only by the trainer process.' }] },
+        { paths: [vscodeBan], patterns: [tensorflowBan, { group: ['**/trainer/**', '**/extension/**'], message: 'src/shared imports only src/shared.' }] },
+      ],
+    },
+  },
+  {
+    // The extension host reaches the trainer only through its process clients and the dataset download.
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            tensorflowBan,
+            {
+              regex: String.raw`(^|/)trainer/(?!(process/client|process/inferenceClient|data/download)$)`,
+              message: 'src/extension may import from src/trainer only process/client, process/inferenceClient and data/download.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -12,7 +12,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readMetrics, readRun } from '../src/shared/runReader';
+import { METRICS_FILE } from '../src/shared/runLayout';
+import { readRun } from '../src/shared/runReader';
+import { parseMetricsLines } from '../src/shared/runSchema';
 import type { RunRecord } from '../src/shared/runSchema';
 import { CLI, ML1M, ROOT, flag, median, option } from './benchCommon';
 
@@ -34,7 +36,7 @@ function train(data: string, args: string[]): { record: RunRecord; stepSeconds: 
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runDir: string };
   const entry = readRun(out.runDir);
   if (!entry.ok) throw new Error(entry.reason);
-  const lines = readMetrics(out.runDir).lines;
+  const lines = parseMetricsLines(fs.readFileSync(path.join(out.runDir, METRICS_FILE), 'utf8')).lines;
   const stepSeconds: number[] = [];
   const evalSeconds: number[] = [];
   for (let k = 1; k < lines.length; k++) {

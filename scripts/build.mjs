@@ -1,5 +1,6 @@
-// Bundles the trainer (CLI + child-process entry) with esbuild. TensorFlow.js and `webgpu` stay
-// external: the wasm binaries and dawn.node are loaded from node_modules at run time.
+// Bundles the trainer's entry points (src/trainer/entry/: the CLI, the trainer and inference child
+// processes, the gradient worker thread) with esbuild. TensorFlow.js and `webgpu` stay external:
+// the wasm binaries and dawn.node are loaded from node_modules at run time.
 import * as esbuild from 'esbuild';
 import { chmodSync } from 'node:fs';
 
@@ -15,10 +16,10 @@ const common = {
 
 await esbuild.build({
   ...common,
-  entryPoints: { cli: 'src/trainer/cli.ts', trainer: 'src/trainer/child.ts', inference: 'src/trainer/inferenceChild.ts' },
+  entryPoints: { cli: 'src/trainer/entry/cli.ts', trainer: 'src/trainer/entry/trainer.ts', inference: 'src/trainer/entry/inference.ts' },
   outdir: 'dist',
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/cli.js', 0o755);
 // The second training thread (src/trainer/model/parallel.ts looks for dist/gradWorker.js next to the bundle).
-await esbuild.build({ ...common, entryPoints: { gradWorker: 'src/trainer/model/gradWorker.ts' }, outdir: 'dist' });
+await esbuild.build({ ...common, entryPoints: { gradWorker: 'src/trainer/entry/gradWorker.ts' }, outdir: 'dist' });

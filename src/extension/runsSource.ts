@@ -1,16 +1,21 @@
 /**
  * What the Runs tree, the dashboard and the commands read runs through. The implementation watches
- * the runs directory (files written by the trainer, the CLI or another window) and keeps live
- * metrics of runs this window is training; consumers never touch the file system themselves.
+ * the runs directory and follows the metrics.jsonl of the runs someone asked about: runs trained
+ * by this window, the CLI or another window are equally live. Consumers never touch the file system.
  */
 import type * as vscode from 'vscode';
+import type { MetricsSeries } from '../shared/metricsFollower';
 import type { MetricsLine, RunEntry } from '../shared/runSchema';
 
 export interface RunsChange {
-  /** Runs whose record changed (status, best metric...); empty means "reload everything". */
+  /** Runs came or went, or the runs directory moved: reload everything. */
+  reload: boolean;
+  /** Runs whose record changed (status, best metric...). */
   runIds: string[];
-  /** New metrics lines appended per run since the last event. */
+  /** Lines appended to a run's series since its last event (only for runs whose metrics() was asked for). */
   appended: Record<string, MetricsLine[]>;
+  /** Runs whose series was thinned further or whose file was replaced: take metrics() again. */
+  resampled: string[];
 }
 
 export interface RunsSource {
@@ -18,7 +23,10 @@ export interface RunsSource {
   /** All runs, newest first; damaged runs included with their reason. */
   list(): RunEntry[];
   get(runId: string): RunEntry | undefined;
-  /** The full metrics series of a run (tolerant of a torn last line). */
-  metrics(runId: string): MetricsLine[];
+  /**
+   * A run's metrics series, streamed from its file (thinned beyond MetricsFollower's cap; `stride`
+   * says so). Lines written after the returned series arrive as `appended`, exactly once each.
+   */
+  metrics(runId: string): Promise<MetricsSeries>;
   readonly onDidChange: vscode.Event<RunsChange>;
 }

@@ -1,36 +1,51 @@
 /**
  * The RunsSource of a window: lists runs with the shared tolerant reader, watches the runs
- * directory for runs written by this window, the CLI or another window, and turns appended
- * metrics.jsonl lines (and live lines from this window's trainer) into change events.
+ * directory for runs written by this window, the CLI or another window, and follows the
+ * metrics.jsonl of every run a consumer asked about (MetricsFollower: streamed, from the last
+ * offset), turning appended lines into change events. The trainer's IPC carries no metrics: the
+ * file is the one channel, whoever started the run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { MetricsFollower, type MetricsSeries } from '../shared/metricsFollower';
 import { METRICS_FILE, RUN_FILE } from '../shared/runLayout';
-import { listRuns, readMetrics, runDirFor } from '../shared/runReader';
-import type { MetricsLine, RunEntry } from '../shared/runSchema';
+import { listRuns, runDirFor } from '../shared/runReader';
+import type { RunEntry } from '../shared/runSchema';
 import { isValidRunId } from '../shared/runSchema';
-import { MetricsCursor, MetricsWatermark } from './metricsCursor';
 import { runId } from './runPresentation';
 import type { RunsChange, RunsSource } from './runsSource';
 
-/** File events come in bursts (run.json is rewritten via a temp file + rename): coalesce them. */
+/** Record events come in bursts (run.json is rewritten via a temp file + rename): coalesce them. */
 const DEBOUNCE_MS = 150;
-/** Runs trained by other processes are polled while they run, in case no file event reaches us. */
+/** Appends are read at once: a step line should reach the chart well within a quarter second. */
+const METRICS_DELAY_MS = 10;
+/** Running runs are polled too, in case no file event reaches us (a network file system). */
 const POLL_MS = 2000;
+/** Followed runs kept in memory beyond the running ones (each holds its charted series). */
+const MAX_IDLE_FOLLOWERS = 24;
+
+const EMPTY_SERIES: MetricsSeries = { lines: [], stride: 1, stepLines: 0, bad: 0, tornTail: false };
+
+interface Followed {
+  follower: MetricsFollower;
+  /** The first read of the file; its lines are the series, not events. */
+  loaded: Promise<void>;
+}
 
 export class RunsStore implements RunsSource, vscode.Disposable {
   private entries: RunEntry[] = [];
   private readonly byId = new Map<string, RunEntry>();
   private readonly signatures = new Map<string, string>();
-  private readonly cursors = new Map<string, MetricsCursor>();
-  /** Lines received over IPC for runs this window trains; the file may lag behind them. */
-  private readonly live = new Map<string, MetricsLine[]>();
+  /** In least-recently-asked order (a Map keeps insertion order; an asked run is moved to the end). */
+  private readonly followed = new Map<string, Followed>();
   private readonly emitter = new vscode.EventEmitter<RunsChange>();
   readonly onDidChange = this.emitter.event;
   private watchers: vscode.Disposable[] = [];
   private nodeWatcher: fs.FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private readonly metricsDue = new Set<string>();
   private poll: NodeJS.Timeout | undefined;
   private dir: string;
 
@@ -53,10 +68,11 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     this.entries = [];
     this.byId.clear();
     this.signatures.clear();
-    this.cursors.clear();
+    this.followed.clear();
+    this.metricsDue.clear();
     this.refresh();
     this.watch();
-    this.emitter.fire({ runIds: [], appended: {} });
+    this.fire({ reload: true });
   }
 
   list(): RunEntry[] {
@@ -67,34 +83,28 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     return this.byId.get(id);
   }
 
-  metrics(id: string): MetricsLine[] {
-    if (!isValidRunId(id)) return [];
-    const fileLines = readMetrics(runDirFor(this.dir, id)).lines;
-    const liveLines = this.live.get(id);
-    if (!liveLines?.length) return fileLines;
-    // The live lines the trainer has not flushed to the file yet complete the series.
-    const seen = new MetricsWatermark();
-    seen.admit(fileLines);
-    return fileLines.concat(seen.admit(liveLines));
-  }
-
-  /** The training session announces the run it trains, so its live lines can be forwarded. */
-  trackLive(id: string): void {
-    this.live.set(id, []);
-    this.refresh();
-  }
-
-  pushLive(id: string, line: MetricsLine): void {
-    const lines = this.live.get(id);
-    if (!lines) return;
-    lines.push(line);
-    const fresh = this.cursorFor(id).admit([line]);
-    if (fresh.length) this.emitter.fire({ runIds: [id], appended: { [id]: fresh } });
-  }
-
-  untrackLive(id: string): void {
-    this.live.delete(id);
-    this.refresh();
+  async metrics(id: string): Promise<MetricsSeries> {
+    if (!isValidRunId(id)) return EMPTY_SERIES;
+    // A run started a moment ago may not be listed yet (file events are coalesced).
+    if (!this.byId.has(id)) this.refresh();
+    if (!this.byId.get(id)?.ok) return EMPTY_SERIES;
+    let entry = this.followed.get(id);
+    if (entry) this.followed.delete(id);
+    else {
+      const follower = new MetricsFollower(path.join(runDirFor(this.dir, id), METRICS_FILE));
+      // An unreadable file is an empty series (the run is listed with its problem); later polls retry.
+      entry = {
+        follower,
+        loaded: follower.poll().then(
+          () => undefined,
+          () => undefined,
+        ),
+      };
+    }
+    this.followed.set(id, entry);
+    this.evictIdleFollowers();
+    await entry.loaded;
+    return entry.follower.series;
   }
 
   /** Re-reads the runs directory now and fires one event describing what changed. */
@@ -103,63 +113,71 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     this.debounce = undefined;
     const next = listRuns(this.dir);
     const nextIds = new Set(next.map(runId));
-    let structural = next.length !== this.entries.length || this.entries.some((e) => !nextIds.has(runId(e)));
+    let reload = next.length !== this.entries.length || this.entries.some((e) => !nextIds.has(runId(e)));
     const changed: string[] = [];
-    const appended: Record<string, MetricsLine[]> = {};
     for (const entry of next) {
       const id = runId(entry);
       const signature = JSON.stringify(entry);
       const before = this.signatures.get(id);
-      if (before === undefined) structural = true;
+      if (before === undefined) reload = true;
       else if (before !== signature) changed.push(id);
       this.signatures.set(id, signature);
-      if (!entry.ok) continue;
-      const known = this.cursors.has(id);
-      // A run first seen finished is not parsed here: its series is read when asked for
-      // (metrics()), so activation does not parse the history of every run on disk.
-      if (!known && entry.record.status !== 'running') {
-        this.cursorFor(id).skipExisting();
-        continue;
-      }
-      const lines = this.cursorFor(id).readAppended();
-      if (known && lines.length) appended[id] = lines;
     }
     for (const id of [...this.signatures.keys()]) {
-      if (!nextIds.has(id)) {
-        this.signatures.delete(id);
-        this.cursors.delete(id);
-      }
+      if (nextIds.has(id)) continue;
+      this.signatures.delete(id);
+      this.followed.delete(id);
     }
     this.entries = next;
     this.byId.clear();
     for (const entry of next) this.byId.set(runId(entry), entry);
     this.updatePolling();
     this.ensureNodeWatcher();
-    // Appends to known runs go out first, then the reload (if runs came or went): a consumer that
-    // re-reads every series on a reload and one that only re-reads the list both stay exact.
-    // A run seen for the first time never has appended lines: its series is read via metrics().
-    if (changed.length || Object.keys(appended).length) {
-      this.emitter.fire({ runIds: [...new Set([...changed, ...Object.keys(appended)])], appended });
-    }
-    if (structural) this.emitter.fire({ runIds: [], appended: {} });
+    if (reload || changed.length) this.fire({ reload, runIds: changed });
   }
 
   dispose(): void {
     if (this.debounce) clearTimeout(this.debounce);
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
     if (this.poll) clearInterval(this.poll);
     this.unwatch();
     this.emitter.dispose();
   }
 
-  /** A run seen for the first time starts at the end of its file: its past is read via metrics(). */
-  private cursorFor(id: string): MetricsCursor {
-    let cursor = this.cursors.get(id);
-    if (!cursor) {
-      cursor = new MetricsCursor(path.join(runDirFor(this.dir, id), METRICS_FILE));
-      cursor.readAppended();
-      this.cursors.set(id, cursor);
+  private fire(change: Partial<RunsChange>): void {
+    this.emitter.fire({ reload: false, runIds: [], appended: {}, resampled: [], ...change });
+  }
+
+  /** Reads what was appended to the followed runs' files; each run's lines go out in one event. */
+  private readMetrics(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const entry = this.followed.get(id);
+      if (!entry) continue;
+      void entry.loaded
+        .then(() => entry.follower.poll())
+        .then(
+          ({ appended, resampled }) => {
+            // A run forgotten (deleted, or the runs directory changed) while its file was read says nothing.
+            if (this.followed.get(id) !== entry) return;
+            if (resampled) this.fire({ resampled: [id] });
+            else if (appended.length) this.fire({ appended: { [id]: appended } });
+          },
+          () => undefined, // the file vanished mid-read: the next refresh drops the run
+        );
     }
-    return cursor;
+  }
+
+  private evictIdleFollowers(): void {
+    let idle = [...this.followed.keys()].filter((id) => !this.isRunning(id));
+    while (idle.length > MAX_IDLE_FOLLOWERS) {
+      this.followed.delete(idle[0]);
+      idle = idle.slice(1);
+    }
+  }
+
+  private isRunning(id: string): boolean {
+    const entry = this.byId.get(id);
+    return entry?.ok === true && entry.record.status === 'running';
   }
 
   private scheduleRefresh = (): void => {
@@ -167,9 +185,27 @@ export class RunsStore implements RunsSource, vscode.Disposable {
     this.debounce = setTimeout(() => this.refresh(), DEBOUNCE_MS);
   };
 
+  private scheduleMetrics(id: string): void {
+    this.metricsDue.add(id);
+    this.metricsTimer ??= setTimeout(() => {
+      this.metricsTimer = undefined;
+      const due = [...this.metricsDue];
+      this.metricsDue.clear();
+      this.readMetrics(due);
+    }, METRICS_DELAY_MS);
+  }
+
+  /** A change under the runs directory: an append to a metrics file is read at once, anything else relists. */
+  private onFileEvent(file: string | undefined): void {
+    const parts = file === undefined ? [] : path.relative(this.dir, path.resolve(this.dir, file)).split(path.sep);
+    if (parts.length === 2 && parts[1] === METRICS_FILE) this.scheduleMetrics(parts[0]);
+    else this.scheduleRefresh();
+  }
+
   private watch(): void {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.dir), `**/{${RUN_FILE},${METRICS_FILE}}`));
-    this.watchers = [watcher, watcher.onDidCreate(this.scheduleRefresh), watcher.onDidChange(this.scheduleRefresh), watcher.onDidDelete(this.scheduleRefresh)];
+    const onUri = (uri: vscode.Uri) => this.onFileEvent(uri.fsPath);
+    this.watchers = [watcher, watcher.onDidCreate(onUri), watcher.onDidChange(onUri), watcher.onDidDelete(onUri)];
     this.ensureNodeWatcher();
   }
 
@@ -183,7 +219,7 @@ export class RunsStore implements RunsSource, vscode.Disposable {
   private ensureNodeWatcher(): void {
     if (this.nodeWatcher) return;
     try {
-      this.nodeWatcher = fs.watch(this.dir, { recursive: true }, this.scheduleRefresh);
+      this.nodeWatcher = fs.watch(this.dir, { recursive: true }, (_event, name) => this.onFileEvent(name ?? undefined));
       this.nodeWatcher.on('error', () => {
         this.nodeWatcher?.close();
         this.nodeWatcher = undefined;
@@ -194,9 +230,13 @@ export class RunsStore implements RunsSource, vscode.Disposable {
   }
 
   private updatePolling(): void {
-    const othersRunning = this.entries.some((e) => e.ok && e.record.status === 'running' && !this.live.has(e.record.id));
-    if (othersRunning && !this.poll) this.poll = setInterval(this.scheduleRefresh, POLL_MS);
-    if (!othersRunning && this.poll) {
+    const running = this.entries.some((e) => e.ok && e.record.status === 'running');
+    if (running && !this.poll)
+      this.poll = setInterval(() => {
+        this.refresh();
+        this.readMetrics([...this.followed.keys()].filter((id) => this.isRunning(id)));
+      }, POLL_MS);
+    if (!running && this.poll) {
       clearInterval(this.poll);
       this.poll = undefined;
     }

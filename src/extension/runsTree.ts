@@ -22,7 +22,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<string>, vscode
 
   constructor(private readonly source: RunsSource) {
     this.subscription = source.onDidChange((change) => {
-      if (change.runIds.length === 0) this.emitter.fire(undefined);
+      if (change.reload) this.emitter.fire(undefined);
       else for (const id of change.runIds) this.emitter.fire(id);
     });
   }

@@ -5,8 +5,8 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { isProcessAlive } from '../shared/runReader';
 import { MODEL_INFO, MODEL_KINDS, type ModelKind } from '../shared/modelKinds';
+import { trainerLiveness } from '../shared/runLiveness';
 import { isRecord } from '../shared/runSchema';
 import { ConfigError, makeConfig } from '../shared/trainConfig';
 import { pickRun } from './runPicker';
@@ -114,7 +114,8 @@ export class TrainCommands {
       return;
     }
     const { pid, host, name } = entry.record;
-    if (pid === undefined || (host !== undefined && host !== os.hostname()) || !isProcessAlive(pid)) {
+    // Checked again just before signalling: the pid must still name that trainer, not a reused pid.
+    if (pid === undefined || (host !== undefined && host !== os.hostname()) || !trainerLiveness(entry.record).alive) {
       void vscode.window.showWarningMessage(`Run ${name} is trained by a process this window cannot reach (pid ${pid ?? '?'} on ${host ?? '?'}).`);
       return;
     }

@@ -1,12 +1,14 @@
 /**
  * The one training run a window may have at a time: starts the trainer child process, shows its
- * progress (notification, status bar, output channel), forwards live metrics to the RunsStore and
- * reports how it ended. TensorFlow.js is loaded only in the child.
+ * progress (notification, status bar, output channel) and reports how it ended. Its metrics reach
+ * the dashboard through the run's metrics.jsonl, like any other run's. TensorFlow.js is loaded only
+ * in the child.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { modelLabel } from '../shared/modelKinds';
-import type { TrainConfig } from '../shared/runSchema';
+import type { RunStatus, TrainConfig } from '../shared/runSchema';
+import { oneLine } from '../shared/text';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import type { TrainerExit, TrainerHandle } from '../trainer/process/client';
 import { startTrainer } from '../trainer/process/client';
@@ -30,6 +32,15 @@ interface ActiveRun {
   shown: TrainingProgress;
 }
 
+/** How a run this window started ended, as the user was told: what the integration tests check. */
+export interface TrainingOutcome {
+  runId?: string;
+  /** The recorded status, or undefined when the trainer ended without reporting one. */
+  status?: RunStatus;
+  /** The notification shown. */
+  message: string;
+}
+
 export interface TrainStart {
   config: TrainConfig;
   cacheDir: string;
@@ -44,6 +55,8 @@ function describeMessage(m: TrainerToParent): string {
 export class TrainingSession implements vscode.Disposable {
   private current: ActiveRun | undefined;
   private readonly statusBar: vscode.StatusBarItem;
+  private readonly ended = new vscode.EventEmitter<TrainingOutcome>();
+  readonly onDidEnd = this.ended.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -122,18 +135,28 @@ export class TrainingSession implements vscode.Disposable {
     return runId;
   }
 
-  /** Asks the trainer to stop at the next batch; it is killed if it does not exit in time. */
+  /**
+   * Asks the trainer to stop at the next batch (it then tests the best weights and records the run
+   * as cancelled, however long that takes); asked again, it is killed at once.
+   */
   stop(): void {
-    if (!this.current) return;
-    this.output.appendLine('Stop requested: the trainer finishes its current batch and records the run as cancelled.');
-    this.current.stopRequested = true;
-    this.current.handle.cancel();
+    const run = this.current;
+    if (!run) return;
+    if (run.stopRequested) {
+      this.output.appendLine('Stop requested again: the trainer is killed; the run will read as interrupted.');
+      run.handle.kill();
+      return;
+    }
+    this.output.appendLine('Stop requested: the trainer finishes its current batch and records the run as cancelled (Stop again to kill it).');
+    run.stopRequested = true;
+    run.handle.cancel();
   }
 
   dispose(): void {
     // A window reload leaves the trainer running: it keeps writing its run directory, which the
     // next window lists. Only an explicit stop cancels a run.
     this.statusBar.dispose();
+    this.ended.dispose();
   }
 
   private onMessage(run: ActiveRun, m: TrainerToParent): void {
@@ -141,7 +164,7 @@ export class TrainingSession implements vscode.Disposable {
     switch (m.type) {
       case 'started':
         run.runId = m.runId;
-        this.store.trackLive(m.runId);
+        this.store.refresh();
         this.showStatus(run);
         break;
       case 'phase':
@@ -152,9 +175,6 @@ export class TrainingSession implements vscode.Disposable {
       case 'progress':
         run.shown = { model: run.config.model, epoch: m.epoch, epochs: m.epochs, loss: m.loss, etaSeconds: m.etaSeconds };
         this.showStatus(run);
-        break;
-      case 'metrics':
-        if (run.runId) this.store.pushLive(run.runId, m.line);
         break;
       case 'epoch': {
         const val = m['val_ndcg@100'] !== undefined ? ` · val NDCG@100 ${formatMetric(m['val_ndcg@100'])}` : '';
@@ -182,31 +202,39 @@ export class TrainingSession implements vscode.Disposable {
   private finish(run: ActiveRun, exit: TrainerExit): void {
     if (this.current === run) this.current = undefined;
     this.statusBar.hide();
-    if (run.runId) this.store.untrackLive(run.runId);
+    this.store.refresh();
     this.output.appendLine(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
     const name = modelLabel(run.config.model);
     const done = run.done;
+    const tell = (outcome: Omit<TrainingOutcome, 'runId'>, shown: Thenable<string | undefined>) => {
+      this.ended.fire({ runId: run.runId, ...outcome });
+      void this.offer(shown, run.runId);
+    };
     if (!done && run.stopRequested) {
-      void vscode.window.showInformationMessage(`The ${name} trainer was stopped before it recorded a result.`);
+      const message = `The ${name} trainer was stopped before it recorded a result.`;
+      tell({ message }, vscode.window.showInformationMessage(message));
       return;
     }
     if (!done) {
       const tail = exit.stderrTail.trim().split('\n').slice(-CRASH_TAIL_LINES).join(' | ');
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-      const reason = run.error ?? (tail || 'no output on stderr');
-      void this.offer(vscode.window.showErrorMessage(`The ${name} trainer stopped unexpectedly (${how}): ${reason}`, 'Show Log'), run.runId);
+      const message = oneLine(`The ${name} trainer stopped unexpectedly (${how}): ${run.error ?? (tail || 'no output on stderr')}`);
+      tell({ message }, vscode.window.showErrorMessage(message, 'Show Log'));
       return;
     }
-    if (done.status === 'completed') {
+    const { status } = done;
+    if (status === 'completed') {
       const test = done.test ? `: test NDCG@100 ${formatMetric(done.test['ndcg@100'])}` : '';
-      void this.offer(vscode.window.showInformationMessage(`${name} run ${done.runId} completed${test}.`, 'Open Dashboard'), done.runId);
-    } else if (done.status === 'cancelled') {
-      void vscode.window.showInformationMessage(`${name} run ${done.runId ?? ''} was cancelled; its metrics so far are kept.`);
+      const message = `${name} run ${done.runId} completed${test}.`;
+      tell({ status, message }, vscode.window.showInformationMessage(message, 'Open Dashboard'));
+    } else if (status === 'cancelled') {
+      const message = `${name} run ${done.runId ?? ''} was cancelled; its metrics so far are kept.`;
+      tell({ status, message }, vscode.window.showInformationMessage(message));
     } else {
-      void this.offer(
-        vscode.window.showErrorMessage(`${name} run ${done.runId ?? ''} ${done.status}: ${run.error ?? 'see the output channel'}`, 'Show Log'),
-        done.runId,
-      );
+      // A refused dataset never became a run: the reason is the whole story.
+      const what = done.runId ? `${name} run ${done.runId} ${status}` : `Cannot train ${name}`;
+      const message = oneLine(`${what}: ${run.error ?? 'see the output channel'}`);
+      tell({ status, message }, vscode.window.showErrorMessage(message, 'Show Log'));
     }
   }
 

@@ -15,13 +15,20 @@ export interface DashboardRun {
   colour: number;
 }
 
+/** A series thinned because its file is too large to chart whole: every `stride`-th of `stepLines` step lines. */
+export interface SeriesSampling {
+  stride: number;
+  stepLines: number;
+}
+
 export type DashboardUpdate =
-  | { type: 'state'; runs: DashboardRun[]; selected: string[]; series: Record<string, MetricsLine[]> }
+  /** `sampling`: the runs whose series is thinned (absent: every step line). */
+  | { type: 'state'; runs: DashboardRun[]; selected: string[]; series: Record<string, MetricsLine[]>; sampling: Record<string, SeriesSampling> }
   | { type: 'runs'; runs: DashboardRun[] }
   | { type: 'append'; runId: string; lines: MetricsLine[] }
   | { type: 'select'; selected: string[] }
-  /** The full series of these runs, replacing whatever the webview held for them (sent for newly selected runs). */
-  | { type: 'series'; series: Record<string, MetricsLine[]> };
+  /** The full series of these runs, replacing whatever the webview held for them (newly selected runs, or thinned further). */
+  | { type: 'series'; series: Record<string, MetricsLine[]>; sampling: Record<string, SeriesSampling> };
 
 export type DashboardRequest =
   | { type: 'ready' }

@@ -4,37 +4,21 @@
  * the others. Nothing here writes to disk.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { MetricsLine, RunEntry, RunRecord } from './runSchema';
-import { METRICS_FILE, RUN_FILE, previousCheckpointDir } from './runLayout';
-import { isValidRunId, parseMetricsLines, validateRunRecord } from './runSchema';
-
-/** Is a process with this pid alive on this machine? (signal 0 probes without signalling) */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { MODEL_INFO } from './modelKinds';
+import { RUN_FILE, previousCheckpointDir } from './runLayout';
+import { trainerLiveness } from './runLiveness';
+import type { RunEntry, RunRecord } from './runSchema';
+import { isValidRunId, validateRunRecord } from './runSchema';
 
 /**
- * A record that says "running" but whose trainer is gone is shown as interrupted. The file is not
- * rewritten here: readers never write; the trainer (or a later repair) owns the file.
+ * A record that says "running" but whose trainer is gone (runLiveness.ts) is shown as interrupted.
+ * The file is not rewritten here: readers never write; the trainer (or a later repair) owns the file.
  */
 export function effectiveStatus(record: RunRecord): RunRecord {
   if (record.status !== 'running') return record;
-  const sameHost = record.host === undefined || record.host === os.hostname();
-  if (sameHost && (record.pid === undefined || !isProcessAlive(record.pid))) {
-    return {
-      ...record,
-      status: 'interrupted',
-      error: record.error ?? 'the trainer process is gone (killed or crashed); metrics up to its last epoch are kept',
-    };
-  }
-  return record;
+  const liveness = trainerLiveness(record);
+  return liveness.alive ? record : { ...record, status: 'interrupted', error: record.error ?? liveness.reason };
 }
 
 /** Resolves a run id to its directory, refusing anything that would leave the runs directory. */
@@ -90,8 +74,8 @@ export function checkpointProblem(dir: string, record: RunRecord): string | unde
       ? `the saved weights (${name}/) are missing; the last complete copy is in ${previous}/`
       : `the saved weights (${name}/) are missing`;
   }
-  // A model without model.json (the popularity counts) is one self-contained file.
-  if (!files.includes('model.json')) return undefined;
+  // A kind fitted in one pass (the popularity counts) saves one self-contained file; the others a model.json.
+  if (!files.includes('model.json')) return MODEL_INFO[record.model].epochs ? `${name}/model.json is missing` : undefined;
   try {
     const manifest = (JSON.parse(fs.readFileSync(path.join(dir, name, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] }).weightsManifest;
     for (const group of manifest) for (const p of group.paths) if (!files.includes(p)) return `${name}/${p} is missing`;
@@ -112,14 +96,4 @@ export function listRuns(runsDir: string): RunEntry[] {
   const entries = names.filter((d) => d.isDirectory() && isValidRunId(d.name) && !d.name.startsWith('.')).map((d) => readRun(path.join(runsDir, d.name)));
   const created = (e: RunEntry) => (e.ok ? e.record.createdAt : '');
   return entries.sort((a, b) => created(b).localeCompare(created(a)) || b.dir.localeCompare(a.dir));
-}
-
-export function readMetrics(dir: string): { lines: MetricsLine[]; bad: number; tornTail: boolean } {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, METRICS_FILE), 'utf8');
-  } catch {
-    return { lines: [], bad: 0, tornTail: false };
-  }
-  return parseMetricsLines(text);
 }

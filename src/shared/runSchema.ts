@@ -126,9 +126,12 @@ export interface RunRecord {
   threads?: number;
   /** Process id of the trainer while running; lets readers detect a dead process. */
   pid?: number;
+  /** When that process started (boot id and start time, see runLiveness.ts): a reused pid does not match. */
+  pidStart?: string;
   /** Host name of the trainer, so a pid is only trusted on the same machine. */
   host?: string;
   createdAt: string;
+  /** Rewritten at least every HEARTBEAT_MS while the run is running: its heartbeat. */
   updatedAt: string;
   finishedAt?: string;
   epochsCompleted: number;
@@ -140,8 +143,19 @@ export interface RunRecord {
   lastValidation?: { epoch: number; 'ndcg@100': number };
   test?: RankingMetrics;
   error?: string;
+  /** What loading the data let through, so that no skipped row goes unrecorded. */
+  dataWarnings?: DataWarnings;
   /** Paths relative to the run directory. */
   artifacts: { model?: string; recommendations?: string; split?: string };
+}
+
+export interface DataWarnings {
+  /** Malformed rows skipped (onBadRow: 'skip'), with the first few as "file:line: reason". */
+  skippedRows?: { count: number; examples: string[] };
+  /** Duplicate (user, item) rows; the last rating of each pair was kept. */
+  duplicateRows?: number;
+  /** Rated items the movie file has no entry for (shown without a title). */
+  itemsWithoutTitle?: number;
 }
 
 export type MetricsLine =
@@ -205,7 +219,9 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   };
   // Every consumer (tree, CLI, dashboard, recommend) trusts the RunRecord type, so an optional field
   // of the wrong shape is dropped here rather than crashing one of them.
-  for (const key of ['error', 'backend', 'finishedAt', 'host'] as const) if (record[key] !== undefined && typeof record[key] !== 'string') delete record[key];
+  for (const key of ['error', 'backend', 'finishedAt', 'host', 'pidStart'] as const)
+    if (record[key] !== undefined && typeof record[key] !== 'string') delete record[key];
+  if (record.dataWarnings !== undefined && !isDataWarnings(record.dataWarnings)) delete record.dataWarnings;
   for (const key of ['best', 'lastValidation'] as const) if (record[key] !== undefined && !isEpochScore(record[key])) delete record[key];
   if (record.test !== undefined && !isRankingMetrics(record.test)) delete record.test;
   if (isRecord(record.timings)) record.timings = Object.fromEntries(Object.entries(record.timings).filter(([, t]) => isFiniteNumber(t)));
@@ -217,6 +233,15 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   if (record.split !== undefined && !isRecord(record.split)) delete record.split;
   if (record.adapter !== undefined && !isGpuAdapter(record.adapter)) delete record.adapter;
   return { record: record as unknown as RunRecord };
+}
+
+function isDataWarnings(v: unknown): boolean {
+  if (!isRecord(v)) return false;
+  const skipped = v.skippedRows;
+  const skippedOk =
+    skipped === undefined ||
+    (isRecord(skipped) && isFiniteNumber(skipped.count) && Array.isArray(skipped.examples) && skipped.examples.every((e) => typeof e === 'string'));
+  return skippedOk && [v.duplicateRows, v.itemsWithoutTitle].every((n) => n === undefined || isFiniteNumber(n));
 }
 
 function isEpochScore(v: unknown): boolean {

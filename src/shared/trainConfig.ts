@@ -5,6 +5,7 @@
 import { MODEL_INFO, MODEL_KINDS, isModelKind, type ModelKind } from './modelKinds';
 import type { BackendChoice, TrainConfig } from './runSchema';
 import { BACKEND_CHOICES, isRecord } from './runSchema';
+import { oneLine, quote } from './text';
 
 /**
  * heldoutUsers = 0 and annealSteps = 0 mean "auto", resolved by the trainer once the data is known:
@@ -60,7 +61,8 @@ const NUMBER_RULES: NumberRule[] = [
 ];
 
 function checkNumber(name: string, v: unknown, min: number, max: number, integer = false, exclusiveMin = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${name} must be a number (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ConfigError(`${name} must be a number (got ${typeof v === 'string' ? quote(v) : oneLine(String(JSON.stringify(v)), 80)})`);
   if (integer && !Number.isInteger(v)) throw new ConfigError(`${name} must be an integer (got ${v})`);
   if (v < min || v > max || (exclusiveMin && v === min))
     throw new ConfigError(`${name} must be ${exclusiveMin ? 'above' : 'at least'} ${min} and at most ${max} (got ${v})`);
@@ -85,10 +87,10 @@ function misplacedKeys(model: ModelKind, overrides: Record<string, unknown>): st
 
 /** Builds a full, validated config from partial user input (CLI flags, settings, edited JSON). */
 export function makeConfig(model: ModelKind, source: string, overrides: unknown = {}): TrainConfig {
-  if (!isModelKind(model)) throw new ConfigError(`unknown model ${JSON.stringify(model)} (expected ${MODEL_KINDS.join(', ')})`);
+  if (!isModelKind(model)) throw new ConfigError(`unknown model ${quote(model)} (expected ${MODEL_KINDS.join(', ')})`);
   if (!isRecord(overrides)) throw new ConfigError('hyperparameters must be a JSON object');
   for (const key of Object.keys(overrides)) {
-    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown hyperparameter "${key}" (known: ${[...KNOWN_KEYS].sort().join(', ')})`);
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(`unknown hyperparameter ${quote(key)} (known: ${[...KNOWN_KEYS].sort().join(', ')})`);
   }
   const protocolIn = overrides.protocol ?? {};
   if (!isRecord(protocolIn)) throw new ConfigError('protocol must be an object');
@@ -106,7 +108,7 @@ export function makeConfig(model: ModelKind, source: string, overrides: unknown 
   if (typeof source !== 'string' || source.length === 0) throw new ConfigError('a dataset (ml-1m or a path) is required');
   for (const r of [...NUMBER_RULES, ...kind.ownKeys]) checkNumber(r.key, config[r.key], r.min, r.max, r.integer, r.exclusiveMin);
   if (!(BACKEND_CHOICES as readonly string[]).includes(config.backend)) {
-    throw new ConfigError(`unknown backend ${JSON.stringify(config.backend)} (expected ${BACKEND_CHOICES.join(', ')})`);
+    throw new ConfigError(`unknown backend ${quote(String(config.backend))} (expected ${BACKEND_CHOICES.join(', ')})`);
   }
   return config;
 }

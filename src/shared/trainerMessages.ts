@@ -1,8 +1,9 @@
 /**
  * The typed protocol between a trainer child process and its parent (the CLI or the extension host),
- * carried over Node's IPC channel (child_process.fork).
+ * carried over Node's IPC channel (child_process.fork). It carries status and progress only: the
+ * metrics go to the run's metrics.jsonl as they are computed, and every reader follows that file.
  */
-import type { MetricsLine, RankingMetrics, RunStatus, TrainConfig } from './runSchema';
+import type { RankingMetrics, RunStatus, TrainConfig } from './runSchema';
 import { isRecord } from './runSchema';
 
 export interface StartRequest {
@@ -13,6 +14,11 @@ export interface StartRequest {
   cacheDir: string;
   /** Optional display name for the run. */
   name?: string;
+  /**
+   * What the trainer does when its parent goes away (the IPC channel closes): 'cancel' (the CLI: a
+   * killed CLI takes its run with it) or 'finish' (a VS Code window: a reload must not end the run).
+   */
+  whenOrphaned: 'cancel' | 'finish';
 }
 
 export interface CancelRequest {
@@ -28,7 +34,6 @@ export type TrainerToParent =
   | { type: 'phase'; phase: TrainerPhase; message: string; /** 0..1 when known */ fraction?: number }
   | { type: 'backend'; backend: string; note?: string }
   | { type: 'progress'; epoch: number; epochs: number; step: number; stepInEpoch: number; stepsPerEpoch: number; loss: number; etaSeconds?: number }
-  | { type: 'metrics'; line: MetricsLine }
   | { type: 'epoch'; epoch: number; epochs: number; seconds: number; loss: number; 'val_ndcg@100'?: number; best?: { epoch: number; 'ndcg@100': number } }
   | { type: 'checkpoint'; epoch: number; path: string }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
@@ -42,10 +47,12 @@ export type TrainerToParent =
       medianEpochSeconds?: number;
       epochs: number;
       backend?: string;
+      /** The run failed because of what it was given (data, options): the CLI exits 2 instead of 1. */
+      badInput?: boolean;
     }
   | { type: 'error'; message: string; runId?: string; runDir?: string };
 
-const TRAINER_MESSAGE_TYPES = new Set(['started', 'phase', 'backend', 'progress', 'metrics', 'epoch', 'checkpoint', 'log', 'done', 'error']);
+const TRAINER_MESSAGE_TYPES = new Set(['started', 'phase', 'backend', 'progress', 'epoch', 'checkpoint', 'log', 'done', 'error']);
 
 /** The parent treats the child as untrusted-ish: it checks the shape of what arrives before acting. */
 export function isTrainerMessage(v: unknown): v is TrainerToParent {
@@ -55,5 +62,11 @@ export function isTrainerMessage(v: unknown): v is TrainerToParent {
 export function isParentMessage(v: unknown): v is ParentToTrainer {
   if (!isRecord(v)) return false;
   if (v.type === 'cancel') return true;
-  return v.type === 'start' && isRecord(v.config) && typeof v.runsDir === 'string' && typeof v.cacheDir === 'string';
+  return (
+    v.type === 'start' &&
+    isRecord(v.config) &&
+    typeof v.runsDir === 'string' &&
+    typeof v.cacheDir === 'string' &&
+    (v.whenOrphaned === 'cancel' || v.whenOrphaned === 'finish')
+  );
 }

@@ -41,42 +41,64 @@ class Collector {
   }
 }
 
-export function evaluateHeldOut(model: Recommender, heldOut: HeldOut, keepTop = 0): Evaluation {
-  const collector = new Collector(heldOut, keepTop);
-  const k = Math.max(100, keepTop);
-  const n = heldOut.users.length;
-  const I = model.numItems;
-  for (let start = 0; start < n; start += EVAL_BATCH) {
-    const end = Math.min(n, start + EVAL_BATCH);
-    const scores = model.score(rowsToBatch(heldOut.foldIn, start, end));
-    for (let u = start; u < end; u++) {
-      const foldIn = heldOut.foldIn.indices.subarray(heldOut.foldIn.indptr[u], heldOut.foldIn.indptr[u + 1]);
-      const offset = (u - start) * I;
-      collector.add(u, topK(scores, offset, I, k, foldIn), (_, item) => scores[offset + item]);
-    }
-  }
-  return collector.result();
+/** The first user of each chunk of EVAL_BATCH held-out users. */
+function chunkStarts(heldOut: HeldOut): number[] {
+  const starts: number[] = [];
+  for (let start = 0; start < heldOut.users.length; start += EVAL_BATCH) starts.push(start);
+  return starts;
 }
 
-/** The same evaluation with the ranking done on the model's device: only the top k per user come back. */
-async function evaluateOnDevice(model: DeviceRecommender, heldOut: HeldOut, keepTop: number): Promise<Evaluation> {
-  const collector = new Collector(heldOut, keepTop);
-  const k = Math.min(Math.max(100, keepTop), model.numItems);
-  const n = heldOut.users.length;
-  for (let start = 0; start < n; start += EVAL_BATCH) {
-    const end = Math.min(n, start + EVAL_BATCH);
-    const ranked = await model.rankTop(rowsToBatch(heldOut.foldIn, start, end), k);
-    for (let u = start; u < end; u++) {
-      const row = (u - start) * ranked.k;
-      let length = 0;
-      while (length < ranked.k && ranked.items[row + length] >= 0) length++;
-      collector.add(u, ranked.items.slice(row, row + length), (rank) => ranked.scores[row + rank]);
-    }
+/** Scores and ranks one chunk of users on the host. */
+function hostChunk(model: Recommender, heldOut: HeldOut, collector: Collector, start: number, k: number): void {
+  const end = Math.min(heldOut.users.length, start + EVAL_BATCH);
+  const I = model.numItems;
+  const scores = model.score(rowsToBatch(heldOut.foldIn, start, end));
+  for (let u = start; u < end; u++) {
+    const foldIn = heldOut.foldIn.indices.subarray(heldOut.foldIn.indptr[u], heldOut.foldIn.indptr[u + 1]);
+    const offset = (u - start) * I;
+    collector.add(u, topK(scores, offset, I, k, foldIn), (_, item) => scores[offset + item]);
   }
+}
+
+/** The same with the ranking done on the model's device: only the top k per user come back. */
+async function deviceChunk(model: DeviceRecommender, heldOut: HeldOut, collector: Collector, start: number, k: number): Promise<void> {
+  const end = Math.min(heldOut.users.length, start + EVAL_BATCH);
+  const ranked = await model.rankTop(rowsToBatch(heldOut.foldIn, start, end), k);
+  for (let u = start; u < end; u++) {
+    const row = (u - start) * ranked.k;
+    let length = 0;
+    while (length < ranked.k && ranked.items[row + length] >= 0) length++;
+    collector.add(u, ranked.items.slice(row, row + length), (rank) => ranked.scores[row + rank]);
+  }
+}
+
+export function evaluateHeldOut(model: Recommender, heldOut: HeldOut, keepTop = 0): Evaluation {
+  const collector = new Collector(heldOut, keepTop);
+  for (const start of chunkStarts(heldOut)) hostChunk(model, heldOut, collector, start, Math.max(100, keepTop));
   return collector.result();
 }
 
 /** Evaluates any model the trainer drives: on the host, or on the device for device-resident models. */
-export function evaluateModel(model: AnyRecommender, heldOut: HeldOut, keepTop = 0): Promise<Evaluation> {
-  return isDeviceRecommender(model) ? evaluateOnDevice(model, heldOut, keepTop) : Promise.resolve(evaluateHeldOut(model, heldOut, keepTop));
+export async function evaluateModel(model: AnyRecommender, heldOut: HeldOut, keepTop = 0): Promise<Evaluation> {
+  if (!isDeviceRecommender(model)) return evaluateHeldOut(model, heldOut, keepTop);
+  const collector = new Collector(heldOut, keepTop);
+  for (const start of chunkStarts(heldOut)) await deviceChunk(model, heldOut, collector, start, Math.min(Math.max(100, keepTop), model.numItems));
+  return collector.result();
+}
+
+/**
+ * A validation pass that lets the event loop in between chunks (a cancel message, a signal, the
+ * run's heartbeat): undefined when `signal` was aborted before the pass ended.
+ */
+export async function evaluateCancellable(model: AnyRecommender, heldOut: HeldOut, signal: AbortSignal): Promise<Evaluation | undefined> {
+  const collector = new Collector(heldOut, 0);
+  for (const start of chunkStarts(heldOut)) {
+    if (start > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (signal.aborted) return undefined;
+    }
+    if (isDeviceRecommender(model)) await deviceChunk(model, heldOut, collector, start, Math.min(100, model.numItems));
+    else hostChunk(model, heldOut, collector, start, 100);
+  }
+  return collector.result();
 }

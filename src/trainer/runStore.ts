@@ -1,13 +1,16 @@
 /**
- * The trainer's side of the run store: creates a run directory, rewrites run.json atomically
- * (temp file + rename, so a reader never sees half a record), appends metrics lines in single
- * writes (a crash can tear only the last line, which readers tolerate) and swaps checkpoint
- * directories so the best weights on disk are always complete.
+ * The trainer's side of the run store: creates a run directory with its run.json already inside
+ * (built under a hidden name and renamed into place, so no reader ever sees a run without its
+ * record), rewrites run.json atomically (temp file + rename) at each change and at every heartbeat,
+ * appends each metrics line as it is computed in single writes (a crash can tear only the last
+ * line, which readers tolerate) and swaps checkpoint directories so the best weights on disk are
+ * always complete.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { METRICS_FILE, RUN_FILE, previousCheckpointDir } from '../shared/runLayout';
+import { HEARTBEAT_MS, localProbe } from '../shared/runLiveness';
 import type { MetricsLine, RunRecord, TrainConfig } from '../shared/runSchema';
 import { RUN_SCHEMA_VERSION } from '../shared/runSchema';
 
@@ -28,53 +31,83 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir says ENOENT where a read-only mount
+ * (EROFS) or a missing permission is the cause. On failure the path is created one level at a time,
+ * so the error is the one of the level that cannot be made.
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) fs.mkdirSync(d);
+}
+
 function timestampId(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-export class RunWriter {
-  readonly dir: string;
-  private record: RunRecord;
-  private readonly metricsFd: number;
+/** A run directory is staged under this hidden prefix (readers skip names starting with a dot). */
+const STAGING_PREFIX = '.new-run-';
 
-  private constructor(dir: string, record: RunRecord) {
-    this.dir = dir;
+function recordText(record: RunRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
+export class RunWriter {
+  private record: RunRecord;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  private constructor(
+    readonly dir: string,
+    record: RunRecord,
+    private readonly metricsFd: number,
+  ) {
     this.record = record;
-    this.metricsFd = fs.openSync(path.join(dir, METRICS_FILE), 'a');
+    // While the run is running, run.json is rewritten at least this often, so that any reader (on any
+    // host) can tell a live trainer from a dead one. A failed beat is not fatal: the next update
+    // reports a disk problem, and a trainer that cannot write reads as stale, which is true.
+    this.heartbeat = setInterval(() => {
+      try {
+        this.update({});
+      } catch {
+        // see above
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
   }
 
-  /** Creates a fresh run directory (never reuses one) and writes its first run.json. */
+  /** Creates a fresh run directory (never reuses one) that already holds its first run.json. */
   static create(runsDir: string, config: TrainConfig, name?: string): RunWriter {
     try {
-      fs.mkdirSync(runsDir, { recursive: true });
+      makeDirectory(runsDir);
     } catch (err) {
       throw new Error(`cannot create the runs directory ${runsDir}: ${(err as Error).message}`);
     }
-    const now = new Date();
-    const base = `${config.model}-${timestampId(now)}`;
-    let id = base;
-    let dir = path.join(runsDir, id);
-    for (let n = 2; ; n++) {
-      try {
-        fs.mkdirSync(dir);
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw new Error(`cannot create a run directory in ${runsDir}: ${(err as Error).message}`);
-        id = `${base}-${n}`;
-        dir = path.join(runsDir, id);
-      }
+    let staging: string;
+    try {
+      staging = fs.mkdtempSync(path.join(runsDir, STAGING_PREFIX));
+    } catch (err) {
+      throw new Error(`cannot create a run directory in ${runsDir}: ${(err as Error).message}`);
     }
+    const now = new Date();
     const iso = now.toISOString();
-    const record: RunRecord = {
+    const base = `${config.model}-${timestampId(now)}`;
+    let record: RunRecord = {
       schemaVersion: RUN_SCHEMA_VERSION,
-      id,
+      id: base,
       name: name ?? `${config.model} ${iso.slice(0, 19).replace('T', ' ')}`,
       model: config.model,
       status: 'running',
       config,
       pid: process.pid,
+      pidStart: localProbe.startToken(process.pid),
       host: os.hostname(),
       createdAt: iso,
       updatedAt: iso,
@@ -83,9 +116,27 @@ export class RunWriter {
       epochSeconds: [],
       artifacts: {},
     };
-    const writer = new RunWriter(dir, record);
-    writer.flush();
-    return writer;
+    let metricsFd: number | undefined;
+    try {
+      metricsFd = fs.openSync(path.join(staging, METRICS_FILE), 'a');
+      for (let n = 2; ; n++) {
+        writeFileAtomic(path.join(staging, RUN_FILE), recordText(record));
+        const dir = path.join(runsDir, record.id);
+        try {
+          // A directory is renamed only onto a missing or empty one, and a run's never is empty.
+          fs.renameSync(staging, dir);
+          return new RunWriter(dir, record, metricsFd);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
+          record = { ...record, id: `${base}-${n}` };
+        }
+      }
+    } catch (err) {
+      if (metricsFd !== undefined) fs.closeSync(metricsFd);
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw new Error(`cannot create a run directory in ${runsDir}: ${(err as Error).message}`);
+    }
   }
 
   get id(): string {
@@ -102,7 +153,7 @@ export class RunWriter {
   }
 
   private flush(): void {
-    writeFileAtomic(path.join(this.dir, RUN_FILE), JSON.stringify(this.record, null, 2) + '\n');
+    writeFileAtomic(path.join(this.dir, RUN_FILE), recordText(this.record));
   }
 
   appendMetrics(lines: MetricsLine[]): void {
@@ -143,6 +194,7 @@ export class RunWriter {
   }
 
   close(): void {
+    clearInterval(this.heartbeat);
     try {
       fs.fsyncSync(this.metricsFd);
     } finally {

@@ -5,12 +5,13 @@
 import * as os from 'node:os';
 import { MODEL_INFO } from '../shared/modelKinds';
 import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
-import type { DataFingerprint, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
+import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
 import { autoHeldoutUsers } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
-import { evaluateHeldOut, evaluateModel } from './evaluate';
+import { evaluateCancellable, evaluateHeldOut, evaluateModel } from './evaluate';
+import { InputError } from './inputError';
 import type { AnyRecommender } from './model/types';
 import { TRAINER_KINDS, type SteppedKind } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
@@ -36,7 +37,7 @@ export interface TrainOptions {
   cacheDir: string;
   name?: string;
   emit(message: TrainerToParent): void;
-  /** Aborted when the parent asks to cancel; checked at every batch boundary and inside data loading. */
+  /** Aborted when the parent asks to cancel; checked at every batch boundary, between chunks of a validation pass and inside data loading. */
   signal: AbortSignal;
 }
 
@@ -72,9 +73,15 @@ function heldOutJson(split: Split) {
 }
 
 /** Loads and splits the data; nothing is written yet, so bad data leaves no half-made run behind. */
-async function prepareData(
-  opts: TrainOptions,
-): Promise<{ config: TrainConfig; split: Split; fingerprint: DataFingerprint; stepsPerEpoch: number; loadSeconds: number; splitSeconds: number }> {
+async function prepareData(opts: TrainOptions): Promise<{
+  config: TrainConfig;
+  split: Split;
+  fingerprint: DataFingerprint;
+  dataWarnings: DataWarnings;
+  stepsPerEpoch: number;
+  loadSeconds: number;
+  splitSeconds: number;
+}> {
   const { emit, signal } = opts;
   let config = opts.config;
   const loadStart = Date.now();
@@ -110,6 +117,13 @@ async function prepareData(
     config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible, config.model) } };
   }
   const split = TRAINER_KINDS[config.model].split(dataset.interactions, config.protocol, config.seed);
+  for (const [side, heldOut] of [
+    ['validation', split.validation],
+    ['test', split.test],
+  ] as const) {
+    if (!hasTargets(heldOut.targets))
+      throw new InputError(`no ${side} user has held-out targets (their items are all fold-in): the ${side} metrics would mean nothing`);
+  }
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({
@@ -119,7 +133,12 @@ async function prepareData(
   });
   const splitSeconds = (Date.now() - splitStart) / 1000;
   checkCancelled(signal);
-  return { config, split, fingerprint: fingerprintOf(dataset), stepsPerEpoch, loadSeconds, splitSeconds };
+  const dataWarnings: DataWarnings = {
+    ...(dataset.skipped.count > 0 ? { skippedRows: dataset.skipped } : {}),
+    ...(dataset.duplicates > 0 ? { duplicateRows: dataset.duplicates } : {}),
+    ...(dataset.moviesMissing > 0 ? { itemsWithoutTitle: dataset.moviesMissing } : {}),
+  };
+  return { config, split, fingerprint: fingerprintOf(dataset), dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds };
 }
 
 export async function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
@@ -130,10 +149,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   } catch (err) {
     const cancelled = opts.signal.aborted || (err as Error).name === 'AbortError';
     if (!cancelled) emit({ type: 'error', message: (err as Error).message });
-    emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0 });
+    emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0, ...(err instanceof InputError ? { badInput: true } : {}) });
     return undefined;
   }
-  const { config, split, fingerprint, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
+  const { config, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
   const run = RunWriter.create(opts.runsDir, config, opts.name);
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
   let model: AnyRecommender | undefined;
@@ -141,7 +160,13 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   let error: string | undefined;
   try {
     run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
-    run.update({ fingerprint, split: split.summary, timings: { loadSeconds, splitSeconds }, artifacts: { split: SPLIT_FILE } });
+    run.update({
+      fingerprint,
+      split: split.summary,
+      timings: { loadSeconds, splitSeconds },
+      artifacts: { split: SPLIT_FILE },
+      ...(Object.keys(dataWarnings).length > 0 ? { dataWarnings } : {}),
+    });
     const kind = TRAINER_KINDS[config.model];
     if (kind.fit) {
       const fitted = kind.fit(split.train, split.items.length, config);
@@ -179,6 +204,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   return finish(run, model, split, status, error, opts);
 }
 
+function hasTargets(targets: { indptr: Int32Array }): boolean {
+  return targets.indptr[targets.indptr.length - 1] > 0;
+}
+
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
   const counts = new Int32Array(data.users.length);
   for (let r = 0; r < data.length; r++) if (data.rating[r] > minRating) counts[data.user[r]]++;
@@ -209,7 +238,6 @@ async function trainEpochs(
     const order = kind.batchOrder(split.train, config.batchSize, rng);
     const epochStart = Date.now();
     const sums = { loss: 0, nll: 0, kl: 0, beta: 0 };
-    const lines: MetricsLine[] = [];
     let stepInEpoch = 0;
     for (let start = 0; start < nTrain; start += config.batchSize) {
       await yieldToEventLoop();
@@ -224,24 +252,32 @@ async function trainEpochs(
       sums.nll += s.nll;
       sums.kl += s.kl;
       sums.beta += beta;
-      const line: MetricsLine = { kind: 'step', step, epoch, time: (Date.now() - t0) / 1000, loss: s.loss, nll: s.nll, kl: s.kl, beta, negElbo: s.nll + s.kl };
-      lines.push(line);
-      emit({ type: 'metrics', line });
+      // Every reader follows the file (the dashboard of any window, a sweep): a line is written as
+      // soon as it exists; it is made durable once per epoch (syncMetrics below).
+      run.appendMetrics([{ kind: 'step', step, epoch, time: (Date.now() - t0) / 1000, loss: s.loss, nll: s.nll, kl: s.kl, beta, negElbo: s.nll + s.kl }]);
       const elapsed = (Date.now() - t0) / 1000;
       const etaSeconds = (elapsed / step) * (config.epochs * stepsPerEpoch - step);
       emit({ type: 'progress', epoch, epochs: config.epochs, step, stepInEpoch, stepsPerEpoch, loss: s.loss, etaSeconds });
     }
     const seconds = (Date.now() - epochStart) / 1000;
     epochSeconds.push(seconds);
-    run.appendMetrics(lines);
 
     let valNdcg: number | undefined;
     let evalSeconds: number | undefined;
+    // A cancel during validation ends it between chunks: the epoch is recorded without its score
+    // and the run stops after it (the best weights so far are tested).
+    let cancelledInValidation = false;
     if (epoch % config.evalEvery === 0 || epoch === config.epochs) {
       emit({ type: 'phase', phase: 'evaluate', message: `validating epoch ${epoch}` });
       const evalStart = Date.now();
-      valNdcg = (await evaluateModel(model, split.validation)).metrics['ndcg@100'];
-      evalSeconds = (Date.now() - evalStart) / 1000;
+      const validation = await evaluateCancellable(model, split.validation, signal);
+      if (validation === undefined) cancelledInValidation = true;
+      else {
+        valNdcg = validation.metrics['ndcg@100'];
+        evalSeconds = (Date.now() - evalStart) / 1000;
+      }
+    }
+    if (valNdcg !== undefined) {
       if (!best || valNdcg > best['ndcg@100']) {
         best = { epoch, 'ndcg@100': valNdcg };
         emit({ type: 'phase', phase: 'checkpoint', message: `saving the best weights (epoch ${epoch})` });
@@ -265,7 +301,6 @@ async function trainEpochs(
     };
     run.appendMetrics([epochLine]);
     run.syncMetrics();
-    emit({ type: 'metrics', line: epochLine });
     run.update({
       epochsCompleted: epoch,
       steps: step,
@@ -275,6 +310,7 @@ async function trainEpochs(
       artifacts: { ...run.current.artifacts, ...(best ? { model: MODEL_DIR } : {}) },
     });
     emit({ type: 'epoch', epoch, epochs: config.epochs, seconds, loss: epochLine.loss, 'val_ndcg@100': valNdcg, best });
+    if (cancelledInValidation) throw new CancelledError();
   }
 }
 

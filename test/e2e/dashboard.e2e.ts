@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { isProcessAlive } from '../../src/shared/runReader';
+import { localProbe } from '../../src/shared/runLiveness';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { REPO_ROOT } from './codeServer';
 import {
@@ -228,16 +228,17 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
         .first()
         .waitFor({ timeout: 60_000 });
       const pid = runs.named(name).pid;
-      if (pid === undefined || !isProcessAlive(pid)) throw new Error(`run.json of ${name} names no live trainer (pid ${pid})`);
+      if (pid === undefined || localProbe.state(pid) !== 'alive') throw new Error(`run.json of ${name} names no live trainer (pid ${pid})`);
       await wb.reloadWindow();
       await wb.openRunsView();
       const afterReload = await wb.waitForRow((l) => nameOf(l) === name, `${name} after the reload`, 60_000);
       // The trainer is meant to outlive the window's extension host and keep writing its run
       // directory (the new window polls runs trained elsewhere). It may also die with the old host
       // (a message sent on the closing IPC channel): then the run must show as interrupted.
-      if (isProcessAlive(pid) && !/, (running|completed), /.test(afterReload)) throw new Error(`trainer ${pid} is alive but the tree shows "${afterReload}"`);
+      if (localProbe.state(pid) === 'alive' && !/, (running|completed), /.test(afterReload))
+        throw new Error(`trainer ${pid} is alive but the tree shows "${afterReload}"`);
       await wb.poll(
-        async () => isProcessAlive(pid),
+        async () => localProbe.state(pid) === 'alive',
         (alive) => !alive,
         `trainer ${pid} to exit`,
         90_000,

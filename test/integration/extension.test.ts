@@ -87,7 +87,7 @@ suite('Extension', () => {
 
   test('emits only the metrics lines appended to a run, once each', async () => {
     const id = 'fixture-completed';
-    const before = api.runs.metrics(id).length;
+    const before = (await api.runs.metrics(id)).lines.length;
     const seen: MetricsLine[] = [];
     const sub = api.runs.onDidChange((c: RunsChange) => seen.push(...(c.appended[id] ?? [])));
     try {
@@ -99,7 +99,7 @@ suite('Extension', () => {
         seen.map((l) => l.step),
         [5, 6],
       );
-      assert.equal(api.runs.metrics(id).length, before + 2);
+      assert.equal((await api.runs.metrics(id)).lines.length, before + 2);
     } finally {
       sub.dispose();
     }

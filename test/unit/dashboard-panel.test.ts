@@ -64,10 +64,13 @@ function fakeSource() {
     runsDir: '/runs',
     list: () => entries,
     get: (id) => entries.find((e) => (e.ok ? e.record.id : e.id) === id),
-    metrics: (id) => metrics[id] ?? [],
+    metrics: async (id) => {
+      const lines = metrics[id] ?? [];
+      return { lines, stride: 1, stepLines: lines.length, bad: 0, tornTail: false };
+    },
     onDidChange: changes.event as RunsSource['onDidChange'],
   };
-  return { source, changes, entries };
+  return { source, changes, entries, metrics };
 }
 
 /** What activate() hands the panels: the extension context and the log channel. */
@@ -163,7 +166,8 @@ test('select sends only the new series; unknown or damaged ids are dropped and t
   await fake.send({ type: 'ready' });
   assert.deepEqual((fake.take()[0] as { selected: string[] }).selected, ['a']);
   await fake.send({ type: 'select', runIds: ['a', 'b'] });
-  assert.deepEqual(fake.take(), [{ type: 'series', series: { b: [step(1)] } }]);
+  await until(() => fake.posted.length > 0);
+  assert.deepEqual(fake.take(), [{ type: 'series', series: { b: [step(1)] }, sampling: {} }]);
   await fake.send({ type: 'select', runIds: ['b', 'd', 'zzz'] });
   assert.deepEqual(fake.take(), [{ type: 'select', selected: ['b'] }]);
   fake.dispose();
@@ -176,7 +180,7 @@ test('appends for selected runs are batched and throttled; others are ignored', 
   const fake = panels.at(-1)!;
   await fake.send({ type: 'ready' });
   fake.take();
-  for (let s = 3; s < 53; s++) changes.fire({ runIds: [], appended: { e: [step(s)], a: [step(s)] } });
+  for (let s = 3; s < 53; s++) changes.fire({ reload: false, runIds: [], appended: { e: [step(s)], a: [step(s)] }, resampled: [] });
   await until(() => fake.posted.length > 0);
   const first = fake.take();
   assert.deepEqual(
@@ -185,7 +189,7 @@ test('appends for selected runs are batched and throttled; others are ignored', 
   );
   assert.equal(first[0].type === 'append' && first[0].lines.length, 50);
   // (The pacing between batches is tested with a fake clock in dashboard-host.test.ts.)
-  changes.fire({ runIds: ['e'], appended: { e: [step(53)] } });
+  changes.fire({ reload: false, runIds: ['e'], appended: { e: [step(53)] }, resampled: [] });
   await until(() => fake.posted.length >= 2);
   assert.deepEqual(
     fake.take().map((m) => m.type),
@@ -203,7 +207,7 @@ test('hidden panel: updates stop until the recreated page says ready again', asy
   fake.take();
   fake.visible = false;
   fake.viewState.fire();
-  changes.fire({ runIds: ['e'], appended: { e: [step(3)] } });
+  changes.fire({ reload: false, runIds: ['e'], appended: { e: [step(3)] }, resampled: [] });
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(fake.posted.length, 0);
   fake.visible = true;
@@ -267,9 +271,10 @@ test('createOrShow on an open dashboard reveals it and overlays the given runs',
   assert.equal(DashboardPanel.createOrShow(services, source, ['a']), panel);
   assert.equal(panels.length, count);
   assert.equal(fake.revealed, 1);
+  await until(() => fake.posted.length >= 2);
   assert.deepEqual(fake.take(), [
     { type: 'select', selected: ['a'] },
-    { type: 'series', series: { a: [step(1)] } },
+    { type: 'series', series: { a: [step(1)] }, sampling: {} },
   ]);
   fake.dispose();
 });
@@ -288,4 +293,58 @@ test('the serializer restores the saved selection after a reload', async () => {
   restored.dispose();
   registration.dispose();
   assert.equal(fakeApi.serializer, undefined);
+});
+
+test('lines appended while a series is read go out after it, once: none lost, none twice', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes, metrics } = fakeSource();
+  // The file is read slowly: the trainer appends steps 3 and 4 meanwhile (4 after the read).
+  let finishRead: () => void = () => undefined;
+  const read = source.metrics;
+  source.metrics = async (id) => {
+    if (id !== 'e') return read(id);
+    changes.fire({ reload: false, runIds: [], appended: { e: [step(3)] }, resampled: [] });
+    metrics.e = [step(1), step(2), step(3)];
+    await new Promise<void>((resolve) => (finishRead = resolve));
+    return read(id);
+  };
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  await fake.send({ type: 'select', runIds: ['a', 'e'] });
+  assert.equal(fake.posted.length, 0, 'nothing goes out while the series is read');
+  finishRead();
+  await until(() => fake.posted.length > 0);
+  changes.fire({ reload: false, runIds: [], appended: { e: [step(4)] }, resampled: [] });
+  await until(() => fake.posted.length >= 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = fake.take();
+  assert.deepEqual(
+    sent.map((m) => m.type),
+    ['series', 'append'],
+  );
+  const all = [...(sent[0].type === 'series' ? sent[0].series.e : []), ...(sent[1].type === 'append' ? sent[1].lines : [])];
+  assert.deepEqual(
+    all.map((l) => l.step),
+    [1, 2, 3, 4],
+  );
+  fake.dispose();
+});
+
+test('a series thinned further is sent again whole, with how it was thinned', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes } = fakeSource();
+  const read = source.metrics;
+  source.metrics = async (id) => ({ ...(await read(id)), stride: 4, stepLines: 8 });
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  await until(() => fake.posted.length > 0);
+  const [state] = fake.take();
+  assert.deepEqual(state.type === 'state' && state.sampling, { e: { stride: 4, stepLines: 8 } });
+  changes.fire({ reload: false, runIds: [], appended: {}, resampled: ['e', 'a'] });
+  await until(() => fake.posted.length > 0);
+  assert.deepEqual(fake.take(), [{ type: 'series', series: { e: [step(1), step(2)] }, sampling: { e: { stride: 4, stepLines: 8 } } }]);
+  fake.dispose();
 });

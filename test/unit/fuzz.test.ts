@@ -22,7 +22,8 @@ import { sanitizeSelection } from '../../src/extension/dashboard/selection';
 import { runContextValue, runDescription, runLabel, runTooltipMarkdown } from '../../src/extension/runPresentation';
 import { parseDashboardRequest } from '../../src/shared/dashboardMessages';
 import { formatDuration, runDurationSeconds } from '../../src/shared/runFormat';
-import { listRuns, readMetrics, readRun, runDirFor } from '../../src/shared/runReader';
+import { readMetricsFile } from '../../src/shared/metricsFollower';
+import { listRuns, readRun, runDirFor } from '../../src/shared/runReader';
 import { isValidRunId, parseMetricsLines, validateRunRecord, type RunEntry, type RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { isParentMessage, isTrainerMessage } from '../../src/shared/trainerMessages';
@@ -487,7 +488,7 @@ describe('fuzz: run-store readers', () => {
     fs.writeFileSync(path.join(outside, 'run.json'), JSON.stringify({ ...VALID_RECORD, id: 'outside' }));
     const validText = JSON.stringify(VALID_RECORD, null, 2);
     let listed = 0;
-    const n = await fuzz('listRuns', 300, (rng) => {
+    const n = await fuzz('listRuns', 300, async (rng) => {
       const runs = tempDir('vaerec-fuzz-runs-');
       for (let k = 1 + rng.int(6); k > 0; k--) {
         const name = rng.chance(0.7) ? `run-${k}` : rng.pick(['.hidden', 'with space', '-dash', 'é', 'x'.repeat(140), '..dots', 'a.b']);
@@ -536,7 +537,7 @@ describe('fuzz: run-store readers', () => {
           checkRecord(e.record);
         } else assert.ok(e.reason.length > 0);
         consume(e);
-        readMetrics(e.dir);
+        await readMetricsFile(path.join(e.dir, 'metrics.jsonl'));
         assert.deepEqual(readRun(e.dir), e);
       }
       fs.rmSync(runs, { recursive: true, force: true });

@@ -111,7 +111,7 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
       runsDir,
       list: () => listRuns(runsDir),
       get: (id) => (fs.existsSync(path.join(runsDir, id)) ? readRun(path.join(runsDir, id)) : undefined),
-      metrics: () => [],
+      metrics: async () => ({ lines: [], stride: 1, stepLines: 0, bad: 0, tornTail: false }),
       onDidChange: new Emitter<never>().event as RunsSource['onDidChange'],
     };
   });

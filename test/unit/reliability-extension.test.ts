@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunsStore as RunsStoreType } from '../../src/extension/runsStore';
-import { isProcessAlive } from '../../src/shared/runReader';
+import { localProbe } from '../../src/shared/runLiveness';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
@@ -195,7 +195,7 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
         const item = tree.getTreeItem(id);
         assert.equal(item.id, id);
         assert.equal(typeof item.description, 'string');
-        assert.ok(Array.isArray(store.metrics(id)));
+        assert.ok(Array.isArray((await store.metrics(id)).lines));
       }
       const odd = store.get('odd-types');
       assert.ok(odd?.ok);
@@ -203,11 +203,11 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
       assert.deepEqual(odd.record.artifacts, {}, 'an artifact path out of the run is dropped');
       assert.equal(tree.getTreeItem('truncated').contextValue, 'damaged');
       assert.deepEqual(
-        store.metrics('good').map((l) => l.step),
+        (await store.metrics('good')).lines.map((l) => l.step),
         [1],
         'garbage and a torn last line in metrics.jsonl are skipped',
       );
-      assert.deepEqual(store.metrics('../../secret'), []);
+      assert.deepEqual((await store.metrics('../../secret')).lines, []);
     } finally {
       store.dispose();
     }
@@ -258,7 +258,11 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
     const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
     const pid = victim.pid!;
     const exited = new Promise((resolve) => victim.on('exit', resolve));
-    writeRun(runs, 'other', baseRecord('other', { status: 'running', pid, host: os.hostname() }));
+    // The stand-in trainer as a live trainer's run.json names it: its pid and start, a fresh heartbeat.
+    const running = { status: 'running', pid, pidStart: localProbe.startToken(pid), host: os.hostname(), updatedAt: new Date().toISOString() };
+    writeRun(runs, 'other', baseRecord('other', running));
+    // The same pid with another start time: a reused pid, which must never be signalled.
+    writeRun(runs, 'reused', baseRecord('reused', { ...running, pidStart: 'another-boot:1' }));
     const store = new RunsStore(runs);
     try {
       const session = { busy: false, activeRunId: undefined };
@@ -267,21 +271,26 @@ describe('run ids and paths from disk and from commands stay inside the runs dir
       ui.answer = 'Stop';
       await command('vaerec.stopTraining', 'other');
       await new Promise((r) => setTimeout(r, 200));
-      assert.ok(isProcessAlive(pid), 'Restricted Mode: no signal is sent');
+      assert.equal(localProbe.state(pid), 'alive', 'Restricted Mode: no signal is sent');
       assert.match(ui.warnings.at(-1) ?? '', /Restricted Mode/);
 
       ui.trusted = true;
       ui.answer = undefined;
       await command('vaerec.stopTraining', 'other');
       await new Promise((r) => setTimeout(r, 200));
-      assert.ok(isProcessAlive(pid), "no signal without the user's confirmation");
+      assert.equal(localProbe.state(pid), 'alive', "no signal without the user's confirmation");
 
       ui.answer = 'Stop';
+      await command('vaerec.stopTraining', 'reused');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(localProbe.state(pid), 'alive', 'a reused pid is not signalled');
+      assert.match(ui.warnings.at(-1) ?? '', /Run reused is not running/);
+
       await command('vaerec.stopTraining', 'other');
       await exited;
     } finally {
       ui.answer = undefined;
-      if (isProcessAlive(pid)) victim.kill('SIGKILL');
+      if (localProbe.state(pid) === 'alive') victim.kill('SIGKILL');
       store.dispose();
     }
   });

@@ -10,7 +10,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { listRuns, readMetrics, readRun } from '../../src/shared/runReader';
+import { readMetricsFile } from '../../src/shared/metricsFollower';
+import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import type { TrainerToParent } from '../../src/shared/trainerMessages';
@@ -54,7 +55,7 @@ const trainArgs = (data: string, runs: string, extra: string[] = []) => ['train'
 
 /** What a run directory must look like after any ending: metrics readable, no temporary files, a loadable checkpoint if one is recorded. */
 async function checkRunDir(dir: string, record: RunRecord): Promise<void> {
-  const metrics = readMetrics(dir);
+  const metrics = await readMetricsFile(path.join(dir, 'metrics.jsonl'));
   assert.equal(metrics.bad, 0, 'no garbage in metrics.jsonl');
   const epochs = metrics.lines.filter((l) => l.kind === 'epoch').map((l) => l.epoch);
   assert.deepEqual(

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runDescription, runTooltipMarkdown } from '../../src/extension/runPresentation';
-import { listRuns, readMetrics } from '../../src/shared/runReader';
+import { readMetricsFile } from '../../src/shared/metricsFollower';
+import { listRuns } from '../../src/shared/runReader';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
 import { cli } from './helpers/cli';
@@ -47,7 +48,7 @@ describe('damaged run directories', () => {
     testUser = (JSON.parse(fs.readFileSync(path.join(runs, original, 'split.json'), 'utf8')) as { test: { user: string }[] }).test[0].user;
   });
 
-  it('each damaged run is listed with its reason; the intact run is listed exactly as before', () => {
+  it('each damaged run is listed with its reason; the intact run is listed exactly as before', async () => {
     const before = (JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as Listed[]).find((r) => r.id === original);
     assert.ok(before && before.status === 'completed' && !before.warning);
 
@@ -88,9 +89,9 @@ describe('damaged run directories', () => {
     }
     // Garbage lines and a torn tail are skipped: the run and its epochs read as before.
     assert.deepEqual({ ...listed.get('garbage-metrics'), id: original, dir: before.dir }, before);
-    const metrics = readMetrics(path.join(runs, 'garbage-metrics'));
+    const metrics = await readMetricsFile(path.join(runs, 'garbage-metrics', 'metrics.jsonl'));
     assert.deepEqual([metrics.bad, metrics.tornTail], [2, true]);
-    assert.deepEqual(metrics.lines, readMetrics(path.join(runs, original)).lines);
+    assert.deepEqual(metrics.lines, (await readMetricsFile(path.join(runs, original, 'metrics.jsonl'))).lines);
 
     const text = cli(['runs', '--runs-dir', runs]);
     assert.equal(text.code, 0, text.stderr);

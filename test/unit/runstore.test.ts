@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { listRuns, readMetrics, readRun, runDirFor } from '../../src/shared/runReader';
+import { readMetricsFile } from '../../src/shared/metricsFollower';
+import { listRuns, readRun, runDirFor } from '../../src/shared/runReader';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { RunWriter, writeFileAtomic } from '../../src/trainer/runStore';
 
@@ -45,7 +46,7 @@ test('a "running" run whose process is gone reads as interrupted', () => {
   assert.match(e.record.error ?? '', /process is gone/);
 });
 
-test('metrics: appended lines read back; a torn last line is tolerated, garbage counted', () => {
+test('metrics: appended lines read back; a torn last line is tolerated, garbage counted', async () => {
   const runs = tmp();
   const w = RunWriter.create(runs, config);
   w.appendMetrics([
@@ -55,12 +56,12 @@ test('metrics: appended lines read back; a torn last line is tolerated, garbage 
   w.close();
   const file = path.join(w.dir, 'metrics.jsonl');
   fs.appendFileSync(file, '{"kind":"step","step":2,"ep');
-  let m = readMetrics(w.dir);
+  let m = await readMetricsFile(file);
   assert.equal(m.lines.length, 2);
   assert.equal(m.tornTail, true);
   assert.equal(m.bad, 0);
   fs.writeFileSync(file, 'garbage\n' + fs.readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
-  m = readMetrics(w.dir);
+  m = await readMetricsFile(file);
   assert.equal(m.lines.length, 2);
   assert.equal(m.bad, 1);
 });

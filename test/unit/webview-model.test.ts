@@ -36,6 +36,7 @@ test('model: state charts the selected runs that have series, in selection order
     runs: [ok(record('a'), 0), ok(record('b'), 1), broken('c')],
     selected: ['b', 'a'],
     series: { a: [step(1)], b: [step(1), step(2)] },
+    sampling: {},
   });
   assert.deepEqual(change, { runs: true, selection: true, chartRuns: true, data: false });
   const charted = m.chartRuns();
@@ -50,7 +51,7 @@ test('model: state charts the selected runs that have series, in selection order
 
 test('model: appends extend the charted series in place and only ask for a redraw', () => {
   const m = new DashboardModel();
-  m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] } });
+  m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] }, sampling: {} });
   const lines = m.chartRuns()[0].lines;
   assert.deepEqual(m.apply({ type: 'append', runId: 'a', lines: [step(2), step(3)] }), { runs: false, selection: false, chartRuns: false, data: true });
   assert.equal(lines.length, 3, 'the chart reads the same array');
@@ -59,10 +60,10 @@ test('model: appends extend the charted series in place and only ask for a redra
 
 test('model: unticking drops a series; ticking waits for the host to send it', () => {
   const m = new DashboardModel();
-  m.apply({ type: 'state', runs: [ok(record('a')), ok(record('b'), 1)], selected: ['a'], series: { a: [step(1)] } });
+  m.apply({ type: 'state', runs: [ok(record('a')), ok(record('b'), 1)], selected: ['a'], series: { a: [step(1)] }, sampling: {} });
   let change = m.setSelected(['a', 'b']);
   assert.equal(change.chartRuns, false, 'b has no series yet');
-  change = m.apply({ type: 'series', series: { b: [step(1)] } });
+  change = m.apply({ type: 'series', series: { b: [step(1)] }, sampling: {} });
   assert.equal(change.chartRuns, true);
   assert.deepEqual(
     m.chartRuns().map((c) => c.id),
@@ -80,13 +81,13 @@ test('model: unticking drops a series; ticking waits for the host to send it', (
     ['b'],
     'a must be resent before it is charted again',
   );
-  assert.equal(m.apply({ type: 'series', series: { zzz: [step(1)] } }).chartRuns, true);
+  assert.equal(m.apply({ type: 'series', series: { zzz: [step(1)] }, sampling: {} }).chartRuns, true);
   assert.ok(!m.chartRuns().some((c) => c.id === 'zzz'), 'series for unselected runs are not kept');
 });
 
 test('model: a runs update rebuilds the charts only when a charted label or colour changed', () => {
   const m = new DashboardModel();
-  m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] } });
+  m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] }, sampling: {} });
   assert.deepEqual(m.apply({ type: 'runs', runs: [ok(record('a', { epochsCompleted: 11 })), ok(record('new'))] }), {
     runs: true,
     selection: false,

@@ -270,6 +270,7 @@ function syntheticState(): Extract<DashboardUpdate, { type: 'state' }> {
     runs,
     selected: [running.id, done.id],
     series: { [running.id]: series(100_000, 484, 7, 40), [done.id]: series(1000, 10, 3, 100) },
+    sampling: {},
   };
 }
 

@@ -2,7 +2,7 @@
  * The webview's copy of the host state and how each host message changes it. No DOM: main.ts
  * turns the returned change flags into table / chart updates, and this logic is unit-tested.
  */
-import type { DashboardRun, DashboardUpdate } from '../../src/shared/dashboardMessages';
+import type { DashboardRun, DashboardUpdate, SeriesSampling } from '../../src/shared/dashboardMessages';
 import { modelLabel } from '../../src/shared/modelKinds';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 import type { ChartRun } from './chartCard';
@@ -36,6 +36,7 @@ export class DashboardModel {
   runs: DashboardRun[] = [];
   selected: string[] = [];
   private readonly series = new Map<string, MetricsLine[]>();
+  private readonly sampling = new Map<string, SeriesSampling>();
   private chartKey = '';
 
   /** Applies a host message and reports what has to be re-rendered. */
@@ -45,7 +46,7 @@ export class DashboardModel {
         this.runs = update.runs;
         this.selected = [...update.selected];
         this.series.clear();
-        for (const [id, lines] of Object.entries(update.series)) if (this.selected.includes(id)) this.series.set(id, lines);
+        this.setSeries(update.series, update.sampling);
         return { ...this.chartChange(true), runs: true, selection: true };
       case 'runs':
         this.runs = update.runs;
@@ -54,7 +55,7 @@ export class DashboardModel {
         this.setSelected(update.selected);
         return { ...this.chartChange(false), selection: true };
       case 'series':
-        for (const [id, lines] of Object.entries(update.series)) if (this.selected.includes(id)) this.series.set(id, lines);
+        this.setSeries(update.series, update.sampling);
         return this.chartChange(true);
       case 'append': {
         const lines = this.series.get(update.runId);
@@ -66,10 +67,21 @@ export class DashboardModel {
     }
   }
 
+  private setSeries(series: Record<string, MetricsLine[]>, sampling: Record<string, SeriesSampling>): void {
+    for (const [id, lines] of Object.entries(series)) {
+      if (!this.selected.includes(id)) continue;
+      this.series.set(id, lines);
+      const thinned = sampling[id];
+      if (thinned) this.sampling.set(id, thinned);
+      else this.sampling.delete(id);
+    }
+  }
+
   /** The user ticked runs: series of unticked runs are dropped (the host resends them on re-select). */
   setSelected(selected: readonly string[]): ModelChange {
     this.selected = [...selected];
     for (const id of [...this.series.keys()]) if (!this.selected.includes(id)) this.series.delete(id);
+    for (const id of [...this.sampling.keys()]) if (!this.selected.includes(id)) this.sampling.delete(id);
     return { ...this.chartChange(false), selection: true };
   }
 
@@ -82,7 +94,10 @@ export class DashboardModel {
       const lines = this.series.get(id);
       if (!run || !run.entry.ok || !lines) continue;
       const r = run.entry.record;
-      out.push({ id, label: `${r.name} · ${modelLabel(r.model)}`, colour: runColour(run.colour), stepsPerEpoch: stepsPerEpochOf(r), lines });
+      // A file too large to chart whole is thinned by the host; the legend says so.
+      const thinned = this.sampling.get(id);
+      const note = thinned ? ` · every ${thinned.stride}th of ${thinned.stepLines.toLocaleString('en-US')} steps` : '';
+      out.push({ id, label: `${r.name} · ${modelLabel(r.model)}${note}`, colour: runColour(run.colour), stepsPerEpoch: stepsPerEpochOf(r), lines });
     }
     return out;
   }

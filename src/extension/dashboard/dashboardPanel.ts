@@ -4,7 +4,7 @@
  * PanelHost's).
  */
 import * as vscode from 'vscode';
-import { parseDashboardRequest, restoredSelection, type DashboardRequest, type DashboardRun, type DashboardUpdate } from '../../shared/dashboardMessages';
+import { parseDashboardRequest, restoredSelection, type DashboardRequest, type DashboardRun, type DashboardUpdate, type SeriesSampling } from '../../shared/dashboardMessages';
 import type { MetricsLine } from '../../shared/runSchema';
 import { PanelHost, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsChange, RunsSource } from '../runsSource';
@@ -34,6 +34,8 @@ export class DashboardPanel {
   private readonly host: PanelHost<DashboardRequest, DashboardUpdate>;
   private selected: string[];
   private readonly batcher = new UpdateBatcher((batch) => this.flush(batch));
+  /** Series are fetched asynchronously: state and series messages go out one after the other, in order. */
+  private sending: Promise<void> = Promise.resolve();
 
   /** Shows the dashboard (creating it if needed); with `selectRunIds`, overlays exactly those runs. */
   static createOrShow(services: PanelServices, source: RunsSource, selectRunIds?: readonly string[]): DashboardPanel {
@@ -87,20 +89,43 @@ export class DashboardPanel {
     return colourRuns(this.source.list(), this.services.context.workspaceState, (e) => this.host.log.warn(`could not save run colours: ${String(e)}`));
   }
 
-  private seriesOf(runIds: readonly string[]): Record<string, MetricsLine[]> {
+  /**
+   * The series of these runs, each taken with the lines queued for it until then (they are in it);
+   * lines that arrive later wait in the batcher until `post` has sent the series (see hold/release).
+   */
+  private async withSeries(runIds: readonly string[], post: (series: Record<string, MetricsLine[]>, sampling: Record<string, SeriesSampling>) => void) {
+    this.batcher.hold(runIds);
     const series: Record<string, MetricsLine[]> = {};
-    for (const id of runIds) {
-      series[id] = this.source.metrics(id);
-      this.batcher.forget(id);
+    const sampling: Record<string, SeriesSampling> = {};
+    try {
+      for (const id of runIds) {
+        const s = await this.source.metrics(id);
+        this.batcher.forget(id);
+        series[id] = s.lines;
+        if (s.stride > 1) sampling[id] = { stride: s.stride, stepLines: s.stepLines };
+      }
+      if (this.host.ready) post(series, sampling);
+    } finally {
+      this.batcher.release(runIds);
     }
-    return series;
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.sending = this.sending.then(task).catch((e: unknown) => this.host.log.error(`dashboard update failed: ${String(e)}`));
   }
 
   private sendState(): void {
     this.batcher.clear();
-    const runs = this.dashboardRuns();
-    this.selected = sanitizeSelection(this.selected, (id) => this.source.get(id));
-    this.host.post({ type: 'state', runs, selected: [...this.selected], series: this.seriesOf(this.selected) });
+    this.enqueue(async () => {
+      const runs = this.dashboardRuns();
+      this.selected = sanitizeSelection(this.selected, (id) => this.source.get(id));
+      const selected = [...this.selected];
+      await this.withSeries(selected, (series, sampling) => this.host.post({ type: 'state', runs, selected, series, sampling }));
+    });
+  }
+
+  private sendSeries(runIds: readonly string[]): void {
+    this.enqueue(() => this.withSeries(runIds, (series, sampling) => this.host.post({ type: 'series', series, sampling })));
   }
 
   /**
@@ -114,16 +139,18 @@ export class DashboardPanel {
     this.selected = next;
     if (!this.host.ready) return;
     if (announce || next.length !== runIds.length) this.host.post({ type: 'select', selected: [...next] });
-    if (added.length > 0) this.host.post({ type: 'series', series: this.seriesOf(added) });
+    if (added.length > 0) this.sendSeries(added);
   }
 
   private onRunsChange(change: RunsChange): void {
     if (!this.host.ready) return;
-    // Records changed (an empty list means "reload everything"); appends alone leave the table as is.
-    if (change.runIds.length > 0 || Object.keys(change.appended).length === 0) this.batcher.markRunsChanged();
+    // Records changed or runs came and went; appends alone leave the table as is.
+    if (change.reload || change.runIds.length > 0) this.batcher.markRunsChanged();
     for (const [runId, lines] of Object.entries(change.appended)) {
       if (this.selected.includes(runId)) this.batcher.append(runId, lines);
     }
+    const resampled = change.resampled.filter((id) => this.selected.includes(id));
+    if (resampled.length > 0) this.sendSeries(resampled);
   }
 
   /** Posts one throttled batch; returns how many messages went out (the batcher paces by that). */
@@ -167,10 +194,16 @@ export class DashboardPanel {
 
   private async exportRuns(format: 'csv' | 'json', runIds: readonly string[]): Promise<void> {
     const runs: ExportedRun[] = [];
+    const thinned: string[] = [];
     for (const id of runIds) {
       const entry = this.source.get(id);
-      if (entry?.ok) runs.push({ record: entry.record, lines: this.source.metrics(id) });
+      if (!entry?.ok) continue;
+      const series = await this.source.metrics(id);
+      runs.push({ record: entry.record, lines: series.lines });
+      if (series.stride > 1) thinned.push(`${id} (every ${series.stride}th of ${series.stepLines} steps)`);
     }
+    // A file too large to hold whole is exported as charted, and the user is told.
+    if (thinned.length > 0) void vscode.window.showWarningMessage(`The export has the charted steps only: ${thinned.join(', ')}. metrics.jsonl has them all.`);
     if (runs.length === 0) {
       void vscode.window.showWarningMessage('Select at least one readable run to export.');
       return;

@@ -31,6 +31,8 @@ export class UpdateBatcher {
   private pending: PendingUpdates = { runsChanged: false, appended: new Map() };
   private timer: unknown;
   private nextAllowed = 0;
+  /** Runs whose full series is being fetched: their lines wait until it has been sent. */
+  private readonly held = new Set<string>();
 
   /** `flush` posts the batch and returns how many messages it posted. */
   constructor(
@@ -51,14 +53,26 @@ export class UpdateBatcher {
     this.schedule();
   }
 
-  /** Forgets queued lines of a run whose full series was just sent (they are already in it). */
+  /** Forgets queued lines of a run whose full series was just taken (they are already in it). */
   forget(runId: string): void {
     this.pending.appended.delete(runId);
+  }
+
+  /** Keeps back the lines of these runs: the webview must get their series before any append. */
+  hold(runIds: Iterable<string>): void {
+    for (const id of runIds) this.held.add(id);
+  }
+
+  /** Lets the lines of these runs go out again (their series has been sent). */
+  release(runIds: Iterable<string>): void {
+    for (const id of runIds) this.held.delete(id);
+    if (this.pending.appended.size > 0) this.schedule();
   }
 
   /** Drops everything queued (the webview is gone or about to get the full state). */
   clear(): void {
     this.pending = { runsChanged: false, appended: new Map() };
+    this.held.clear();
     this.cancelTimer();
   }
 
@@ -75,7 +89,9 @@ export class UpdateBatcher {
   private run(): void {
     this.timer = undefined;
     const batch = this.pending;
-    this.pending = { runsChanged: false, appended: new Map() };
+    const kept = new Map([...batch.appended].filter(([id]) => this.held.has(id)));
+    for (const id of kept.keys()) batch.appended.delete(id);
+    this.pending = { runsChanged: false, appended: kept };
     if (!batch.runsChanged && batch.appended.size === 0) return;
     const sent = this.flush(batch);
     this.nextAllowed = this.clock.now() + Math.min(MAX_LAG_MS, MS_PER_MESSAGE * sent);

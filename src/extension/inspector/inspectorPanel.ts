@@ -70,9 +70,10 @@ export class InspectorPanel {
         this.inference.dispose();
       },
     });
-    // The runs directory changes with every metrics line of a training run: patch only real changes.
+    // Appended metrics lines change no compare choice; record changes might.
     this.host.own(
-      source.onDidChange(() => {
+      source.onDidChange((change) => {
+        if (!change.reload && change.runIds.length === 0) return;
         const choices = compareChoices(source.list(), runId);
         if (JSON.stringify(choices) !== JSON.stringify(this.state.compareChoices)) this.patch({ compareChoices: choices });
       }),

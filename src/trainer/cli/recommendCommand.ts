@@ -2,9 +2,10 @@
  * `vaerec recommend` and `vaerec export`: thin wrappers around RunInspector (src/trainer/inspect),
  * the same code the inspector's inference process runs, so the CLI and the panel cannot disagree.
  */
-import * as fs from 'node:fs';
+import { fsReason } from '../../shared/fsErrors';
 import type { RecommendResult, UserSet } from '../../shared/inferenceResults';
 import { RunInspector } from '../inspect/runInspector';
+import { writeFileAtomic } from '../runStore';
 
 export type { Recommendation, RecommendResult } from '../../shared/inferenceResults';
 export { formatRecommendations } from '../inspect/runInspector';
@@ -26,7 +27,12 @@ export async function exportRecommendations(
   const inspector = await RunInspector.open(runDir, { cacheDir: opts.cacheDir });
   try {
     const { csv, rows, users } = inspector.exportCsv(opts.users, opts.k);
-    fs.writeFileSync(out, csv);
+    // Like the run store: a full disk or a kill leaves the previous file or none, never a CSV cut mid-row.
+    try {
+      writeFileAtomic(out, csv);
+    } catch (err) {
+      throw new Error(`cannot write ${out}: ${fsReason(err)}`);
+    }
     return { rows, users };
   } finally {
     inspector.dispose();

@@ -3,8 +3,10 @@ import { SingleBar } from 'cli-progress';
 import * as path from 'node:path';
 import { MODEL_INFO } from '../../shared/modelKinds';
 import type { TrainConfig } from '../../shared/runSchema';
+import { oneLine } from '../../shared/text';
 import type { TrainerToParent } from '../../shared/trainerMessages';
 import { startTrainer } from '../process/client';
+import { EXIT } from './exitCodes';
 
 export interface TrainCliOptions {
   config: TrainConfig;
@@ -17,7 +19,10 @@ export interface TrainCliOptions {
 
 const fmt = (v: number | undefined, d = 4) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
 
-/** Resolves with the process exit code: 0 completed, 1 failed, 130 cancelled. */
+/** Signals that cancel a run like Ctrl-C: `kill`, `timeout`, a CI job's cancellation, a closed terminal. */
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Resolves with the process exit code (exitCodes.ts): a run the trainer refused for its data or options is bad input. */
 export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   const tty = process.stderr.isTTY && !o.quiet && !o.json;
   const verbose = !o.quiet && !o.json;
@@ -25,6 +30,8 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   let bar: SingleBar | undefined;
   let done: Extract<TrainerToParent, { type: 'done' }> | undefined;
   let errorMessage: string | undefined;
+  /** Warnings are never silenced: --quiet and --json silence progress only. */
+  const warnings: string[] = [];
 
   const onMessage = (m: TrainerToParent) => {
     switch (m.type) {
@@ -44,7 +51,10 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
       case 'log':
         if (bar) bar.stop();
         bar = undefined;
-        say(`${m.level === 'warn' ? 'warning: ' : ''}${m.message}`);
+        if (m.level === 'warn') {
+          warnings.push(m.message);
+          process.stderr.write(`warning: ${oneLine(m.message)}\n`);
+        } else say(m.message);
         break;
       case 'progress':
         if (tty) {
@@ -83,27 +93,29 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     request: { type: 'start', config: o.config, runsDir: o.runsDir, cacheDir: o.cacheDir, name: o.name },
     onMessage,
   });
+  // The first signal cancels (the trainer finishes its batch, tests the best weights and records the
+  // run), however long that takes; only a second one kills.
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
       say('\ncancelling at the next batch (Ctrl-C again to kill)');
       handle.cancel();
     } else handle.kill();
   };
-  process.on('SIGINT', onSigint);
+  for (const sig of CANCEL_SIGNALS) process.on(sig, onSignal);
   const exit = await handle.exited;
-  process.off('SIGINT', onSigint);
+  for (const sig of CANCEL_SIGNALS) process.off(sig, onSignal);
   bar?.stop();
 
   if (!done) {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    const tail = exit.stderrTail.trim().split('\n').slice(-1)[0];
-    process.stderr.write(`vaerec: error: the trainer ${how}${tail ? `: ${tail}` : ''}\n`);
-    return 1;
+    const reason = errorMessage ?? exit.stderrTail.trim().split('\n').slice(-1)[0];
+    process.stderr.write(`vaerec: error: ${oneLine(`the trainer ${how}${reason ? `: ${reason}` : ''}`)}\n`);
+    return EXIT.failed;
   }
   if (done.status === 'failed') {
-    process.stderr.write(`vaerec: error: ${(errorMessage ?? 'training failed').split('\n')[0]}\n`);
+    process.stderr.write(`vaerec: error: ${oneLine(errorMessage ?? 'training failed')}\n`);
   }
   const summary = {
     runId: done.runId,
@@ -115,6 +127,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     medianEpochSeconds: done.medianEpochSeconds,
     best: done.best,
     test: done.test,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else if (done.status !== 'failed') {
@@ -131,5 +144,6 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
       );
     }
   }
-  return done.status === 'completed' ? 0 : done.status === 'cancelled' ? 130 : 1;
+  if (done.status === 'completed') return EXIT.ok;
+  return done.status === 'cancelled' ? EXIT.cancelled : done.badInput ? EXIT.badInput : EXIT.failed;
 }

@@ -2,10 +2,11 @@
  * Works out the format of a generic ratings file (delimiter, header, column positions) from its first
  * line and the user's DataSourceSpec, before the streaming read.
  */
-import { open } from 'node:fs/promises';
 import type { DataSourceSpec } from '../../shared/runSchema';
+import { openDataFile } from './dataFile';
 import { describeDelimiter, parseNumber } from './fields';
 import type { RatingsFormat } from './ratingsReader';
+import { quote } from '../../shared/text';
 import { DataError } from './types';
 
 const SNIFF_BYTES = 64 * 1024;
@@ -49,8 +50,7 @@ export async function genericFormat(path: string, spec: DataSourceSpec): Promise
     const wanted = ref !== undefined ? [ref] : header ? COLUMN_ALIASES[name] : [];
     const index = findHeader(fields, wanted);
     if (index >= 0) return index;
-    if (ref !== undefined)
-      throw new DataError(`no ${name} column named ${JSON.stringify(ref)} in the header ${JSON.stringify(fields.join(delimiter))}`, path, first.lineNo);
+    if (ref !== undefined) throw new DataError(`no ${name} column named ${quote(ref)} in the header ${quote(fields.join(delimiter))}`, path, first.lineNo);
     return fallback;
   };
   const user = resolve('user', columns?.user, 0);
@@ -107,7 +107,7 @@ function sniffDelimiter(line: string, path: string, lineNo: number): string {
 
 /** The first non-blank line (BOM and CR removed) with its 1-based number; null for a blank file. */
 async function firstLine(path: string): Promise<{ text: string; lineNo: number } | null> {
-  const handle = await open(path, 'r');
+  const { handle } = await openDataFile(path);
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);

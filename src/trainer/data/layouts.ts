@@ -1,5 +1,5 @@
 /** The MovieLens directory layouts: which files each one has and how its ratings file is formatted. */
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RatingsFormat } from './ratingsReader';
 import { DataError } from './types';
@@ -54,17 +54,30 @@ const LAYOUTS: { name: MovieLensLayoutName; ratings: string; movies: string; gen
   },
 ];
 
+/**
+ * Whether a name is there at all (a dangling or looping link counts: reading it then says what is
+ * wrong with it, instead of the layout going unrecognised).
+ */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function detectLayout(dir: string): MovieLensLayout {
   for (const layout of LAYOUTS) {
     const ratings = join(dir, layout.ratings);
-    if (!existsSync(ratings)) continue;
+    if (!present(ratings)) continue;
     const movies = join(dir, layout.movies);
     const genres = layout.genres ? join(dir, layout.genres) : null;
     return {
       name: layout.name,
       ratings,
-      movies: existsSync(movies) ? movies : null,
-      genres: genres && existsSync(genres) ? genres : null,
+      movies: present(movies) ? movies : null,
+      genres: genres && present(genres) ? genres : null,
       format: layout.format,
     };
   }

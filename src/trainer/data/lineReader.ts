@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { throwIfAborted } from './abort';
+import { openDataFile } from './dataFile';
 
 export interface FileDigest {
   name: string;
@@ -27,6 +27,8 @@ export interface LineReaderOptions {
   signal?: AbortSignal;
   /** Called after each chunk with the fraction of the file read. */
   onChunk?: (fraction: number) => void;
+  /** Called once the file is open, with its size in bytes. */
+  onSize?: (bytes: number) => void;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -44,13 +46,13 @@ export async function readLineBlocks(
   options: LineReaderOptions,
   onBlock: (buffer: Buffer, start: number, end: number) => void,
 ): Promise<FileDigest> {
-  const handle = await open(path, 'r');
+  const { handle, size: total } = await openDataFile(path);
+  options.onSize?.(total);
   const hash = createHash('sha256');
   let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let pending = 0; // bytes of an unfinished line kept at the start of `buffer`
   let bytes = 0;
   try {
-    const total = (await handle.stat()).size;
     for (;;) {
       throwIfAborted(options.signal, `Reading ${basename(path)}`);
       // A line longer than the buffer: grow it rather than splitting the line.

@@ -1,6 +1,7 @@
 /** Entry point of the data layer: turns a DataSourceSpec into a validated, de-duplicated Dataset. */
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { fsReason } from '../../shared/fsErrors';
 import type { DataFingerprint, DataSourceSpec } from '../../shared/runSchema';
 import { BadRows } from './badRows';
 import { ensureMovieLens1M } from './download';
@@ -22,16 +23,28 @@ export interface LoadOptions {
 export async function loadDataset(spec: DataSourceSpec, opts: LoadOptions): Promise<Dataset> {
   const badRows = new BadRows(spec.onBadRow ?? 'error');
   if (spec.source === 'ml-1m') {
+    refuseGenericOptions(spec, spec.source);
     const dir = await ensureMovieLens1M(opts.cacheDir, { onProgress: opts.onProgress, signal: opts.signal });
     return loadDirectory(dir, badRows, opts);
   }
   const path = resolve(spec.source);
-  const stats = await stat(path).catch(() => null);
-  if (!stats) throw new DataError('no such file or directory', path);
-  if (stats.isDirectory()) return loadDirectory(path, badRows, opts);
+  const stats = await stat(path).catch((err: unknown) => {
+    throw new DataError(fsReason(err), path);
+  });
+  if (stats.isDirectory()) {
+    refuseGenericOptions(spec, path);
+    return loadDirectory(path, badRows, opts);
+  }
   const format = await genericFormat(path, spec);
   const { builder, digest } = await readRatings(path, format, badRows, opts);
   return assemble('generic', builder, null, [digest], badRows);
+}
+
+/** Columns, a delimiter or a header flag describe a CSV/TSV file: given for a MovieLens directory, they would be silently ignored. */
+function refuseGenericOptions(spec: DataSourceSpec, dir: string): void {
+  const given = (['columns', 'delimiter', 'hasHeader'] as const).filter((key) => spec[key] !== undefined);
+  if (given.length > 0)
+    throw new DataError(`${given.join(', ')} apply only to a CSV/TSV ratings file, not to a MovieLens directory, whose layout fixes the format`, dir);
 }
 
 /** What a run records about its data, so two runs can be checked to have used the same files. */

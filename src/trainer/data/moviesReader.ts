@@ -1,13 +1,14 @@
 /** Readers for the three MovieLens movie-metadata files: movies.dat, u.item (+ u.genre) and movies.csv. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse';
 import { throwIfAborted } from './abort';
 import type { BadRows } from './badRows';
-import { canonicalIntegerId } from './fields';
+import { openDataFile } from './dataFile';
+import { canonicalIntegerId, idProblem } from './fields';
 import { ML100K_GENRES, NO_GENRES_LABEL } from './genres';
 import { forEachLine, type FileDigest } from './lineReader';
+import { quote } from '../../shared/text';
 import { DataError, type MovieInfo } from './types';
 
 export interface MoviesRead {
@@ -41,7 +42,7 @@ export async function readMoviesDat(path: string, options: ReadOptions): Promise
     const fields = line.split('::');
     if (fields.length !== 3) return options.badRows.report(path, lineNo, `expected 3 fields separated by '::', found ${fields.length}`);
     const id = canonicalIntegerId(fields[0]);
-    if (id === null) return options.badRows.report(path, lineNo, `movie id ${JSON.stringify(fields[0])} is not a non-negative integer`);
+    if (id === null) return options.badRows.report(path, lineNo, idProblem('movie', fields[0]));
     movies.set(id, movieInfo(fields[1], splitGenres(fields[2])));
   });
   return { movies, digests: [digest] };
@@ -53,7 +54,7 @@ async function readUGenre(path: string, signal?: AbortSignal): Promise<{ names: 
   const digest = await forEachLine(path, { decoding: 'latin1', signal }, (line, lineNo) => {
     const [name, index] = line.split('|');
     const i = canonicalIntegerId(index ?? '');
-    if (!name || i === null) throw new DataError(`expected "genre|index", found ${JSON.stringify(line)}`, path, lineNo);
+    if (!name || i === null) throw new DataError(`expected "genre|index", found ${quote(line)}`, path, lineNo);
     names[Number(i)] = name;
   });
   return { names, digest };
@@ -83,7 +84,7 @@ export async function readUItem(path: string, genrePath: string | null, options:
         );
       }
       const id = canonicalIntegerId(fields[0]);
-      if (id === null) return options.badRows.report(path, lineNo, `movie id ${JSON.stringify(fields[0])} is not a non-negative integer`);
+      if (id === null) return options.badRows.report(path, lineNo, idProblem('movie', fields[0]));
       const genres: string[] = [];
       for (let g = 0; g < genreNames.length; g++) if (fields[U_ITEM_FIXED_FIELDS + g].trim() === '1') genres.push(genreNames[g]);
       movies.set(id, movieInfo(fields[1], genres));
@@ -97,7 +98,7 @@ export async function readMoviesCsv(path: string, options: ReadOptions): Promise
   const movies = new Map<string, MovieInfo>();
   const hash = createHash('sha256');
   let bytes = 0;
-  const input = createReadStream(path);
+  const input = (await openDataFile(path)).handle.createReadStream();
   input.on('data', (chunk) => {
     const buffer = chunk as Buffer;
     hash.update(buffer);
@@ -112,7 +113,7 @@ export async function readMoviesCsv(path: string, options: ReadOptions): Promise
       if (header) {
         header = false;
         if (record.join(',') !== 'movieId,title,genres')
-          throw new DataError(`expected the header movieId,title,genres, found ${JSON.stringify(record.join(','))}`, path, lineNo);
+          throw new DataError(`expected the header movieId,title,genres, found ${quote(record.join(','))}`, path, lineNo);
         continue;
       }
       if (record.length !== 3) {
@@ -121,7 +122,7 @@ export async function readMoviesCsv(path: string, options: ReadOptions): Promise
       }
       const id = canonicalIntegerId(record[0]);
       if (id === null) {
-        options.badRows.report(path, lineNo, `movie id ${JSON.stringify(record[0])} is not a non-negative integer`);
+        options.badRows.report(path, lineNo, idProblem('movie', record[0]));
         continue;
       }
       movies.set(id, movieInfo(record[1], splitGenres(record[2])));

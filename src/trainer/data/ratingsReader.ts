@@ -1,10 +1,10 @@
 /** Reads one ratings file of a known format into an InteractionsBuilder, validating every row. */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BadRows } from './badRows';
-import { canonicalIntegerId, describeDelimiter, parseNumber } from './fields';
+import { MAX_ID_DIGITS, canonicalIntegerId, describeDelimiter, idProblem, parseNumber } from './fields';
 import type { InteractionsBuilder } from './interactionsBuilder';
 import { forEachLine, forEachLineBytes, type FileDigest, type LineDecoding } from './lineReader';
+import { quote } from '../../shared/text';
 import { DataError } from './types';
 
 export interface RatingsFormat {
@@ -58,26 +58,26 @@ export async function readRatingsFile(path: string, format: RatingsFormat, ctx: 
     let timestamp = 0;
     const userId = integerIds ? canonicalIntegerId(userField) : userField.trim();
     const itemId = integerIds ? canonicalIntegerId(itemField) : itemField.trim();
-    if (userId === null) return badRows.report(path, lineNo, `user id ${JSON.stringify(userField)} is not a non-negative integer`);
-    if (itemId === null) return badRows.report(path, lineNo, `item id ${JSON.stringify(itemField)} is not a non-negative integer`);
+    if (userId === null) return badRows.report(path, lineNo, idProblem('user', userField));
+    if (itemId === null) return badRows.report(path, lineNo, idProblem('item', itemField));
     if (userId.length === 0) return badRows.report(path, lineNo, 'user id is empty');
     if (itemId.length === 0) return badRows.report(path, lineNo, 'item id is empty');
-    if (Number.isNaN(rating)) return badRows.report(path, lineNo, `rating ${JSON.stringify(ratingField)} is not a number`);
+    if (Number.isNaN(rating)) return badRows.report(path, lineNo, `rating ${quote(ratingField)} is not a number`);
     if (ratingRange && (rating < ratingRange[0] || rating > ratingRange[1])) {
       return badRows.report(path, lineNo, `rating ${rating} is outside ${ratingRange[0]}..${ratingRange[1]}`);
     }
     if (columns.timestamp !== null) {
       const timestampField = fields[columns.timestamp];
       timestamp = parseNumber(timestampField);
-      if (Number.isNaN(timestamp)) return badRows.report(path, lineNo, `timestamp ${JSON.stringify(timestampField)} is not a number`);
+      if (Number.isNaN(timestamp)) return badRows.report(path, lineNo, `timestamp ${quote(timestampField)} is not a number`);
     }
     if (integerIds) builder.addNumeric(Number(userId), Number(itemId), rating, timestamp);
     else builder.add(userId, itemId, rating, timestamp);
   };
 
-  const readOptions = { decoding: format.decoding, signal: ctx.signal, onChunk: ctx.onChunk };
+  const estimate = new RowCountEstimate(builder);
+  const readOptions = { decoding: format.decoding, signal: ctx.signal, onChunk: ctx.onChunk, onSize: (bytes: number) => estimate.setFileBytes(bytes) };
   const fastRow = integerIds ? movieLensRowParser(format, builder) : null;
-  const estimate = new RowCountEstimate(path, builder);
   const digest = fastRow
     ? await forEachLineBytes(path, readOptions, (buffer, start, end, lineNo) => {
         estimate.sample(end - start + 1);
@@ -101,13 +101,12 @@ class RowCountEstimate {
   private static readonly MARGIN = 1.05;
   private lines = 0;
   private bytes = 0;
-  private readonly fileBytes: number;
+  private fileBytes = 0;
 
-  constructor(
-    path: string,
-    private readonly builder: InteractionsBuilder,
-  ) {
-    this.fileBytes = statSync(path).size;
+  constructor(private readonly builder: InteractionsBuilder) {}
+
+  setFileBytes(bytes: number): void {
+    this.fileBytes = bytes;
   }
 
   sample(lineBytes: number): void {
@@ -119,7 +118,6 @@ class RowCountEstimate {
   }
 }
 
-const MAX_ID_DIGITS = 15; // keeps ids exact in a double, like canonicalIntegerId
 const MAX_TIMESTAMP_DIGITS = 15;
 
 /**
@@ -187,7 +185,7 @@ function checkHeader(path: string, lineNo: number, fields: string[], format: Rat
   const actual = fields.map((f) => f.trim());
   if (actual.length !== expected.length || actual.some((f, i) => f !== expected[i])) {
     throw new DataError(
-      `expected the header ${expected.join(format.delimiter)} in ${basename(path)}, found ${JSON.stringify(fields.join(format.delimiter))}`,
+      `expected the header ${expected.join(format.delimiter)} in ${basename(path)}, found ${quote(fields.join(format.delimiter))}`,
       path,
       lineNo,
     );

@@ -1,3 +1,5 @@
+import { InputError } from '../inputError';
+
 /** What every dataset reader produces: raw interactions with original ids, plus optional movie metadata. */
 
 export interface MovieInfo {
@@ -50,7 +52,7 @@ export interface LoadProgress {
 }
 
 /** Every data error names the file and (where there is one) the 1-based line. */
-export class DataError extends Error {
+export class DataError extends InputError {
   constructor(
     message: string,
     readonly file?: string,

@@ -106,13 +106,13 @@ export class Control {
 }
 
 /**
- * The worker's script: gradWorker.js next to this code (tsc output, or the esbuild bundle when
- * build.mjs emits that entry), else gradWorker.ts through tsx when running from source.
+ * The worker's script: gradWorker.js next to the bundle (dist/, which build.mjs emits from
+ * entry/gradWorker.ts), else entry/gradWorker.ts through tsx when running from source.
  */
 function workerScript(): { code: string; evaluate: boolean } | null {
   const js = path.join(__dirname, 'gradWorker.js');
   if (existsSync(js)) return { code: js, evaluate: false };
-  const ts = path.join(__dirname, 'gradWorker.ts');
+  const ts = path.join(__dirname, '../entry/gradWorker.ts');
   if (!existsSync(ts)) return null;
   // Worker threads refuse .ts entry files even under tsx, so register tsx's require hook in the worker first.
   let tsx: string;

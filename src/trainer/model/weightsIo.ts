@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fsReason } from '../../shared/fsErrors';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -56,19 +57,56 @@ export interface LoadedWeights {
   weights: Map<string, { data: Float32Array; shape: number[] }>;
 }
 
+/** Bytes per element of the dtypes we save; a manifest with another dtype is not size-checked. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** The bytes a manifest's weights take, or undefined when a dtype is not ours to size. */
+function manifestBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const spec of specs) {
+    const bytes = spec.quantization ? undefined : DTYPE_BYTES[spec.dtype];
+    if (bytes === undefined) return undefined;
+    total += spec.shape.reduce((a, b) => a * b, 1) * bytes;
+  }
+  return total;
+}
+
+async function readModelJson(jsonPath: string): Promise<Partial<ModelJson>> {
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (err) {
+    throw new Error(`${jsonPath}: ${fsReason(err)}`);
+  }
+  try {
+    return JSON.parse(text) as Partial<ModelJson>;
+  } catch {
+    throw new Error(`${jsonPath}: ${text.trim().length === 0 ? 'empty' : 'damaged (truncated or not valid JSON)'}`);
+  }
+}
+
 export async function loadWeights(dir: string): Promise<LoadedWeights> {
   const jsonPath = path.join(dir, MODEL_FILE);
-  const json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as Partial<ModelJson>;
+  const json = await readModelJson(jsonPath);
   if (!Array.isArray(json.weightsManifest) || typeof json.userDefinedMetadata !== 'object' || json.userDefinedMetadata === null) {
     throw new Error(`${jsonPath}: not a saved model (weightsManifest or userDefinedMetadata missing)`);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest) {
-    for (const p of group.paths) buffers.push(await fs.readFile(path.join(dir, p)));
+    for (const p of group.paths) {
+      const file = path.join(dir, p);
+      buffers.push(await fs.readFile(file).catch((err: unknown) => Promise.reject(new Error(`${file}: ${fsReason(err)}`))));
+    }
     specs.push(...group.weights);
   }
   const all = Buffer.concat(buffers);
+  const expected = manifestBytes(specs);
+  if (expected !== undefined && all.length !== expected) {
+    // Junk appended (a bad copy, two files concatenated) is as wrong as a file cut short.
+    const files = json.weightsManifest.flatMap((g) => g.paths).map((p) => path.join(dir, p));
+    throw new Error(`${files.join(', ')}: the weights do not match ${MODEL_FILE} (${all.length} bytes where it describes ${expected})`);
+  }
   let decoded: tf.NamedTensorMap;
   try {
     decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);

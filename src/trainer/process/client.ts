@@ -2,9 +2,9 @@
  * Starts a trainer child process and speaks the typed protocol with it. Used by the CLI and by the
  * extension host; it never loads TensorFlow.js itself (only the child does).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import type { StartRequest, TrainerToParent } from '../../shared/trainerMessages';
 import { isTrainerMessage } from '../../shared/trainerMessages';
+import { forkChild } from './childProcess';
 
 export interface TrainerExit {
   code: number | null;
@@ -15,8 +15,11 @@ export interface TrainerExit {
 
 export interface TrainerHandle {
   readonly pid: number | undefined;
-  /** Asks the trainer to stop at the next batch boundary; kills it if it has not exited after graceMs. */
-  cancel(graceMs?: number): void;
+  /**
+   * Asks the trainer to stop at the next batch boundary (or between chunks of an evaluation); it then
+   * tests the best weights and records the run as cancelled. No timer: only kill() ends it sooner.
+   */
+  cancel(): void;
   kill(): void;
   readonly exited: Promise<TrainerExit>;
 }
@@ -26,16 +29,18 @@ export interface StartTrainerOptions {
   trainerScript: string;
   /** Node executable; defaults to the current one. In VS Code, process.execPath is Electron: pass a real node or rely on ELECTRON_RUN_AS_NODE. */
   nodePath?: string;
-  request: StartRequest;
+  /** The run to start; whether it outlives this process follows from `detached`. */
+  request: Omit<StartRequest, 'whenOrphaned'>;
   onMessage(message: TrainerToParent): void;
   /** Extra environment for the child. */
   env?: NodeJS.ProcessEnv;
   /** Where the child's stderr lines go as they arrive (besides the kept tail). */
   onStderr?(line: string): void;
   /**
-   * Run the trainer in its own process group, so that it outlives its parent: a reloaded VS Code
-   * window tears down the extension host's process group, and the run should go on and be picked
-   * up from its run directory. The CLI leaves this off: a killed CLI takes its trainer with it.
+   * Run the trainer in its own process group and let it finish its run when this process goes away:
+   * a reloaded VS Code window tears down the extension host's process group, and the run goes on and
+   * is picked up from its run directory. Off (the CLI): a parent that dies, however it dies, takes
+   * the run with it; the trainer sees its IPC channel close and records the run as cancelled.
    */
   detached?: boolean;
 }
@@ -43,55 +48,34 @@ export interface StartTrainerOptions {
 const STDERR_TAIL_LINES = 40;
 
 export function startTrainer(opts: StartTrainerOptions): TrainerHandle {
-  const child: ChildProcess = fork(opts.trainerScript, [], {
-    execPath: opts.nodePath,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, ...opts.env },
-    serialization: 'json',
-    detached: opts.detached === true && process.platform !== 'win32',
+  const detached = opts.detached === true;
+  const child = forkChild({
+    script: opts.trainerScript,
+    nodePath: opts.nodePath,
+    env: opts.env,
+    detached,
+    tailLines: STDERR_TAIL_LINES,
+    onStderr: opts.onStderr,
+    onMessage: (m) => {
+      if (isTrainerMessage(m)) opts.onMessage(m);
+    },
   });
-  const tail: string[] = [];
-  let partial = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      tail.push(line);
-      if (tail.length > STDERR_TAIL_LINES) tail.shift();
-      opts.onStderr?.(line);
-    }
-  });
-  child.on('message', (m: unknown) => {
-    if (isTrainerMessage(m)) opts.onMessage(m);
-  });
-  let killTimer: NodeJS.Timeout | undefined;
-  const exited = new Promise<TrainerExit>((resolve) => {
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      if (killTimer) clearTimeout(killTimer);
-      if (partial) tail.push(partial);
-      resolve({ code, signal, stderrTail: tail.join('\n') });
-    };
-    child.on('exit', finish);
-    child.on('error', (err) => {
-      tail.push(String(err));
-      finish(null, null);
-    });
-  });
-  child.send(opts.request);
+  const request: StartRequest = { ...opts.request, whenOrphaned: detached ? 'finish' : 'cancel' };
+  // A closed channel (a child that failed to spawn or already died) is reported through `exited`.
+  const ignoreClosedChannel = () => undefined;
+  child.process.send(request, ignoreClosedChannel);
+  const exited = child.exited.then((e) => ({ code: e.code, signal: e.signal, stderrTail: e.stderrTail.join('\n') }));
   return {
-    pid: child.pid,
+    pid: child.process.pid,
     exited,
-    cancel(graceMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.send({ type: 'cancel' });
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), graceMs);
+    cancel() {
+      if (!child.running) return;
+      // The trainer treats SIGTERM like a cancel message: the way in when the channel is gone.
+      if (child.process.connected) child.process.send({ type: 'cancel' }, ignoreClosedChannel);
+      else child.process.kill('SIGTERM');
     },
     kill() {
-      child.kill('SIGKILL');
+      if (child.running) child.process.kill('SIGKILL');
     },
   };
 }

@@ -2,9 +2,9 @@
  * Starts the inference process (dist/inference.js) and turns its numbered replies back into
  * promises. Used by the extension host's inspector; it never loads TensorFlow.js itself.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import type { InferenceCall, InferenceResults } from '../../shared/inferenceMessages';
 import { isInferenceReply } from '../../shared/inferenceMessages';
+import { forkChild, type ForkedChild } from './childProcess';
 
 export interface InferenceClientOptions {
   /** Path of the bundled entry (dist/inference.js). */
@@ -22,36 +22,27 @@ interface Pending {
 const STDERR_TAIL_LINES = 20;
 
 export class InferenceClient {
-  private readonly child: ChildProcess;
+  private readonly child: ForkedChild;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: string | undefined;
-  private readonly tail: string[] = [];
 
   constructor(private readonly opts: InferenceClientOptions) {
-    this.child = fork(opts.script, [], {
-      execPath: opts.nodePath,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ...opts.env },
-      serialization: 'json',
+    this.child = forkChild({
+      script: opts.script,
+      nodePath: opts.nodePath,
+      env: opts.env,
+      tailLines: STDERR_TAIL_LINES,
+      onStderr: opts.onLog,
+      onMessage: (m) => this.onMessage(m),
     });
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stderr?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n').filter((l) => l.length > 0)) {
-        this.tail.push(line);
-        if (this.tail.length > STDERR_TAIL_LINES) this.tail.shift();
-        opts.onLog?.(line);
-      }
-    });
-    this.child.on('message', (m: unknown) => this.onMessage(m));
-    this.child.on('exit', (code, signal) =>
-      this.fail(`the inference process exited (${signal ?? `code ${code}`})${this.tail.length ? `: ${this.tail[this.tail.length - 1]}` : ''}`),
+    void this.child.exited.then(({ code, signal, stderrTail }) =>
+      this.fail(`the inference process exited (${signal ?? `code ${code}`})${stderrTail.length ? `: ${stderrTail[stderrTail.length - 1]}` : ''}`),
     );
-    this.child.on('error', (err) => this.fail(`the inference process failed: ${err.message}`));
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child.process.pid;
   }
 
   get alive(): boolean {
@@ -64,7 +55,7 @@ export class InferenceClient {
     return new Promise<InferenceResults[T]>((resolve, reject) => {
       // The reply's value type follows from the request type (see InferenceResults); the child is ours.
       this.pending.set(id, { resolve: (v) => resolve(v as InferenceResults[T]), reject });
-      this.child.send({ ...call, id }, (err) => {
+      this.child.process.send({ ...call, id }, (err) => {
         if (err) {
           this.pending.delete(id);
           reject(err);
@@ -94,6 +85,6 @@ export class InferenceClient {
 
   dispose(): void {
     this.fail('the inference process was stopped');
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+    if (this.child.running) this.child.process.kill();
   }
 }

@@ -9,6 +9,7 @@
  */
 import type { ProtocolConfig, SplitSummary } from '../../shared/runSchema';
 import type { Interactions } from '../data/types';
+import { InputError } from '../inputError';
 import { sliceRows } from '../model/batch';
 import type { SparseBatch } from '../model/types';
 import { NumpyRandomState } from './mt19937';
@@ -99,9 +100,10 @@ export function partitionUsers(data: Interactions, positives: readonly (readonly
 
   const n = eligible.length;
   const heldout = protocol.heldoutUsers;
-  if (!Number.isInteger(heldout) || heldout < 1) throw new Error(`heldoutUsers must be a positive integer (got ${heldout})`);
+  if (!Number.isInteger(heldout) || heldout < 1) throw new InputError(`heldoutUsers must be a positive integer (got ${heldout})`);
+  if (n === 0) throw new InputError(`no user has at least ${protocol.minUserItems} ratings above ${protocol.minRating}: there is nothing to train on`);
   if (n - 2 * heldout < 1) {
-    throw new Error(
+    throw new InputError(
       `only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`,
     );
   }

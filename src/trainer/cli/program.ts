@@ -3,16 +3,20 @@
  * uses; `recommend` loads a run's weights in this process.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listRuns } from '../shared/runReader';
-import { MODEL_KINDS, type ModelKind } from '../shared/modelKinds';
-import type { RunEntry } from '../shared/runSchema';
-import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../shared/stats/paired';
-import { ConfigError, isBackendChoice, makeConfig } from '../shared/trainConfig';
-import { compareForCli, formatComparison } from './cli/compareCommand';
-import { trainFromCli } from './cli/trainCommand';
-import { ComparisonError } from './stats/perUserMetrics';
+import { fsReason } from '../../shared/fsErrors';
+import { MODEL_KINDS, type ModelKind } from '../../shared/modelKinds';
+import { listRuns } from '../../shared/runReader';
+import type { RunEntry } from '../../shared/runSchema';
+import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../../shared/stats/paired';
+import { oneLine, quote } from '../../shared/text';
+import { ConfigError, isBackendChoice, makeConfig } from '../../shared/trainConfig';
+import { ComparisonError } from '../stats/perUserMetrics';
+import { compareForCli, formatComparison } from './compareCommand';
+import { EXIT } from './exitCodes';
+import { trainFromCli } from './trainCommand';
 
 export function defaultRunsDir(): string {
   return path.resolve('.vaerec', 'runs');
@@ -23,7 +27,7 @@ export function defaultCacheDir(): string {
   return path.join(base, 'vaerec');
 }
 
-/** Errors meant for the user: printed as one line, exit code 2 (bad input) or 1 (run failed). */
+/** A mistake in what the user asked for: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
 function intOption(name: string, min: number) {
@@ -66,8 +70,10 @@ const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 export function buildProgram(): Command {
   const program = new Command('vaerec')
     .description('Train and study variational autoencoders for collaborative filtering (Mult-VAE, Mult-DAE, SVAE) on MovieLens.')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Commander's own messages are printed by main() as our one line; the subcommands inherit this.
+    .configureOutput({ outputError: () => undefined })
+    .allowExcessArguments(false);
 
   program
     .command('train')
@@ -95,7 +101,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
     .option('--quiet', 'no progress output')
     .action(async (o: Record<string, unknown>) => {
-      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend "${String(o.backend)}" (expected auto, webgpu, wasm, cpu or tensorflow)`);
+      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend ${quote(String(o.backend))} (expected auto, webgpu, wasm, cpu or tensorflow)`);
       const data = String(o.data);
       const source = data === 'ml-1m' ? data : path.resolve(data);
       const overrides: Record<string, unknown> = { backend: o.backend };
@@ -143,7 +149,7 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
     .option('--json', 'print JSON')
     .action(async (o: { run: string; user: string; k: number; cacheDir: string; json?: boolean }) => {
-      const { recommendForUser, formatRecommendations } = await import('./cli/recommendCommand');
+      const { recommendForUser, formatRecommendations } = await import('./recommendCommand');
       const result = await recommendForUser(path.resolve(o.run), o.user, o.k, path.resolve(o.cacheDir));
       process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatRecommendations(result));
     });
@@ -157,7 +163,7 @@ export function buildProgram(): Command {
     .option('--k <n>', 'recommendations per user', intOption('--k', 1), 100)
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
     .action(async (o: { run: string; out: string; users: string; k: number; cacheDir: string }) => {
-      const { exportRecommendations } = await import('./cli/recommendCommand');
+      const { exportRecommendations } = await import('./recommendCommand');
       const set =
         o.users === 'test' || o.users === 'validation' || o.users === 'all'
           ? o.users
@@ -167,6 +173,7 @@ export function buildProgram(): Command {
               .filter((u) => u.length > 0);
       if (Array.isArray(set) && set.length === 0) throw new UsageError('--users names no user');
       const out = path.resolve(o.out);
+      checkWritableTarget(out);
       const r = await exportRecommendations(path.resolve(o.run), out, { users: set, k: o.k, cacheDir: path.resolve(o.cacheDir) });
       process.stdout.write(`wrote ${r.rows} recommendations for ${r.users} users to ${out}\n`);
     });
@@ -198,6 +205,7 @@ export function buildProgram(): Command {
     .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
     .option('--json', 'print JSON')
     .action((o: { runsDir: string; json?: boolean }) => {
+      checkRunsDir(path.resolve(o.runsDir));
       const runs = listRuns(path.resolve(o.runsDir)).map(headline);
       if (o.json) {
         process.stdout.write(JSON.stringify(runs) + '\n');
@@ -222,6 +230,42 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `vaerec runs` on a path that is not a readable directory says so, instead of "no runs". */
+function checkRunsDir(dir: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(dir);
+    if (stats.isDirectory()) fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (err) {
+    throw new UsageError(`${dir}: ${fsReason(err)}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (no run was recorded there yet?)' : ''}`);
+  }
+  if (!stats.isDirectory()) throw new UsageError(`${dir}: not a directory (--runs-dir names the folder that holds the runs)`);
+}
+
+/** The export's target must be a file in an existing directory: checked before the run is loaded. */
+function checkWritableTarget(file: string): void {
+  let stats: fs.Stats | undefined;
+  try {
+    stats = fs.statSync(file);
+  } catch {
+    stats = undefined;
+  }
+  if (stats?.isDirectory()) throw new UsageError(`${file}: is a directory; --out names the CSV file to write`);
+  const dir = path.dirname(file);
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a directory`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${dir}: ${fsReason(err)}`);
+  }
+}
+
+/** The subcommand named on the command line, for the "see --help" hint. */
+function subcommandOf(argv: string[]): string | undefined {
+  const name = argv[2];
+  return name === 'train' || name === 'recommend' || name === 'export' || name === 'runs' || name === 'compare' ? name : undefined;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
@@ -229,20 +273,27 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
-      process.exitCode = 0;
+      process.exitCode = EXIT.ok;
       return;
     }
     if (e.code?.startsWith('commander.')) {
-      process.exitCode = 2; // commander already printed its one-line message
+      // "error: unknown option '--epoch'\n(Did you mean --epochs?)": one line, our prefix, where to look.
+      const text = e.message
+        .replace(/^error: /, '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0)
+        .join(' ');
+      const sub = subcommandOf(argv);
+      process.stderr.write(`vaerec: error: ${oneLine(text)} (see vaerec ${sub ? `${sub} ` : ''}--help)\n`);
+      process.exitCode = EXIT.badInput;
       return;
     }
-    const oneLine = e.message.split('\n')[0];
-    process.stderr.write(`vaerec: error: ${oneLine}\n`);
+    process.stderr.write(`vaerec: error: ${oneLine(e.message)}\n`);
     // An InspectError about the question (unknown user, bad k) is bad input; one about the run (damaged,
     // no weights) is a failure. Matched by name so the inference code loads only for its commands.
-    process.exitCode =
-      err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true) ? 2 : 1;
+    const badInput =
+      err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true);
+    process.exitCode = badInput ? EXIT.badInput : EXIT.failed;
   }
 }
-
-if (require.main === module) void main(process.argv);

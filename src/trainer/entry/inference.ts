@@ -4,10 +4,11 @@
  * loaded once per run, datasets shared between runs on the same data) and answers numbered
  * requests over IPC. It exits when its parent disconnects: it holds nothing worth keeping.
  */
-import type { InferenceReply, InferenceRequest, InferenceResults } from '../shared/inferenceMessages';
-import { isInferenceRequest } from '../shared/inferenceMessages';
-import { isValidUserId } from '../shared/inferenceResults';
-import { DatasetCache, InspectError, RunInspector } from './inspect/runInspector';
+import type { InferenceReply, InferenceRequest, InferenceResults } from '../../shared/inferenceMessages';
+import { isInferenceRequest } from '../../shared/inferenceMessages';
+import { isValidUserId } from '../../shared/inferenceResults';
+import { oneLine } from '../../shared/text';
+import { DatasetCache, InspectError, RunInspector } from '../inspect/runInspector';
 
 const datasets = new DatasetCache();
 const runs = new Map<string, Promise<RunInspector>>();
@@ -63,7 +64,7 @@ process.on('message', (m: unknown) => {
     try {
       reply({ type: 'result', id: m.id, ok: true, value: await answer(m) });
     } catch (err) {
-      reply({ type: 'result', id: m.id, ok: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+      reply({ type: 'result', id: m.id, ok: false, error: oneLine(err instanceof Error ? err.message : String(err)) });
     }
   });
 });

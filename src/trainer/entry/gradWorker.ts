@@ -1,12 +1,12 @@
 /** Worker-thread entry for parallel.ts: computes gradients and Adam updates for its share. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendChoice, selectBackend } from '../backend';
-import { adamUpdate, adamUpdateWithDecay } from './adam';
-import { forwardBackward } from './network';
-import { paramSegments, viewParams } from './params';
-import { Control, WorkerInit, WorkerJob } from './parallel';
-import { Workspace, svaeForwardBackward } from './svaeNetwork';
-import { viewSvaeParams } from './svaeParams';
+import { adamUpdate, adamUpdateWithDecay } from '../model/adam';
+import { forwardBackward } from '../model/network';
+import { paramSegments, viewParams } from '../model/params';
+import { Control, WorkerInit, WorkerJob } from '../model/parallel';
+import { Workspace, svaeForwardBackward } from '../model/svaeNetwork';
+import { viewSvaeParams } from '../model/svaeParams';
 
 /** Runs one job against the shared buffers; returns the loss parts of a gradient job. */
 type Handler = (job: WorkerJob) => { nll: number; kl: number } | undefined;
