@@ -20,6 +20,9 @@ export interface SelectedBackend {
   adapter?: GpuAdapter;
 }
 
+/** Where the selection says what it tried; 'info' for what is no problem (a GPU-less machine on auto). Default 'warn'. */
+export type BackendLog = (message: string, level?: 'info' | 'warn') => void;
+
 export interface BackendOptions {
   /**
    * Whether the caller can use the webgpu backend: false for SVAE (its step reads back inside
@@ -53,7 +56,7 @@ function loadNative(pkg: string): string | null {
   }
 }
 
-async function tryNative(log: (msg: string) => void): Promise<SelectedBackend | null> {
+async function tryNative(log: BackendLog): Promise<SelectedBackend | null> {
   for (const pkg of NATIVE_PACKAGES) {
     const problem = loadNative(pkg);
     if (problem !== null) {
@@ -85,7 +88,7 @@ function prepareWasm(): void {
   wasmPrepared = true;
 }
 
-async function tryWasm(log: (msg: string) => void): Promise<SelectedBackend | null> {
+async function tryWasm(log: BackendLog): Promise<SelectedBackend | null> {
   try {
     prepareWasm();
     if (await tf.setBackend('wasm')) {
@@ -105,21 +108,25 @@ async function useCpu(): Promise<SelectedBackend> {
   return { name: tf.getBackend(), note: 'pure JavaScript (slow)' };
 }
 
-async function tryWebgpu(allowSoftware: boolean, log: (msg: string) => void): Promise<SelectedBackend | null> {
+async function tryWebgpu(allowSoftware: boolean, log: BackendLog): Promise<SelectedBackend | null> {
   const started = await startWebgpu(allowSoftware);
   if (started.ok) return { name: tf.getBackend(), note: `WebGPU on ${describeAdapter(started.adapter)}`, adapter: started.adapter };
-  log(`backend: webgpu not used: ${started.reason}; trying wasm`);
+  // Auto trying the GPU first is no warning on a machine without one; a forced webgpu that falls back is.
+  log(`backend: webgpu not used: ${started.reason}; trying wasm`, allowSoftware ? 'warn' : 'info');
   return null;
 }
 
-async function wasmOrCpu(log: (msg: string) => void): Promise<SelectedBackend> {
+async function wasmOrCpu(log: BackendLog): Promise<SelectedBackend> {
   const wasm = await tryWasm(log);
   if (wasm) return wasm;
   log('backend: falling back to cpu');
   return useCpu();
 }
 
-export async function selectBackend(choice: BackendChoice, log: (msg: string) => void, options: BackendOptions = {}): Promise<SelectedBackend> {
+export async function selectBackend(choice: BackendChoice, log: BackendLog, options: BackendOptions = {}): Promise<SelectedBackend> {
+  // TensorFlow.js's own console messages (the cpu backend's "install our node backend" banner)
+  // would break the CLI's one-line stderr; which backend runs is reported through `log`.
+  tf.enableProdMode();
   const webgpuUsable = options.webgpu ?? true;
   switch (choice) {
     case 'webgpu': {

@@ -181,7 +181,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       });
     } else {
       emit({ type: 'phase', phase: 'backend', message: `starting the ${config.backend} backend` });
-      const backend = await selectBackend(config.backend, (message) => emit({ type: 'log', level: 'warn', message }), {
+      const backend = await selectBackend(config.backend, (message, level = 'warn') => emit({ type: 'log', level, message }), {
         webgpu: kind.webgpu,
         webgpuUnsupportedBy: MODEL_INFO[config.model].label,
       });

@@ -20,7 +20,7 @@ import type { TrainerToParent } from '../../src/shared/trainerMessages';
 import { extractZip } from '../../src/trainer/data/zipExtract';
 import { startTrainer } from '../../src/trainer/process/client';
 import { makeFixtureDir } from '../fixtures/generate';
-import { SWIFTSHADER_ICD } from '../unit/helpers/swiftshader';
+import { SWIFTSHADER_ICD } from '../helpers/swiftshader';
 import { REPO_ROOT } from './codeServer';
 
 const PLATFORM = `${process.platform}-${process.arch}`;

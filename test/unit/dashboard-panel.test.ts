@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
 import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
-import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
 
 class FakePanel extends FakeWebviewPanel<DashboardUpdate> {
   /** Sends a message as the webview would and lets async handlers run. */

@@ -22,7 +22,7 @@ import { sanitizeSelection } from '../../src/extension/dashboard/selection';
 import { runContextValue, runDescription, runLabel, runTooltipMarkdown } from '../../src/extension/runPresentation';
 import { parseDashboardRequest } from '../../src/shared/dashboardMessages';
 import { formatDuration, runDurationSeconds } from '../../src/shared/runFormat';
-import { readMetricsFile } from '../../src/shared/metricsFollower';
+import { MetricsFollower, readMetricsFile } from '../../src/shared/metricsFollower';
 import { listRuns, readRun, runDirFor } from '../../src/shared/runReader';
 import { isValidRunId, parseMetricsLines, validateRunRecord, type RunEntry, type RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
@@ -260,7 +260,7 @@ const CORPORA: Corpus[] = [
 ];
 
 /** What a successfully loaded dataset must satisfy whatever the input was. */
-function checkDataset(d: Dataset, dir: string, movieLensRange: boolean): void {
+function checkDataset(d: Dataset, dir: string, movieLensRange: boolean, onBadRow: 'skip' | 'error'): void {
   const x = d.interactions;
   assert.ok(x.length > 0, 'a loaded dataset has ratings');
   for (const a of [x.user, x.item, x.rating]) assert.equal(a.length, x.length);
@@ -273,9 +273,17 @@ function checkDataset(d: Dataset, dir: string, movieLensRange: boolean): void {
     if (x.timestamp) assert.ok(Number.isFinite(x.timestamp[n]), 'timestamp is finite');
   }
   for (const id of [...x.users, ...x.items]) assert.ok(typeof id === 'string' && id.trim().length > 0, `id ${JSON.stringify(id)} is non-empty`);
-  assert.ok(d.skipped.count >= 0 && d.skipped.examples.length <= Math.min(5, d.skipped.count));
+  // Rows are skipped only on request, and then the first five are kept as examples.
+  if (onBadRow === 'error') assert.equal(d.skipped.count, 0, 'nothing is skipped unless asked');
+  assert.equal(d.skipped.examples.length, Math.min(5, d.skipped.count), 'the first five skipped rows are kept as examples');
   for (const e of d.skipped.examples) assert.ok(e.startsWith(dir), `a skipped row names its file: ${e}`);
-  assert.ok(d.duplicates >= 0 && d.moviesMissing >= 0);
+  // Duplicates were folded: each (user, item) pair is there once.
+  const pairs = new Set<number>();
+  for (let n = 0; n < x.length; n++) pairs.add(x.user[n] * x.items.length + x.item[n]);
+  assert.equal(pairs.size, x.length, 'every (user, item) pair once');
+  // The count of untitled items is what the movie file says.
+  const untitled = d.movies ? x.items.filter((id) => !d.movies!.has(id)).length : 0;
+  assert.equal(d.moviesMissing, untitled, 'moviesMissing counts the rated items the movie file lacks');
 }
 
 describe('fuzz: dataset parsers', () => {
@@ -295,7 +303,7 @@ describe('fuzz: dataset parsers', () => {
         const onBadRow = rng.chance(0.5) ? 'skip' : 'error';
         try {
           const dataset = await withTimeout(loadDataset({ source: corpus.source(dir), onBadRow, ...corpus.spec }, { cacheDir: root }), `loading ${dir}`);
-          checkDataset(dataset, dir, corpus.movieLensRange);
+          checkDataset(dataset, dir, corpus.movieLensRange, onBadRow);
           outcomes.loaded++;
         } catch (error) {
           const e = error as Error;
@@ -481,6 +489,52 @@ describe('fuzz: run-store readers', () => {
       assert.ok(m.lines.length + m.bad + (m.tornTail ? 1 : 0) <= nonBlank);
       for (const l of m.lines) assert.ok((l.kind === 'step' || l.kind === 'epoch') && Number.isFinite(l.step) && Number.isFinite(l.epoch));
     });
+  });
+
+  it('MetricsFollower: a file followed through random appends reads as the file read at once; thinning keeps its promises', async (t) => {
+    const dir = tempDir('vaerec-fuzz-follow-');
+    let polls = 0;
+    const n = await fuzz('MetricsFollower', 300, async (rng, i) => {
+      const file = path.join(dir, `${i}.jsonl`);
+      const maxSteps = 1 + rng.int(40);
+      const follower = new MetricsFollower(file, maxSteps);
+      let text = '';
+      const seen = [];
+      for (let step = 1, appends = 1 + rng.int(12); appends > 0; appends--) {
+        let chunk = '';
+        for (let k = rng.int(30); k > 0; k--) {
+          const line = rng.chance(0.15)
+            ? JSON.stringify({ kind: 'epoch', epoch: step, step, time: step, seconds: 1, loss: 1, nll: 1, kl: 0, beta: 0, negElbo: 1 })
+            : JSON.stringify({ kind: 'step', step: step++, epoch: 1, time: step, loss: 1, nll: 1, kl: 0, beta: 0, negElbo: 1 });
+          chunk += (rng.chance(0.05) ? mutate(rng, Buffer.from(line)).toString('utf8') : line) + (rng.chance(0.1) ? '\r\n' : '\n');
+        }
+        // Appends cut anywhere, a line's halves in two appends (or a multi-byte character's).
+        const cut = rng.int(chunk.length + 1);
+        for (const part of [chunk.slice(0, cut), chunk.slice(cut)]) {
+          fs.appendFileSync(file, part);
+          text += part;
+          const p = await follower.poll();
+          polls++;
+          if (p.resampled) seen.length = 0;
+          seen.push(...(p.resampled ? follower.series.lines : p.appended));
+        }
+      }
+      const once = await readMetricsFile(file, maxSteps);
+      const followed = follower.series;
+      assert.deepEqual(followed, once, 'followed = read at once');
+      assert.deepEqual(seen, followed.lines, 'what the polls handed out (resampled: the whole series) is the series');
+      const complete = parseMetricsLines(text.slice(0, text.lastIndexOf('\n') + 1)).lines;
+      const steps = complete.filter((l) => l.kind === 'step');
+      assert.equal(followed.stepLines, steps.length);
+      assert.ok(Number.isInteger(Math.log2(followed.stride)), `stride ${followed.stride} is a power of two`);
+      assert.deepEqual(
+        followed.lines,
+        complete.filter((l) => l.kind === 'epoch' || l.step % followed.stride === 0),
+        'every epoch line, and exactly the steps on the stride',
+      );
+      assert.ok(followed.lines.filter((l) => l.kind === 'step').length <= maxSteps, 'no more step lines than the cap');
+    });
+    t.diagnostic(`${n} files, ${polls} polls`);
   });
 
   it('listRuns over random directories: never throws, ids and dirs stay inside the runs directory', async (t) => {

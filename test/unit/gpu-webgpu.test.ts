@@ -23,7 +23,7 @@ import { activeDevice, readTensor } from '../../src/trainer/webgpu';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
 import { cli } from './helpers/cli';
-import { NO_ICD, startSwiftShader } from './helpers/swiftshader';
+import { NO_ICD, startSwiftShader } from '../helpers/swiftshader';
 
 /** Float32 on another device: relative 1e-4 (absolute below 1). */
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol = 1e-4): void {

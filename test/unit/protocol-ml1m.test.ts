@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/trainer/data/load';
 import { splitStrongGeneralisation } from '../../src/trainer/protocol/split';
-import { ML1M, ml1mSkip, requireMl1m } from './helpers/ml1m';
+import { ML1M, ml1mSkip, requireMl1m } from '../helpers/ml1m';
 
 test('ML-1M split matches the PyTorch reference exactly (seed 98765, 600 + 600 held-out users)', { skip: ml1mSkip }, async () => {
   requireMl1m();

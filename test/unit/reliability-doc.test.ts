@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '../..');
-/** The suites `npm test` runs: unit tests, the extension-host integration suites and the end-to-end specs. */
-const SUITE_DIRS = ['test/unit', 'test/integration', 'test/e2e'];
+/** The suites `npm test` runs: unit tests, process tests, the extension-host integration suites and the end-to-end specs. */
+const SUITE_DIRS = ['test/unit', 'test/process', 'test/integration', 'test/e2e'];
 
 interface Reference {
   file: string;

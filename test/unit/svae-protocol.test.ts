@@ -17,7 +17,7 @@ import { SparseBatch } from '../../src/trainer/model/types';
 import { NumpyRandomState } from '../../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../../src/trainer/protocol/sequential';
 import { gatherRows, type UserRows } from '../../src/trainer/protocol/split';
-import { ML1M, ml1mSkip, requireMl1m } from './helpers/ml1m';
+import { ML1M, ml1mSkip, requireMl1m } from '../helpers/ml1m';
 
 before(async () => {
   await selectBackend('wasm', () => undefined);

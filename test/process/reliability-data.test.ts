@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { loadDataset } from '../../src/trainer/data/load';
 import { generateMovies, generateRatings, writeFixture } from '../fixtures/generate';
 import { dirWith, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 after(removeTempDirs);
 
@@ -38,7 +38,7 @@ const train = (data: string, runs: string, extra: string[] = []) =>
 function failsWithOneLine(data: string): string {
   const runs = path.join(tempDir(), 'runs');
   const r = train(data, runs, ['--json']);
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+  assert.equal(r.code, 2, `exit code 2, bad input (stderr: ${r.stderr})`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
   assert.match(lines[0], /^vaerec: error: /);
@@ -49,7 +49,7 @@ function failsWithOneLine(data: string): string {
   return lines[0];
 }
 
-describe('bad data through the CLI: exit 1, one line naming the file and line, runs directory untouched', () => {
+describe('bad data through the CLI: exit 2, one line naming the file and line, runs directory untouched', () => {
   const lineCases: [string, number, string, RegExp][] = [
     ['a wrong delimiter', 7, '3,17,4,978300760', /expected 4 fields separated by '::', found 1/],
     ['a non-numeric user id', 12, 'u12::17::4::978300760', /user id "u12" is not a non-negative integer/],

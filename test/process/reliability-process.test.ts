@@ -20,7 +20,7 @@ import { loadMultVae } from '../../src/trainer/model/multvae';
 import { runTraining } from '../../src/trainer/train';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { CLI, cli } from './helpers/cli';
+import { CLI, cli } from '../helpers/cli';
 
 after(removeTempDirs);
 
@@ -215,6 +215,44 @@ describe('cancel at every phase', () => {
       await checkRunDir(entry.dir, entry.record);
     });
   }
+});
+
+describe('cancel inside a long validation pass', () => {
+  it('stops between its chunks: the epoch is recorded without a score, the best weights so far are tested', { timeout: 240_000 }, async () => {
+    // 1100 validation users: three chunks of at most 500.
+    const data = removeLater(makeFixtureDir('ml-1m', { users: 3000, items: 200, seed: 9, clusters: 4 }));
+    const config = makeConfig('mvae', data, { epochs: 5, hidden: 32, latent: 8, backend: 'cpu', protocol: { heldoutUsers: 1100 } });
+    const controller = new AbortController();
+    const messages: TrainerToParent[] = [];
+    const record = await runTraining({
+      config,
+      runsDir: tempDir(),
+      cacheDir: tempDir(),
+      signal: controller.signal,
+      emit: (m) => {
+        messages.push(m);
+        // Cancelled as epoch 2's validation starts: a cancel can only get in between its chunks.
+        if (m.type === 'phase' && m.phase === 'evaluate' && m.message === 'validating epoch 2') setImmediate(() => controller.abort());
+      },
+    });
+    assert.ok(record);
+    assert.equal(record.status, 'cancelled');
+    assert.equal(record.epochsCompleted, 2, 'epoch 2 is recorded');
+    assert.equal(record.lastValidation?.epoch, 1, "epoch 2's validation did not finish");
+    assert.equal(record.best?.epoch, 1);
+    assert.ok(record.test && record.test['ndcg@100'] > 0, "epoch 1's weights were tested");
+    const epochs = messages.filter((m): m is Extract<TrainerToParent, { type: 'epoch' }> => m.type === 'epoch');
+    assert.deepEqual(
+      epochs.map((e) => [e.epoch, e['val_ndcg@100'] !== undefined]),
+      [
+        [1, true],
+        [2, false],
+      ],
+    );
+    const started = messages.find((m): m is Extract<TrainerToParent, { type: 'started' }> => m.type === 'started');
+    assert.ok(started);
+    await checkRunDir(started.runDir, record);
+  });
 });
 
 describe('two runs at once', () => {

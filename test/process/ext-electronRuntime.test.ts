@@ -18,7 +18,7 @@ import { makeConfig } from '../../src/shared/trainConfig';
 import type { TrainerToParent } from '../../src/shared/trainerMessages';
 import { startTrainer } from '../../src/trainer/process/client';
 import { makeFixtureDir } from '../fixtures/generate';
-import { serveFakeModules } from './helpers/fakeVscode';
+import { serveFakeModules } from '../helpers/fakeVscode';
 
 const TRAINER = path.resolve(__dirname, '../../dist/trainer.js');
 if (!fs.existsSync(TRAINER)) throw new Error(`${TRAINER} is missing: run npm run build first`);

@@ -14,7 +14,7 @@ import { readMetricsFile } from '../../src/shared/metricsFollower';
 import { listRuns } from '../../src/shared/runReader';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 after(removeTempDirs);
 

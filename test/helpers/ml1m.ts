@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const ML1M = path.resolve(__dirname, '../../../../shared/data/ml-1m');
+export const ML1M = path.resolve(__dirname, '../../../shared/data/ml-1m');
 
 const present = fs.existsSync(path.join(ML1M, 'ratings.dat'));
 

@@ -16,8 +16,8 @@ import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunEntry } from '../../src/shared/runSchema';
 import type { RunsSource } from '../../src/extension/runsSource';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from './helpers/cli';
-import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { cli } from '../helpers/cli';
+import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
 
 const ROOT = path.resolve(__dirname, '../..');
 const INFERENCE = path.join(ROOT, 'dist/inference.js');

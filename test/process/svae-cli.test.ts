@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseMetricsLines } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 test('train --model svae records a complete run with its settings, curves and test metrics', () => {
   const data = makeFixtureDir('ml-1m', { users: 200, items: 80, seed: 5, clusters: 3 });

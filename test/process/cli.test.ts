@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { makeFixtureDir, type FixtureLayout } from '../fixtures/generate';
-import { CLI, cli } from './helpers/cli';
+import { CLI, cli } from '../helpers/cli';
 
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 

@@ -16,7 +16,7 @@ import type { RecommendResult } from '../../src/shared/inferenceResults';
 import { InspectError, RunInspector } from '../../src/trainer/inspect/runInspector';
 import { InferenceClient } from '../../src/trainer/process/inferenceClient';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const INFERENCE = path.join(ROOT, 'dist/inference.js');

@@ -16,7 +16,7 @@ import { localProbe } from '../../src/shared/runLiveness';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { FakeEmitter, fakeUri as uri, serveFakeModules } from './helpers/fakeVscode';
+import { FakeEmitter, fakeUri as uri, serveFakeModules } from '../helpers/fakeVscode';
 
 after(removeTempDirs);
 

@@ -77,3 +77,32 @@ test('a crash is reported with the signal and the last lines of stderr', async (
   assert.equal(exit.code, null);
   assert.equal(typeof exit.stderrTail, 'string');
 });
+
+test('every message is delivered before the trainer exits, even when the parent reads them late', async () => {
+  const data = makeFixtureDir('ml-1m', { users: 3000, items: 200, seed: 8, clusters: 4 });
+  // batch size 1: a progress message per user, hundreds of KB in all, more than a socket buffer holds.
+  const config = makeConfig('mvae', data, { epochs: 1, batchSize: 1, hidden: 32, latent: 8, protocol: { heldoutUsers: 100 } });
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-proc-'));
+  const messages: TrainerToParent[] = [];
+  const handle = startTrainer({
+    trainerScript: TRAINER,
+    request: { type: 'start', config, runsDir, cacheDir: os.tmpdir() },
+    onMessage: (m) => {
+      messages.push(m);
+      if (m.type !== 'started') return;
+      // The parent is busy (a long synchronous task) while the whole run happens: the trainer's
+      // messages pile up unread until it has recorded the run's end, and a while after.
+      const runJson = path.join(m.runDir, 'run.json');
+      const deadline = Date.now() + 170_000;
+      while (Date.now() < deadline && (JSON.parse(fs.readFileSync(runJson, 'utf8')) as { status: string }).status === 'running');
+      for (const until = Date.now() + 1000; Date.now() < until;);
+    },
+  });
+  const exit = await handle.exited;
+  assert.equal(exit.code, 0, exit.stderrTail);
+  const done = messages.at(-1);
+  assert.equal(done?.type, 'done', `the last message is done (got ${messages.length} messages, the last ${done?.type})`);
+  assert.equal(done.type === 'done' && done.status, 'completed');
+  const progress = messages.filter((m) => m.type === 'progress');
+  assert.equal(progress.length, progress[0]?.type === 'progress' ? progress[0].stepsPerEpoch : -1, 'every progress message arrived');
+});

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+export const CLI = path.resolve(__dirname, '../../dist/cli.js');
 if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 
 /** Runs the CLI to its end (three minutes at most), with `env` added to this process's environment. */
