@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/shared/trainConfig';
 import { CONFIG_SETTINGS, buildTrainConfig, type ConfigSetting } from '../../src/extension/trainSettings';
-import { serveFakeModules } from './helpers/fakeVscode';
+import { serveFakeModules } from '../helpers/fakeVscode';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The settings that are not one config field each: where things are, and the free-form object. */
