@@ -2,7 +2,7 @@
  * Follows one run's metrics.jsonl as the trainer appends to it: any process can use it (a VS Code
  * window, a sweep watching its trainers for early stopping, a reloaded window re-attaching).
  *
- * - Streamed: each poll reads what was appended since the last one, in chunks of READ_CHUNK_BYTES,
+ * - Streamed: each poll reads what was appended since the last one, in chunks of READ_CHUNK_BYTES (1 MiB),
  *   asynchronously, so a 600 MB file is read without blocking the process or holding the file.
  * - Tolerant: a torn last line (no newline yet) waits for the next poll; garbage lines are counted;
  *   a single "line" longer than MAX_LINE_BYTES (a damaged file without newlines) is skipped, counted.
@@ -15,7 +15,7 @@ import { promises as fsp } from 'node:fs';
 import type { MetricsLine } from './runSchema';
 import { parseMetricsLines } from './runSchema';
 
-export const READ_CHUNK_BYTES = 4 << 20;
+export const READ_CHUNK_BYTES = 1 << 20;
 export const MAX_LINE_BYTES = 1 << 20;
 /** Step lines charted per run before thinning: far more points than a chart is wide. */
 export const MAX_CHARTED_STEPS = 100_000;

@@ -175,7 +175,7 @@ describe('nothing lost silently', () => {
     }
   });
 
-  it('`vaerec runs` on a runs directory that is missing, a file or unreadable is an error, not "no runs"', () => {
+  it('vaerec runs on a runs directory that is missing, a file or unreadable is an error, not "no runs"', () => {
     const missing = path.join(tempDir(), 'nope');
     oneLineError(cli(['runs', '--runs-dir', missing]), 2, new RegExp(`${missing}: no such file or directory \\(ENOENT\\)`));
     const file = path.join(tempDir(), 'a-file');
@@ -225,7 +225,7 @@ describe('damaged weights and exports', () => {
     );
   });
 
-  it('weights without their model.json: `vaerec runs` warns', () => {
+  it('weights without their model.json: vaerec runs warns', () => {
     const dir = damaged('no-model-json', (d) => fs.rmSync(path.join(d, 'model', 'model.json')));
     const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as { id: string; warning?: string }[];
     assert.equal(listed.find((r) => r.id === path.basename(dir))?.warning, 'model/model.json is missing');
