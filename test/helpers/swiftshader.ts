@@ -5,7 +5,7 @@
  * machine, with or without a GPU, test the same software adapter.
  */
 import * as fs from 'node:fs';
-import { selectBackend } from '../../../src/trainer/backend';
+import { selectBackend } from '../../src/trainer/backend';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

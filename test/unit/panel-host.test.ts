@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bare, parseRequest } from '../../src/shared/messageValidation';
-import { FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
 
 type ProbeRequest = { type: 'ready' } | { type: 'fail' } | { type: 'save' };
 type ProbeUpdate = { type: 'state'; n: number };

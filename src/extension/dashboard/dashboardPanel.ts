@@ -4,7 +4,14 @@
  * PanelHost's).
  */
 import * as vscode from 'vscode';
-import { parseDashboardRequest, restoredSelection, type DashboardRequest, type DashboardRun, type DashboardUpdate, type SeriesSampling } from '../../shared/dashboardMessages';
+import {
+  parseDashboardRequest,
+  restoredSelection,
+  type DashboardRequest,
+  type DashboardRun,
+  type DashboardUpdate,
+  type SeriesSampling,
+} from '../../shared/dashboardMessages';
 import type { MetricsLine } from '../../shared/runSchema';
 import { PanelHost, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsChange, RunsSource } from '../runsSource';

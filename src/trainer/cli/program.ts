@@ -101,7 +101,8 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
     .option('--quiet', 'no progress output')
     .action(async (o: Record<string, unknown>) => {
-      if (!isBackendChoice(String(o.backend))) throw new UsageError(`unknown backend ${quote(String(o.backend))} (expected auto, webgpu, wasm, cpu or tensorflow)`);
+      if (!isBackendChoice(String(o.backend)))
+        throw new UsageError(`unknown backend ${quote(String(o.backend))} (expected auto, webgpu, wasm, cpu or tensorflow)`);
       const data = String(o.data);
       const source = data === 'ml-1m' ? data : path.resolve(data);
       const overrides: Record<string, unknown> = { backend: o.backend };

@@ -16,7 +16,7 @@ import { readRun } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 const fixture = { users: 240, items: 90, seed: 11, clusters: 3 };
 let runs: string;

@@ -22,7 +22,7 @@ import { runTraining } from '../../src/trainer/train';
 import { activeDevice, readTensor } from '../../src/trainer/webgpu';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 import { NO_ICD, startSwiftShader } from '../helpers/swiftshader';
 
 /** Float32 on another device: relative 1e-4 (absolute below 1). */
