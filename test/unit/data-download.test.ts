@@ -157,6 +157,18 @@ describe('ensureMovieLens1M', () => {
     await failsClean('/error', expectedFor(good), /HTTP 500 Internal Server Error/);
   });
 
+  it('an unreachable host says how to get the data without network', async () => {
+    const cacheDir = tempDir();
+    await assert.rejects(ensureMovieLens1M(cacheDir, { url: 'http://127.0.0.1:1/ml-1m.zip' }), (error: Error) => {
+      assert.match(
+        error.message,
+        /^cannot reach 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)\. Without network access, fetch http:\/\/127\.0\.0\.1:1\/ml-1m\.zip .*--data DIR/,
+      );
+      return true;
+    });
+    assert.deepEqual(readdirSync(cacheDir), []);
+  });
+
   it('endless redirects stop after 5', async () => {
     await failsClean('/loop', expectedFor(good), /more than 5 redirects/);
     assert.equal(requests.get('/loop'), 6);

@@ -209,6 +209,17 @@ function request(url: URL, signal: AbortSignal | undefined): Promise<IncomingMes
   return new Promise((resolve, reject) => {
     const req = client.get(url, { signal }, resolve);
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`)));
-    req.on('error', (error) => reject(signal?.aborted ? abortError('The download') : new DownloadError(`${url.href}: ${error.message}`)));
+    req.on('error', (error) => reject(signal?.aborted ? abortError('The download') : connectionError(url, error)));
   });
+}
+
+/** Errors that mean the host could not be reached at all, so the user needs another way to get the data. */
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+function connectionError(url: URL, error: NodeJS.ErrnoException): DownloadError {
+  if (!UNREACHABLE.has(error.code ?? '')) return new DownloadError(`${url.href}: ${error.message}`);
+  return new DownloadError(
+    `cannot reach ${url.host} (${error.message}). Without network access, fetch ${url.href} on another machine, unzip it, ` +
+      'and give its folder as the dataset (vaerec train --data DIR, or the vaerec.dataset setting in VS Code).',
+  );
 }
