@@ -2,8 +2,14 @@
  * Times Mult-VAE training steps and scoring on a random batch shaped like ML-1M after the Liang et
  * al. protocol (I = 3,497 items, batch 500, ~100 positives per user).
  *
- *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--threads 1,2] [--steps 15]
+ *   node --import tsx scripts/bench-step.ts [--backends wasm,cpu] [--threads 1,2] [--steps 15] [--baseline DIR]
+ *
+ * --baseline DIR times another version of the code in the same run, its steps interleaved with
+ * ours: DIR is a checkout of it (e.g. `git worktree add DIR COMMIT`, or `git archive COMMIT | tar -x
+ * -C DIR`, with node_modules linked to this one's), whose src/trainer/model/multvae.ts is loaded.
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, selectBackend } from '../src/trainer/backend';
 import { createMultVae } from '../src/trainer/model/multvae';
@@ -34,17 +40,20 @@ function timeMs(f: () => void): number {
   return performance.now() - t;
 }
 
+type Create = typeof createMultVae;
+
 /**
- * Times each thread setting on the same batches, interleaving their steps so that load from other
- * processes on this shared machine hits them alike.
+ * Times each version and thread setting on the same batches, interleaving their steps so that load
+ * from other processes on this shared machine hits them alike.
  */
-async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: number): Promise<void> {
+async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: number, versions: { label: string; create: Create }[]): Promise<void> {
   const selected = await selectBackend(choice, (msg) => console.log(`  ${msg}`));
   const rng = new Rng(7);
   const batches = Array.from({ length: 4 }, () => randomBatch(rng, 500));
   const users = randomBatch(rng, 600);
-  const models = threads.map((t) =>
-    createMultVae({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads: t }),
+  const runs = versions.flatMap((v) => threads.map((t) => ({ label: v.label, threads: t, create: v.create })));
+  const models = runs.map((r) =>
+    r.create({ numItems: NUM_ITEMS, hidden: 600, latent: 200, dropout: 0.5, variational: true, learningRate: 1e-3, l2: 0, seed: 1 }, { threads: r.threads }),
   );
   const warmup = 3;
   const stepTimes = models.map((): number[] => []);
@@ -72,10 +81,12 @@ async function benchBackend(choice: BackendChoice, threads: (1 | 2)[], steps: nu
   console.log(`${selected.name} (${selected.note ?? ''}); batch 500, I=${NUM_ITEMS}, ${nnz.toFixed(0)} nnz/row; ${steps} timed steps`);
   models.forEach((model, m) => {
     const st = stepTimes[m];
+    const base = runs.findIndex((r) => r.threads === runs[m].threads);
+    const ratio = base === m ? '' : `; ${(median(st) / median(stepTimes[base])).toFixed(3)}x the step of ${runs[base].label}`;
     console.log(
-      `  ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}], ` +
+      `  ${runs[m].label}, ${model.threads} thread(s): train step median ${median(st).toFixed(1)} ms [min ${Math.min(...st).toFixed(1)}, max ${Math.max(...st).toFixed(1)}], ` +
         `CPU ${median(stepCpu[m]).toFixed(1)} ms; ` +
-        `score 600 users median ${median(scoreTimes[m]).toFixed(1)} ms`,
+        `score 600 users median ${median(scoreTimes[m]).toFixed(1)} ms${ratio}`,
     );
     model.dispose();
   });
@@ -88,7 +99,26 @@ async function main(): Promise<void> {
   const threads = option('threads', '1,2')
     .split(',')
     .map((t): 1 | 2 => (t === '2' ? 2 : 1));
-  for (const b of backends) await benchBackend(b, threads, b === 'cpu' ? Math.min(steps, 3) : steps);
+  const versions: { label: string; create: Create }[] = [];
+  const baseline = option('baseline', '');
+  if (baseline) {
+    const file = path.join(path.resolve(baseline), 'src', 'trainer', 'model', 'multvae');
+    versions.push({ label: `baseline ${baseline}`, create: ((await import(file)) as { createMultVae: Create }).createMultVae });
+  }
+  versions.push({ label: 'this checkout', create: createMultVae });
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const b of backends) await benchBackend(b, threads, b === 'cpu' ? Math.min(steps, 3) : steps, versions);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -23,7 +23,7 @@ import { autoHeldoutUsers, makeConfig } from '../src/shared/trainConfig';
 import { selectBackend } from '../src/trainer/backend';
 import { loadDataset } from '../src/trainer/data/load';
 import { createSvae } from '../src/trainer/model/svae';
-import { trainingSteps } from '../src/trainer/model/svaeNetwork';
+import { trainingSteps } from '../src/trainer/model/svaeBatch';
 import { trainingThreads } from '../src/trainer/train';
 import { NumpyRandomState } from '../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../src/trainer/protocol/sequential';

@@ -7,7 +7,7 @@ import { GradientWorker } from '../../src/trainer/model/parallel';
 import { paramCount } from '../../src/trainer/model/params';
 import { Rng } from '../../src/trainer/model/rng';
 import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
-import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeNetwork';
+import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeBatch';
 import { Recommender, SparseBatch } from '../../src/trainer/model/types';
 
 function randomBatch(rows: number, numItems: number, rng: Rng): SparseBatch {

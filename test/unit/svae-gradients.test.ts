@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../src/trainer/backend';
 import { Rng } from '../../src/trainer/model/rng';
-import { pack, svaeForwardBackward, svaeScore, trainingSteps } from '../../src/trainer/model/svaeNetwork';
+import { pack, trainingSteps } from '../../src/trainer/model/svaeBatch';
+import { svaeForwardBackward, svaeScore } from '../../src/trainer/model/svaeNetwork';
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from '../../src/trainer/model/svaeParams';
 import { SparseBatch } from '../../src/trainer/model/types';
 

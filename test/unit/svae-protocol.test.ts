@@ -12,7 +12,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { loadDataset } from '../../src/trainer/data/load';
 import { Rng } from '../../src/trainer/model/rng';
 import { createSvae } from '../../src/trainer/model/svae';
-import { nextTargets, pack } from '../../src/trainer/model/svaeNetwork';
+import { nextTargets, pack } from '../../src/trainer/model/svaeBatch';
 import { SparseBatch } from '../../src/trainer/model/types';
 import { NumpyRandomState } from '../../src/trainer/protocol/mt19937';
 import { bucketedOrder, splitSequential } from '../../src/trainer/protocol/sequential';

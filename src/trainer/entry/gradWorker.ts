@@ -2,10 +2,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendChoice, selectBackend } from '../backend';
 import { adamUpdate, adamUpdateWithDecay } from '../model/adam';
+import { Workspace } from '../model/kernels/workspace';
 import { forwardBackward } from '../model/network';
 import { paramSegments, viewParams } from '../model/params';
 import { Control, WorkerInit, WorkerJob } from '../model/parallel';
-import { Workspace, svaeForwardBackward } from '../model/svaeNetwork';
+import { svaeForwardBackward } from '../model/svaeNetwork';
 import { viewSvaeParams } from '../model/svaeParams';
 
 /** Runs one job against the shared buffers; returns the loss parts of a gradient job. */
@@ -20,9 +21,10 @@ function handlerFor(init: WorkerInit): Handler {
     const p = viewParams(model.dims, params);
     const g = viewParams(model.dims, grads[1]);
     const segments = paramSegments(model.dims);
+    const ws = new Workspace();
     return (job) => {
       if (job.kind === 'multvaeGrad')
-        return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver);
+        return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver, ws);
       if (job.kind === 'adam') return void adamUpdate(job.adam, job.t, adamBuffers, grads, segments, job.l2, job.from, job.to);
       throw new Error(`a Mult-VAE worker cannot run a '${job.kind}' job`);
     };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamConfig, TORCH_ADAM, adamUpdate } from './adam';
 import { sliceRows, validateBatch } from './batch';
+import { Workspace } from './kernels/workspace';
 import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './network';
 import { GradientWorker, TrainingBuffers } from './parallel';
 import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
@@ -99,6 +100,7 @@ class MultVaeModel implements MultVae {
   private readonly params: ParamViews;
   private readonly grads: ParamViews;
   private readonly rng: Rng;
+  private readonly workspace = new Workspace();
   private step = 0;
 
   constructor(
@@ -140,7 +142,7 @@ class MultVaeModel implements MultVae {
 
   private gradients(batch: SparseBatch, noise: Noise, beta: number): LossParts {
     this.training.clearWorkerGradient();
-    return forwardBackward(this.dims, this.params, batch, noise, this.config.dropout, beta, this.grads);
+    return forwardBackward(this.dims, this.params, batch, noise, this.config.dropout, beta, this.grads, batch.rows, this.workspace);
   }
 
   /** The worker takes the second half of the rows; both halves divide by the whole batch size. */
@@ -168,6 +170,7 @@ class MultVaeModel implements MultVae {
         beta,
         this.grads,
         batch.rows,
+        this.workspace,
       ),
     );
     return { nll: own.nll + theirs.nll, kl: own.kl + theirs.kl };

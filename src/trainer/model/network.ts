@@ -1,14 +1,17 @@
 /**
- * Mult-VAE / Mult-DAE forward and backward passes written out by hand.
- *
- * Why not tf.grads: the autodiff of matMul emits transposed products, which the wasm backend
- * (XNNPACK) runs ~10x slower than plain ones; it would also compute the useless gradient with
- * respect to the input. Here every product is a plain matMul (the small operand is transposed
- * explicitly), the input layer is sparse (see sparse.ts), and the elementwise glue runs in JS on
- * data that has to be read back anyway. test/unit/model-gradients.test.ts checks every gradient
- * against tf.grads of a straightforward dense implementation.
+ * Mult-VAE / Mult-DAE forward and backward passes written out by hand, layer by layer: a sparse
+ * input layer (sparse.ts), the encoder, the Gaussian latent (Mult-VAE) and the decoder as dense
+ * layers, and the multinomial output layer over all items, from the kernels shared with SVAE
+ * (kernels/). Why not tf.grads: autodiff's transposed products run ~10x slower on XNNPACK and it
+ * would compute the useless gradient with respect to the input (kernels/products.ts).
+ * test/unit/model-gradients.test.ts checks every gradient against tf.grads of a dense implementation.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { Dense, DenseParams, denseBackward, denseForward } from './kernels/dense';
+import { columnSums, mulTanhGrad, tanhInPlace } from './kernels/elementwise';
+import { gaussianBackward, gaussianForward } from './kernels/gaussian';
+import { Uploads } from './kernels/products';
+import { Targets, softmaxOutputTrain } from './kernels/softmaxOutput';
+import { Workspace } from './kernels/workspace';
 import { Dims, ParamViews } from './params';
 import { SparseInput, inputValues, sparseAffine, sparseInput, sparseWeightGrad } from './sparse';
 import { SparseBatch } from './types';
@@ -28,37 +31,38 @@ export interface LossParts {
   kl: number;
 }
 
-function encoderWidth(d: Dims): number {
-  return d.variational ? 2 * d.latent : d.latent;
+/** hidden -> latent: Mult-VAE's emits [mu | logvar], Mult-DAE's the tanh code z (as every layer but the last in Liang et al.). */
+function encoder(d: Dims): Dense {
+  return d.variational ? { fanIn: d.hidden, fanOut: 2 * d.latent, act: 'linear' } : { fanIn: d.hidden, fanOut: d.latent, act: 'tanh' };
 }
 
-function tanhInPlace(a: Float32Array): void {
-  for (let i = 0; i < a.length; i++) a[i] = Math.tanh(a[i]);
+function decoder(d: Dims): Dense {
+  return { fanIn: d.latent, fanOut: d.hidden, act: 'tanh' };
 }
 
-/** h = tanh(x_n W1 + b1), computed sparsely (see sparse.ts). */
-function hiddenLayer(d: Dims, p: ParamViews, x: SparseInput): Float32Array {
-  const h = new Float32Array(x.rows * d.hidden);
+const layer2 = (p: ParamViews): DenseParams => ({ w: p.w2, b: p.b2 });
+const layer3 = (p: ParamViews): DenseParams => ({ w: p.w3, b: p.b3 });
+const layer4 = (p: ParamViews): DenseParams => ({ w: p.w4, b: p.b4 });
+
+/** h = tanh(x_n W1 + b1), computed sparsely. */
+function inputForward(p: ParamViews, x: SparseInput, h: Float32Array): Float32Array {
   sparseAffine(x, p.w1, p.b1, h);
   tanhInPlace(h);
   return h;
 }
 
-/**
- * Runs fn in a tidy scope and reads its tensor back. Never return a typed array from tf.tidy
- * itself: tidy walks its result's keys looking for tensors, i.e. every element (seconds for logits).
- */
-function readTidy(fn: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(fn);
-  const data = t.dataSync() as Float32Array;
-  t.dispose();
-  return data;
+/** Through tanh into W1 and b1 (dh is overwritten); the input's own gradient is never needed. */
+function inputBackward(x: SparseInput, h: Float32Array, dh: Float32Array, g: ParamViews): void {
+  mulTanhGrad(dh, h);
+  columnSums(dh, x.rows, x.cols, g.b1);
+  sparseWeightGrad(x, dh, g.w1);
 }
 
-/** t W + b. The fused kernel adds the bias inside the product; a broadcast add is a slow extra pass on wasm. */
-function dense(t: tf.Tensor2D, w: tf.Tensor2D | Float32Array, b: Float32Array): tf.Tensor2D {
-  const weights = w instanceof Float32Array ? tf.tensor2d(w, [t.shape[1], w.length / t.shape[1]]) : w;
-  return tf.fused.matMul({ a: t, b: weights, bias: tf.tensor1d(b) }) as tf.Tensor2D;
+/** Each user's targets are their items, each -log p weighted by 1 / meanOver. */
+function userTargets(batch: SparseBatch, weight: number): Targets {
+  const count = new Int32Array(batch.rows);
+  for (let r = 0; r < batch.rows; r++) count[r] = batch.indptr[r + 1] - batch.indptr[r];
+  return { items: batch.indices, start: batch.indptr, count, weight: new Float64Array(batch.rows).fill(weight) };
 }
 
 /**
@@ -75,147 +79,72 @@ export function forwardBackward(
   beta: number,
   g: ParamViews,
   meanOver = batch.rows,
+  ws: Workspace = new Workspace(),
 ): LossParts {
-  const { hidden: H, latent: Z, numItems: I } = d;
-  const E = encoderWidth(d);
+  const { hidden: H, latent: Z } = d;
   const B = batch.rows;
   const invB = 1 / meanOver;
-  const { indptr, indices } = batch;
   const eps = d.variational ? noise.eps : null;
   if (d.variational && (eps === null || eps.length !== B * Z)) throw new Error(`Mult-VAE training needs ${B} x ${Z} eps values`);
-  const x = sparseInput(indptr, indices, inputValues(indptr, noise.keep, 1 / (1 - dropout)), I, H);
-  const h = hiddenLayer(d, p, x);
+  const enc = encoder(d);
+  const dec = decoder(d);
+  const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, noise.keep, 1 / (1 - dropout)), d.numItems, H);
+  const up = new Uploads();
+  try {
+    const h = inputForward(p, x, ws.get('h', B * H));
+    const o = denseForward(enc, layer2(p), up, h, B, ws.get('o', B * enc.fanOut));
+    // The VAE samples z; the DAE's z is the encoder's output.
+    const z = eps ? ws.get('z', B * Z) : o;
+    const std = ws.get('std', eps ? B * Z : 0);
+    const kl = eps ? gaussianForward(o, eps, B, Z, invB, z, std) : 0;
+    const y = denseForward(dec, layer3(p), up, z, B, ws.get('dec', B * H));
 
-  return tf.tidy(() => {
-    const hT = tf.tensor2d(h, [B, H]);
-    const w2 = tf.tensor2d(p.w2, [H, E]);
-    const o = dense(hT, w2, p.b2).dataSync() as Float32Array;
-
-    // Reparameterisation and KL, row by row in JS: 200 columns, cheaper than a dozen tiny kernels.
-    const z = new Float32Array(B * Z);
-    const std = new Float32Array(eps === null ? 0 : B * Z);
-    let klSum = 0;
-    for (let r = 0; r < B; r++) {
-      for (let c = 0; c < Z; c++) {
-        const mu = o[r * E + c];
-        if (eps === null) {
-          z[r * Z + c] = Math.tanh(mu); // Mult-DAE's code layer is tanh, as every layer but the last in Liang et al.
-          continue;
-        }
-        const lv = o[r * E + Z + c];
-        const s = Math.exp(0.5 * lv);
-        std[r * Z + c] = s;
-        z[r * Z + c] = mu + s * eps[r * Z + c];
-        klSum += 0.5 * (s * s + mu * mu - 1 - lv);
-      }
-    }
-
-    const zT = tf.tensor2d(z, [B, Z]);
-    const w3 = tf.tensor2d(p.w3, [Z, H]);
-    const w4 = tf.tensor2d(p.w4, [H, I]);
-    const h2 = tf.tanh(dense(zT, w3, p.b3));
-    // Softmax on the backend (XNNPACK's vectorised kernel: ~15x faster than Math.exp in a JS loop).
-    // The read-back probabilities are turned into d(loss)/d(logits) in place (the tensor is done).
-    const logitsT = dense(h2, w4, p.b4);
-    const logits = logitsT.dataSync() as Float32Array;
-    const dl = tf.softmax(logitsT).dataSync() as Float32Array;
-    const db4 = g.b4;
-    db4.fill(0);
-    let nllSum = 0;
-    // nll_r = rowsum(x) * logsumexp(logits_r) - sum_{x_i=1} logits_i; d nll / d logits = (softmax * rowsum(x) - x) / B.
-    for (let r = 0; r < B; r++) {
-      const start = indptr[r];
-      const count = indptr[r + 1] - start;
-      const o0 = r * I;
-      if (count === 0) {
-        dl.fill(0, o0, o0 + I);
-        continue;
-      }
-      // logsumexp = max - log(softmax at the max): the largest probability cannot underflow.
-      let arg = o0;
-      for (let c = o0 + 1; c < o0 + I; c++) if (logits[c] > logits[arg]) arg = c;
-      nllSum += count * (logits[arg] - Math.log(dl[arg]));
-      const scale = count * invB;
-      for (let c = 0; c < I; c++) {
-        const v = dl[o0 + c] * scale;
-        dl[o0 + c] = v;
-        db4[c] += v;
-      }
-      for (let k = start; k < start + count; k++) {
-        const c = indices[k];
-        nllSum -= logits[o0 + c];
-        dl[o0 + c] -= invB;
-        db4[c] -= invB;
-      }
-    }
-
-    const dlT = tf.tensor2d(dl, [B, I]);
-    g.w4.set(tf.matMul(tf.transpose(h2), dlT).dataSync());
-    const dh2 = tf.matMul(dlT, tf.transpose(w4));
-    const da3 = tf.mul(dh2, tf.sub(1, tf.square(h2)));
-    g.w3.set(tf.matMul(tf.transpose(zT), da3).dataSync());
-    g.b3.set(tf.sum(da3, 0).dataSync());
-    const dz = tf.matMul(da3, tf.transpose(w3)).dataSync();
-
-    // Encoder output gradient: through z (and, for the VAE, through the KL term).
-    const dO = new Float32Array(B * E);
-    for (let r = 0; r < B; r++) {
-      for (let c = 0; c < Z; c++) {
-        const gz = dz[r * Z + c];
-        if (eps === null) {
-          const zc = z[r * Z + c];
-          dO[r * E + c] = gz * (1 - zc * zc);
-          continue;
-        }
-        const mu = o[r * E + c];
-        const s = std[r * Z + c];
-        dO[r * E + c] = gz + beta * mu * invB;
-        dO[r * E + Z + c] = 0.5 * s * (gz * eps[r * Z + c] + beta * s * invB) - 0.5 * beta * invB;
-      }
-    }
-    const dOT = tf.tensor2d(dO, [B, E]);
-    g.w2.set(tf.matMul(tf.transpose(hT), dOT).dataSync());
-    g.b2.set(tf.sum(dOT, 0).dataSync());
-    const dh = tf.matMul(dOT, tf.transpose(w2)).dataSync();
-
-    // Through tanh into the sparse input layer.
-    const da1 = new Float32Array(B * H);
-    const db1 = g.b1;
-    db1.fill(0);
-    for (let r = 0; r < B; r++) {
-      for (let c = 0; c < H; c++) {
-        const i = r * H + c;
-        const v = dh[i] * (1 - h[i] * h[i]);
-        da1[i] = v;
-        db1[c] += v;
-      }
-    }
-    sparseWeightGrad(x, da1, g.w1);
-    return { nll: nllSum * invB, kl: klSum * invB };
-  });
+    const dy = ws.get('dDec', B * H);
+    const nll = softmaxOutputTrain({ hidden: H, numItems: d.numItems }, layer4(p), up, y, B, userTargets(batch, invB), layer4(g), dy, ws);
+    const dz = ws.get('dz', B * Z);
+    denseBackward(dec, layer3(p), up, z, y, dy, B, layer3(g), dz);
+    const dO = eps ? ws.get('dO', B * enc.fanOut) : dz;
+    if (eps) gaussianBackward(o, eps, std, dz, B, Z, beta * invB, dO);
+    const dh = ws.get('dh', B * H);
+    denseBackward(enc, layer2(p), up, h, o, dO, B, layer2(g), dh);
+    inputBackward(x, h, dh, g);
+    return { nll, kl };
+  } finally {
+    up.dispose();
+  }
 }
 
 /** Evaluation-mode encoder: rows x latent means (Mult-VAE mu, or Mult-DAE's tanh code z). */
 export function encodeMean(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
-  const E = encoderWidth(d);
-  const Z = d.latent;
-  const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, null, 1), d.numItems, d.hidden);
-  const h = hiddenLayer(d, p, x);
-  const o = readTidy(() => dense(tf.tensor2d(h, [batch.rows, d.hidden]), p.w2, p.b2));
-  if (!d.variational) {
-    tanhInPlace(o);
-    return o;
+  const up = new Uploads();
+  try {
+    return encodeWith(d, p, batch, up);
+  } finally {
+    up.dispose();
   }
+}
+
+function encodeWith(d: Dims, p: ParamViews, batch: SparseBatch, up: Uploads): Float32Array {
+  const Z = d.latent;
+  const enc = encoder(d);
+  const x = sparseInput(batch.indptr, batch.indices, inputValues(batch.indptr, null, 1), d.numItems, d.hidden);
+  const h = inputForward(p, x, new Float32Array(batch.rows * d.hidden));
+  const o = denseForward(enc, layer2(p), up, h, batch.rows, new Float32Array(batch.rows * enc.fanOut));
+  if (!d.variational) return o;
   const mu = new Float32Array(batch.rows * Z);
-  for (let r = 0; r < batch.rows; r++) mu.set(o.subarray(r * E, r * E + Z), r * Z);
+  for (let r = 0; r < batch.rows; r++) mu.set(o.subarray(r * 2 * Z, r * 2 * Z + Z), r * Z);
   return mu;
 }
 
 /** Evaluation-mode logits (z = mu, no dropout): rows x numItems. */
 export function scoreLogits(d: Dims, p: ParamViews, batch: SparseBatch): Float32Array {
-  const z = encodeMean(d, p, batch);
-  return readTidy(() => {
-    const h2 = tf.tanh(dense(tf.tensor2d(z, [batch.rows, d.latent]), p.w3, p.b3));
-    return dense(h2, p.w4, p.b4);
-  });
+  const up = new Uploads();
+  try {
+    const z = encodeWith(d, p, batch, up);
+    const y = denseForward(decoder(d), layer3(p), up, z, batch.rows, new Float32Array(batch.rows * d.hidden));
+    const output: Dense = { fanIn: d.hidden, fanOut: d.numItems, act: 'linear' };
+    return denseForward(output, layer4(p), up, y, batch.rows, new Float32Array(batch.rows * d.numItems));
+  } finally {
+    up.dispose();
+  }
 }
