@@ -10,8 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../src/trainer/backend';
 import { Activation, denseBackward, denseForward } from '../../src/trainer/model/kernels/dense';
+import { tanh } from '../../src/trainer/model/kernels/elementwise';
 import { gaussianBackward, gaussianForward } from '../../src/trainer/model/kernels/gaussian';
-import { Uploads, packsA, productABt, productAtB } from '../../src/trainer/model/kernels/products';
+import { Uploads, packsA, productABt, productAtB, productTensor } from '../../src/trainer/model/kernels/products';
 import { GradientWay, OUTPUT_CHUNK_ROWS, Targets, cheaperWay, softmaxOutputTrain } from '../../src/trainer/model/kernels/softmaxOutput';
 import { Workspace } from '../../src/trainer/model/kernels/workspace';
 import { Rng } from '../../src/trainer/model/rng';
@@ -59,17 +60,28 @@ describe('shared kernels', () => {
     await selectBackend('wasm', () => undefined);
   });
 
+  it('tanh agrees with Math.tanh in float32, from tiny to saturated values', () => {
+    const rng = new Rng(9);
+    const xs = Float32Array.from({ length: 20000 }, (_, i) => (rng.uniform() * 2 - 1) * 10 ** ((i % 9) - 6));
+    const extremes = [0, -0, 1e-30, -1e-30, 20, -20, 400, -400, Infinity, -Infinity];
+    const ours = Float32Array.from([...xs, ...extremes], tanh);
+    const want = Float32Array.from([...xs, ...extremes], Math.tanh);
+    assert.deepEqual(ours, want);
+    assert.ok(Number.isNaN(tanh(Number.NaN)));
+  });
+
   it('productAtB gives a^T b whichever operand it packs, and accumulates', () => {
     const rng = new Rng(1);
-    // (rows, ka, kb): b packed (kb <= ka; kb > ka with few rows), a packed (many rows, kb >> ka).
+    // (rows, ka, kb): b packed (kb <= ka; kb > ka with few rows), a packed (many rows, kb >> ka; b beyond L2).
     const cases: [number, number, number][] = [
       [30, 9, 5],
       [4, 5, 40],
       [300, 4, 60],
+      [70, 20, 4000],
     ];
     assert.deepEqual(
       cases.map(([r, ka, kb]) => packsA(r, ka, kb)),
-      [false, false, true],
+      [false, false, true, true],
     );
     for (const [rows, ka, kb] of cases) {
       const a = normals(rows * ka, rng);
@@ -86,6 +98,28 @@ describe('shared kernels', () => {
         ) <= 1e-6,
         `accumulated a^T b for ${rows} x ${ka}, ${kb}`,
       );
+    }
+  });
+
+  it('productTensor gives a W packing W, or a^T when W is too large for L2', () => {
+    const rng = new Rng(8);
+    const [k, n] = [512, 520];
+    const w = normals(k * n, rng);
+    for (const rows of [3, 520]) {
+      const a = normals(rows * k, rng);
+      // The plain product on the backend is the reference for the transposed form.
+      const wantT = tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows, k]), tf.tensor2d(w, [k, n])));
+      const want = wantT.dataSync() as Float32Array;
+      wantT.dispose();
+      const up = new Uploads();
+      try {
+        const t = tf.tidy(() => productTensor(a, rows, up.matrix(w, k, n), up));
+        assert.deepEqual(t.shape, [rows, n]);
+        assert.ok(relativeError(t.dataSync() as Float32Array, want) <= 1e-6, `${rows} rows`);
+        t.dispose();
+      } finally {
+        up.dispose();
+      }
     }
   });
 
@@ -181,16 +215,17 @@ describe('shared kernels', () => {
     assert.ok(relativeError(dO, ref.grads[0]) <= 1e-5, 'dO');
   });
 
-  for (const way of ['write', 'fold'] as GradientWay[]) {
-    it(`the softmax output layer (${way}) matches autodiff over more than one chunk`, () => {
+  // Small weights over two chunks; and weights too large for L2 with few rows, whose logits are computed transposed.
+  const shapes = [
+    { H: 5, I: 9, rows: OUTPUT_CHUNK_ROWS + 37, what: 'over more than one chunk' },
+    { H: 63, I: 4200, rows: 70, what: 'with weights larger than L2' },
+  ];
+  for (const [way, { H, I, rows, what }] of (['write', 'fold'] as GradientWay[]).flatMap((w) => shapes.map((sh) => [w, sh] as const))) {
+    it(`the softmax output layer (${way}) matches autodiff ${what}`, () => {
       const rng = new Rng(way === 'write' ? 6 : 7);
-      const [H, I] = [5, 9];
-      const rows = OUTPUT_CHUNK_ROWS + 37;
-      const p = { w: new Float32Array((H + 1) * I), b: new Float32Array(0) };
       // Adjacent weight and bias, as in the parameter buffers.
       const wb = normals((H + 1) * I, rng, 0.5);
-      p.w = wb.subarray(0, H * I);
-      p.b = wb.subarray(H * I);
+      const p = { w: wb.subarray(0, H * I), b: wb.subarray(H * I) };
       const dec = normals(rows * H, rng);
       const start = new Int32Array(rows);
       const count = new Int32Array(rows);
@@ -219,7 +254,7 @@ describe('shared kernels', () => {
           { values: p.w, shape: [H, I] },
           { values: p.b, shape: [I] },
         ],
-        (d, w, b) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(d as tf.Tensor2D, w as tf.Tensor2D), b)), tf.tensor2d(y, [rows, I])))),
+        (d, w, b) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(tf.add(tf.matMul(d as tf.Tensor2D, w as tf.Tensor2D), b)), tf.tensor2d(y, [rows, I])))) as tf.Scalar,
       );
       assert.ok(Math.abs(nll - ref.value) <= 1e-4 * ref.value, `nll ${nll} vs ${ref.value}`);
       assert.ok(relativeError(dDec, ref.grads[0]) <= 1e-4, 'dDec');

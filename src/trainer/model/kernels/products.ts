@@ -1,19 +1,24 @@
 /**
  * Matrix products on the TensorFlow.js backend for the hand-written passes of every model. On wasm
- * they run in XNNPACK, and three of its ways decide their form:
+ * they run in XNNPACK (single-threaded under Node), and three of its ways decide their form:
  *
- * - Only a plain product a B is fast. A transposed operand (what autodiff emits) falls back to a
+ * - Only a plain product A B is fast. A transposed operand (what autodiff emits) falls back to a
  *   naive loop about 10x slower, so transposes are explicit (tf.transpose: about 1 ns a value).
  * - B is packed before the product runs, a few ns a value (more when B has thousands of rows), and
- *   the packed copy is cached on B's tensor. So a weight is uploaded once per pass (Uploads) and
- *   packed once however many chunks or time steps use it; and a gradient product, whose operands
- *   are fresh, packs the operand that costs less (productAtB, productABt): a fresh 1,600 x 3,483
- *   logits' gradient packed as B costs more than the product itself.
- * - Results are read out of the wasm heap in place (wasmHeap.ts), never through dataSync, which
- *   copies into a fresh buffer whose page faults cost more than the copy.
+ *   the packed copy is cached on B's tensor: a weight is uploaded once per pass (Uploads) and
+ *   packed once however many chunks or time steps use it.
+ * - The product sweeps the whole packed B once for every few rows of A. A B that fits in a core's
+ *   L2 cache is swept from there; a larger one comes from L3 or memory each time, which the two
+ *   training threads then share.
+ *
+ * Hence the packing rule: each product packs the operand that fits in L2 when only one does, else
+ * the one that costs less to pack, and computes the transposed product when that is what it takes
+ * (productAtB, productABt, productTensor). Results are read out of the wasm heap in place
+ * (wasmHeap.ts), never through dataSync, which copies into a fresh buffer whose page faults cost
+ * more than the copy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { addOrSet, addTransposed } from './elementwise';
+import { addOrSet } from './elementwise';
 import { readInto, tensorData } from './wasmHeap';
 
 /** A rows x cols matrix: values in JS (uploaded for the product) or a tensor already on the backend. */
@@ -66,13 +71,17 @@ export class Uploads {
     tf.dispose(this.all);
   }
 
+  /** Kept past any tf.tidy the caller is in, until dispose(). */
   private keep<T extends tf.Tensor>(t: T): T {
-    this.all.push(t);
+    this.all.push(tf.keep(t));
     return t;
   }
 }
 
-/** out (rows x w.shape[1]) = a W (+ bias) for a (rows x w.shape[0]). */
+/** Floats of a packed operand that stay in a core's L2 cache (1 MB here) while the product sweeps them. */
+const L2_FLOATS = 256 * 1024;
+
+/** out (rows x w.shape[1]) = a W (+ bias) for a (rows x w.shape[0]), W a weight packed once per pass. */
 export function product(a: Operand, rows: number, w: tf.Tensor2D, bias: tf.Tensor1D | null, out: Float32Array): Float32Array {
   const r = tf.tidy(() => {
     const at = tensorOf(a, rows, w.shape[0]);
@@ -82,14 +91,25 @@ export function product(a: Operand, rows: number, w: tf.Tensor2D, bias: tf.Tenso
 }
 
 /**
- * Whether a^T b (a rows x ka, b rows x kb) should pack a, computing (b^T a)^T. Packing b costs
- * about rows x kb packed values, packing a about rows x ka but its ka x kb result must then be
- * written transposed (about as dear a value as packing one): pack a when the packing it saves
- * exceeds that. SVAE's output layer (2,048 rows, 152 against 3,483 columns) packs a; Mult-VAE's
- * (250 rows, 601 against 3,497) packs b.
+ * a W as a tensor (rows x n) for a (rows x k) and a weight W (k x n), inside the caller's tf.tidy.
+ * When W is too large for L2 and a^T fits, it packs a^T in (W^T a^T)^T, W^T transposed once per
+ * pass: Mult-VAE's logits (250 rows against 601 x 3,497 weights). Otherwise W, which the chunks of
+ * a pass share (SVAE's 2,048-row chunks).
+ */
+export function productTensor(a: Operand, rows: number, w: tf.Tensor2D, up: Uploads): tf.Tensor2D {
+  const [k, n] = w.shape;
+  if (k * n > L2_FLOATS && k * rows <= L2_FLOATS) return tf.transpose(tf.matMul<tf.Tensor2D>(up.transposed(w), tf.transpose(tensorOf(a, rows, k))));
+  return tf.matMul<tf.Tensor2D>(tensorOf(a, rows, k), w);
+}
+
+/**
+ * Whether a^T b (a rows x ka, b rows x kb) should pack a, computing (b^T a)^T: when a is the
+ * narrower and b is too large for L2, or packing a saves more values (rows x (kb - ka)) than the
+ * transposed result costs (ka x kb, about as dear a value). Mult-VAE's and SVAE's output layers
+ * (a the decoder output with its ones column, 601 or 152 wide; b the probabilities) pack a.
  */
 export function packsA(rows: number, ka: number, kb: number): boolean {
-  return kb > ka && rows * (kb - ka) > ka * kb;
+  return kb > ka && (rows * kb > L2_FLOATS || rows * (kb - ka) > ka * kb);
 }
 
 /**
@@ -97,14 +117,12 @@ export function packsA(rows: number, ka: number, kb: number): boolean {
  * and b the gradient at its output. With accumulate, out += a^T b.
  */
 export function productAtB(a: Operand, b: Operand, rows: number, ka: number, kb: number, out: Float32Array, accumulate = false): Float32Array {
-  if (!packsA(rows, ka, kb)) {
-    const r = tf.tidy(() => tf.matMul(tf.transpose(tensorOf(a, rows, ka)), tensorOf(b, rows, kb)));
-    addOrSet(tensorData(r).data, out, accumulate);
-    r.dispose();
-    return out;
-  }
-  const r = tf.tidy(() => tf.matMul(tf.transpose(tensorOf(b, rows, kb)), tensorOf(a, rows, ka)));
-  addTransposed(tensorData(r).data, kb, ka, out, accumulate);
+  const r = tf.tidy(() => {
+    const at = tensorOf(a, rows, ka);
+    const bt = tensorOf(b, rows, kb);
+    return packsA(rows, ka, kb) ? tf.transpose(tf.matMul(tf.transpose(bt), at)) : tf.matMul(tf.transpose(at), bt);
+  });
+  addOrSet(tensorData(r).data, out, accumulate);
   r.dispose();
   return out;
 }
@@ -118,8 +136,8 @@ export function productAtB(a: Operand, b: Operand, rows: number, ka: number, kb:
 export function productABt(a: Operand, rows: number, w: tf.Tensor2D, up: Uploads, out: Float32Array): Float32Array {
   const [n, k] = w.shape;
   if (rows >= n) return product(a, rows, up.transposed(w), null, out);
-  const r = tf.tidy(() => tf.matMul(w, tf.transpose(tensorOf(a, rows, k))));
-  addTransposed(tensorData(r).data, n, rows, out, false);
-  r.dispose();
-  return out;
+  return readInto(
+    tf.tidy(() => tf.transpose(tf.matMul(w, tf.transpose(tensorOf(a, rows, k))))),
+    out,
+  );
 }

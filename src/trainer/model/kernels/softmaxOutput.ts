@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseParams } from './dense';
 import { stacked, withOnesColumn } from './elementwise';
-import { Uploads, productABt, productAtB } from './products';
+import { Uploads, productABt, productAtB, productTensor } from './products';
 import { tensorData } from './wasmHeap';
 import { Workspace } from './workspace';
 
@@ -95,7 +95,7 @@ export function softmaxOutputTrain(
   for (let r0 = 0; r0 < rows; r0 += OUTPUT_CHUNK_ROWS) {
     const m = Math.min(rows, r0 + OUTPUT_CHUNK_ROWS) - r0;
     const x = withOnesColumn(dec.subarray(r0 * H, (r0 + m) * H), m, H, decOnes).subarray(0, m * (H + 1));
-    const probs = tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(x, [m, H + 1]), wb))) as tf.Tensor2D;
+    const probs = tf.tidy(() => tf.softmax(productTensor(x, m, wb, up)));
     const chunk: Chunk = { r0, m, x, probs, accumulate: r0 > 0 };
     let count = 0;
     for (let r = r0; r < r0 + m; r++) count += targets.count[r];
