@@ -7,7 +7,7 @@
  * step, on the rows still running (a prefix of the previous step's), with the gates in JS.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { columnSums, sigmoid } from './kernels/elementwise';
+import { columnSums, sigmoid, tanh } from './kernels/elementwise';
 import { Uploads, product, productABt, productAtB } from './kernels/products';
 import { tensorData } from './kernels/wasmHeap';
 import { Workspace } from './kernels/workspace';
@@ -77,7 +77,7 @@ export function gruForward(d: SvaeDims, p: SvaeParams, up: Uploads, batch: Spars
         const rg = sigmoid(gx[xo + c] + gh[go + c]);
         const ug = sigmoid(gx[xo + R + c] + gh[go + R + c]);
         const ghn = gh[go + 2 * R + c];
-        const n = Math.tanh(gx[xo + 2 * R + c] + rg * ghn);
+        const n = tanh(gx[xo + 2 * R + c] + rg * ghn);
         const hp = prev ? prev[i * R + c] : 0;
         h[ho + c] = (1 - ug) * n + ug * hp;
         if (saved) {
