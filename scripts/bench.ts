@@ -4,7 +4,12 @@
  * when its Python and PyTorch are installed. A benchmark, not a test: machines here are shared and
  * noisy, so it reports medians and ratios and asserts nothing.
  *
- *   npm run bench -- [--data DIR] [--timing-epochs N] [--no-quality] [--no-reference] [--no-scaling] [--no-svae] [--out FILE]
+ *   npm run bench -- [--data DIR] [--timing-epochs N] [--rounds N] [--baseline DIR] [--no-quality] [--no-reference] [--no-scaling] [--no-svae] [--out FILE]
+ *
+ * --rounds N repeats the timing run and the reference N times, alternating, and reports the median
+ * of each and of their ratios: the machine is shared, so one pair can land on a busy moment.
+ * --baseline DIR also times another build's CLI in each round (DIR/dist/cli.js, e.g. a checkout of
+ * an earlier commit built with npm run build), for before/after figures measured alike.
  *
  * The SVAE section is scripts/bench-svae.ts, run as a child (its own options: see there).
  */
@@ -20,6 +25,8 @@ import { CLI, ML1M, ROOT, flag, median, option } from './benchCommon';
 
 const DATA = path.resolve(option('data', ML1M));
 const TIMING_EPOCHS = Number(option('timing-epochs', '7'));
+const ROUNDS = Number(option('rounds', '1'));
+const BASELINE = option('baseline', '');
 const OUT = path.resolve(option('out', path.join(ROOT, 'bench-results', 'bench.json')));
 const REFERENCE = path.join(ROOT, '..', 'shared', 'bench', 'ref_multvae.py');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-bench-'));
@@ -29,9 +36,9 @@ function log(line: string): void {
 }
 
 /** Trains through the CLI and returns the run record plus per-step durations from metrics.jsonl. */
-function train(data: string, args: string[]): { record: RunRecord; stepSeconds: number[]; evalSeconds: number[] } {
+function train(data: string, args: string[], cli = CLI): { record: RunRecord; stepSeconds: number[]; evalSeconds: number[] } {
   const runs = fs.mkdtempSync(path.join(work, 'runs-'));
-  const r = spawnSync(process.execPath, [CLI, 'train', '--data', data, '--runs-dir', runs, '--json', '--backend', 'wasm', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'train', '--data', data, '--runs-dir', runs, '--json', '--backend', 'wasm', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vaerec train ${args.join(' ')} failed: ${r.stderr.trim()}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { runDir: string };
   const entry = readRun(out.runDir);
@@ -94,12 +101,32 @@ function main(): void {
     data: DATA,
   };
 
-  log(`timing: Mult-VAE, ${TIMING_EPOCHS} epochs on wasm`);
-  const timing = train(DATA, ['--model', 'mvae', '--epochs', String(TIMING_EPOCHS)]);
+  // Epoch times leave out the first epoch, which includes warm-up (wasm compilation, buffers).
+  const epochMedian = (r: { record: RunRecord }) => median(r.record.epochSeconds.slice(1));
+  const baselineCli = BASELINE && path.join(path.resolve(BASELINE), 'dist', 'cli.js');
+  if (baselineCli && !fs.existsSync(baselineCli)) throw new Error(`${baselineCli} missing: build the baseline checkout first`);
+  const rounds: { loadAverage: number; ours: number; baseline?: number; reference?: number }[] = [];
+  let timing: ReturnType<typeof train> | undefined;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const loadAverage = os.loadavg()[0];
+    log(`timing${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ''}: Mult-VAE, ${TIMING_EPOCHS} epochs on wasm; load average ${loadAverage.toFixed(2)}`);
+    timing = train(DATA, ['--model', 'mvae', '--epochs', String(TIMING_EPOCHS)]);
+    const entry: (typeof rounds)[number] = { loadAverage, ours: epochMedian(timing) };
+    if (baselineCli) {
+      log(`baseline: ${baselineCli}`);
+      entry.baseline = epochMedian(train(DATA, ['--model', 'mvae', '--epochs', String(TIMING_EPOCHS)], baselineCli));
+    }
+    if (!flag('no-reference')) {
+      log('reference: PyTorch Mult-VAE, same data and protocol, same machine, now');
+      entry.reference = referenceEpochSeconds(path.join(DATA, 'ratings.dat'), TIMING_EPOCHS + 1)?.median;
+    }
+    rounds.push(entry);
+  }
+  if (!timing) throw new Error('--rounds must be at least 1');
   const t = timing.record;
   const ours = {
     medianStepSeconds: median(timing.stepSeconds),
-    medianEpochSeconds: median(t.epochSeconds.slice(1)), // the first epoch includes warm-up (wasm compilation, buffers)
+    medianEpochSeconds: median(rounds.map((r) => r.ours)),
     firstEpochSeconds: t.epochSeconds[0],
     loadSeconds: t.timings?.loadSeconds,
     splitSeconds: t.timings?.splitSeconds,
@@ -110,11 +137,35 @@ function main(): void {
     items: t.split?.items,
   };
   result.ours = ours;
-
-  if (!flag('no-reference')) {
-    log('reference: PyTorch Mult-VAE, same data and protocol, same machine, now');
-    const ref = referenceEpochSeconds(path.join(DATA, 'ratings.dat'), TIMING_EPOCHS + 1);
-    if (ref) result.reference = { medianEpochSeconds: ref.median, ratioOursToReference: ours.medianEpochSeconds / ref.median };
+  result.rounds = rounds;
+  const ratios = (of: (r: (typeof rounds)[number]) => number | undefined, to: (r: (typeof rounds)[number]) => number | undefined) =>
+    rounds.flatMap((r) => (of(r) !== undefined && to(r) !== undefined ? [of(r)! / to(r)!] : []));
+  const refRatios = ratios(
+    (r) => r.ours,
+    (r) => r.reference,
+  );
+  if (refRatios.length > 0) {
+    result.reference = {
+      medianEpochSeconds: median(rounds.flatMap((r) => (r.reference === undefined ? [] : [r.reference]))),
+      ratioOursToReference: median(refRatios),
+    };
+  }
+  if (baselineCli) {
+    const baseRatios = ratios(
+      (r) => r.baseline,
+      (r) => r.reference,
+    );
+    result.baseline = {
+      dir: BASELINE,
+      medianEpochSeconds: median(rounds.map((r) => r.baseline!)),
+      ratioOursToBaseline: median(
+        ratios(
+          (r) => r.ours,
+          (r) => r.baseline,
+        ),
+      ),
+      ...(baseRatios.length > 0 ? { ratioBaselineToReference: median(baseRatios) } : {}),
+    };
   }
 
   if (!flag('no-scaling')) {
@@ -188,11 +239,21 @@ function main(): void {
 
   const f = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
   const ref = result.reference as { medianEpochSeconds: number; ratioOursToReference: number } | undefined;
+  const base = result.baseline as { medianEpochSeconds: number; ratioOursToBaseline: number; ratioBaselineToReference?: number } | undefined;
+  const perRound = ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : '';
   const rows = [
     ['median step (batch 500)', `${f(ours.medianStepSeconds)} s`],
-    ['median epoch', `${f(ours.medianEpochSeconds, 2)} s`],
+    [`median epoch${perRound}`, `${f(ours.medianEpochSeconds, 2)} s`],
     ['reference (PyTorch) median epoch, same run', ref ? `${f(ref.medianEpochSeconds, 2)} s` : 'not measured'],
     ['ours / reference', ref ? `${f(ref.ratioOursToReference, 2)}x` : '-'],
+    ...(base
+      ? [
+          [`baseline ${BASELINE} median epoch`, `${f(base.medianEpochSeconds, 2)} s`],
+          ['ours / baseline', `${f(base.ratioOursToBaseline, 3)}x`],
+          ['baseline / reference', base.ratioBaselineToReference === undefined ? '-' : `${f(base.ratioBaselineToReference, 2)}x`],
+        ]
+      : []),
+    ['load average (1 min) at the start of each round', rounds.map((r) => r.loadAverage.toFixed(2)).join(', ')],
     ['load + split ML-1M', `${f((ours.loadSeconds ?? NaN) + (ours.splitSeconds ?? NaN), 2)} s`],
     ['evaluate 600 validation users', `${f(ours.evalSecondsValidation600)} s`],
     ['trainer peak memory', `${f(ours.peakRssMiB, 0)} MiB`],
