@@ -55,6 +55,8 @@ interface Chunk {
   m: number;
   x: Float32Array;
   probs: tf.Tensor2D;
+  /** [W; b] on the backend, (hidden + 1) x items. */
+  wb: tf.Tensor2D;
   /** Accumulate into the weight gradient (every chunk after the first). */
   accumulate: boolean;
 }
@@ -96,7 +98,7 @@ export function softmaxOutputTrain(
     const m = Math.min(rows, r0 + OUTPUT_CHUNK_ROWS) - r0;
     const x = withOnesColumn(dec.subarray(r0 * H, (r0 + m) * H), m, H, decOnes).subarray(0, m * (H + 1));
     const probs = tf.tidy(() => tf.softmax(productTensor(x, m, wb, up)));
-    const chunk: Chunk = { r0, m, x, probs, accumulate: r0 > 0 };
+    const chunk: Chunk = { r0, m, x, probs, wb, accumulate: r0 > 0 };
     let count = 0;
     for (let r = r0; r < r0 + m; r++) count += targets.count[r];
     try {
@@ -117,7 +119,26 @@ function rowLoss(probs: Float32Array, o: number, targets: Targets, r: number): n
   return -targets.weight[r] * logLik;
 }
 
-function writtenChunk(shape: OutputShape, p: DenseParams, up: Uploads, c: Chunk, targets: Targets, gwb: Float32Array, dDec: Float32Array): number {
+/**
+ * dDec (m x hidden) = G W^T for G (m x items), the chunk's probabilities or written gradient. One
+ * product with [W; b], whose extra column (G b) is dropped, so that W is not uploaded a second time.
+ */
+function inputGradient(c: Chunk, hidden: number, up: Uploads, dDec: Float32Array, ws: Workspace): void {
+  const H1 = hidden + 1;
+  const withBias = productABt(c.probs, c.m, c.wb, up, ws.get('dDecOnes', c.m * H1));
+  for (let i = 0; i < c.m; i++) dDec.set(withBias.subarray(i * H1, i * H1 + hidden), i * hidden);
+}
+
+function writtenChunk(
+  shape: OutputShape,
+  _p: DenseParams,
+  up: Uploads,
+  c: Chunk,
+  targets: Targets,
+  gwb: Float32Array,
+  dDec: Float32Array,
+  ws: Workspace,
+): number {
   const { hidden: H, numItems: I } = shape;
   const { items, start, count, weight } = targets;
   const probs = tensorData(c.probs).data; // read before the next tensor is created
@@ -131,7 +152,7 @@ function writtenChunk(shape: OutputShape, p: DenseParams, up: Uploads, c: Chunk,
     for (let k = start[r]; k < start[r] + count[r]; k++) probs[o + items[k]] -= weight[r];
   }
   productAtB(c.x, c.probs, c.m, H + 1, I, gwb, c.accumulate);
-  productABt(c.probs, c.m, up.matrix(p.w, H, I), up, dDec);
+  inputGradient(c, H, up, dDec, ws);
   return nll;
 }
 
@@ -160,7 +181,7 @@ function foldedChunk(
     for (let h = 0; h <= H; h++) xScaled[o + h] = scale[i] * c.x[o + h];
   }
   productAtB(xScaled, c.probs, c.m, H + 1, I, gwb, c.accumulate);
-  productABt(c.probs, c.m, up.matrix(p.w, H, I), up, dDec);
+  inputGradient(c, H, up, dDec, ws);
   const w = p.w;
   for (let i = 0; i < c.m; i++) {
     const r = c.r0 + i;
