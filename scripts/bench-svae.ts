@@ -10,7 +10,10 @@
  *   3. with --quality, a full default run (25 epochs) and its test metrics.
  * Machines here are shared: it reports medians, wall and CPU seconds, and asserts nothing.
  *
- *   node --import tsx scripts/bench-svae.ts [--data DIR] [--epochs N (0: no CLI timing)] [--users N] [--quality] [--out FILE]
+ *   node --import tsx scripts/bench-svae.ts [--data DIR] [--epochs N (0: no CLI timing)] [--users N] [--quality] [--baseline DIR] [--out FILE]
+ *
+ * --baseline DIR also times another version's batched steps in-process, its steps interleaved with
+ * ours on the same batches (DIR a checkout of it with node_modules linked, as for bench-step.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -62,51 +65,73 @@ interface StepTiming {
   extrapolatedEpochCpuSeconds: number;
 }
 
-/** Trains a fresh default model on the given users in steps of batchSize and times it. */
-function timeSteps(rows: UserRows, order: Int32Array, users: number, batchSize: number, numItems: number, epochSteps: number, threads: 1 | 2): StepTiming {
+type CreateSvae = typeof createSvae;
+
+/**
+ * Trains a fresh default model of each version on the given users in steps of batchSize, their
+ * steps interleaved on the same batches, and times each.
+ */
+function timeSteps(
+  rows: UserRows,
+  order: Int32Array,
+  users: number,
+  batchSize: number,
+  numItems: number,
+  epochSteps: number,
+  threads: 1 | 2,
+  versions: CreateSvae[] = [createSvae],
+): StepTiming[] {
   const c = makeConfig('svae', DATA);
-  const model = createSvae(
-    {
-      numItems,
-      embed: c.embedding!,
-      rnn: c.rnn!,
-      hidden: c.hidden,
-      latent: c.latent,
-      nextK: c.nextK!,
-      maxLength: c.maxLength!,
-      learningRate: c.learningRate,
-      weightDecay: c.weightDecay!,
-      seed: c.seed,
-    },
-    { threads },
-  );
+  const create = (version: CreateSvae) =>
+    version(
+      {
+        numItems,
+        embed: c.embedding!,
+        rnn: c.rnn!,
+        hidden: c.hidden,
+        latent: c.latent,
+        nextK: c.nextK!,
+        maxLength: c.maxLength!,
+        learningRate: c.learningRate,
+        weightDecay: c.weightDecay!,
+        seed: c.seed,
+      },
+      { threads },
+    );
+  const models = versions.map(create);
   // One warm-up step (wasm compilation, buffers) outside the timing.
-  model.trainStep(gatherRows(rows, order, users, users + batchSize), 0);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  for (const model of models) model.trainStep(gatherRows(rows, order, users, users + batchSize), 0);
+  const wall = models.map(() => 0);
+  const cpu = models.map(() => 0);
   let steps = 0;
   let sequenceSteps = 0;
   for (let s = 0; s < users; s += batchSize) {
     const batch = gatherRows(rows, order, s, Math.min(users, s + batchSize));
-    model.trainStep(batch, 0.1);
+    models.forEach((model, i) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      model.trainStep(batch, 0.1);
+      wall[i] += (performance.now() - t0) / 1000;
+      const used = process.cpuUsage(cpu0);
+      cpu[i] += (used.user + used.system) / 1e6;
+    });
     steps++;
     sequenceSteps += trainingSteps(batch, c.maxLength!);
   }
-  const wallSeconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  model.dispose();
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const perStep = epochSteps / sequenceSteps;
-  return {
-    users,
-    threads: model.threads,
-    steps,
-    sequenceSteps,
-    wallSeconds,
-    cpuSeconds,
-    extrapolatedEpochWallSeconds: wallSeconds * perStep,
-    extrapolatedEpochCpuSeconds: cpuSeconds * perStep,
-  };
+  return models.map((model, i) => {
+    model.dispose();
+    return {
+      users,
+      threads: model.threads,
+      steps,
+      sequenceSteps,
+      wallSeconds: wall[i],
+      cpuSeconds: cpu[i],
+      extrapolatedEpochWallSeconds: wall[i] * perStep,
+      extrapolatedEpochCpuSeconds: cpu[i] * perStep,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -143,8 +168,13 @@ async function main(): Promise<void> {
   const order = bucketedOrder(split.train, c.batchSize, new NumpyRandomState(c.seed));
   const users = USERS - (USERS % c.batchSize);
   const epochSteps = trainingSteps(gatherRows(split.train, order, 0, trainUsers), c.maxLength!);
-  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, epochSteps, 1);
-  result.batched = timeSteps(split.train, order, users, c.batchSize, split.items.length, epochSteps, trainingThreads('wasm'));
+  result.batchSize1 = timeSteps(split.train, order, users, 1, split.items.length, epochSteps, 1)[0];
+  const baseline = option('baseline', '');
+  const versions = [createSvae];
+  if (baseline) versions.push(((await import(path.join(path.resolve(baseline), 'src', 'trainer', 'model', 'svae'))) as { createSvae: CreateSvae }).createSvae);
+  const [batched, baselineBatched] = timeSteps(split.train, order, users, c.batchSize, split.items.length, epochSteps, trainingThreads('wasm'), versions);
+  result.batched = batched;
+  if (baselineBatched) result.baselineBatched = { dir: baseline, ...baselineBatched };
 
   if (flag('quality')) {
     log('svae quality: default settings (25 epochs)');
@@ -172,6 +202,18 @@ async function main(): Promise<void> {
       `${f(b1.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(b1.extrapolatedEpochCpuSeconds)} s CPU`,
     ],
     ['svae batch 1 / batched (extrapolated wall)', `${f(b1.extrapolatedEpochWallSeconds / bb.extrapolatedEpochWallSeconds)}x`],
+    ...(baselineBatched
+      ? [
+          [
+            `baseline ${baseline}, batched, the same steps interleaved with ours`,
+            `${f(baselineBatched.extrapolatedEpochWallSeconds)} s/epoch wall, ${f(baselineBatched.extrapolatedEpochCpuSeconds)} s CPU`,
+          ],
+          [
+            'svae batched ours / baseline (wall, CPU)',
+            `${f(bb.extrapolatedEpochWallSeconds / baselineBatched.extrapolatedEpochWallSeconds, 3)}x, ${f(bb.extrapolatedEpochCpuSeconds / baselineBatched.extrapolatedEpochCpuSeconds, 3)}x`,
+          ],
+        ]
+      : []),
     ['load average at the start (1, 5, 15 min)', (result.machine as { loadAverage: number[] }).loadAverage.map((v) => v.toFixed(2)).join(', ')],
   ];
   const q = result.quality as { test?: Record<string, number>; best?: { epoch: number } } | undefined;
