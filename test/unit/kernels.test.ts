@@ -215,10 +215,11 @@ describe('shared kernels', () => {
     assert.ok(relativeError(dO, ref.grads[0]) <= 1e-5, 'dO');
   });
 
-  // Small weights over two chunks; and weights too large for L2 with few rows, whose logits are computed transposed.
+  // Small weights over two chunks; and Mult-VAE's case, weights too large for L2 with few rows: logits
+  // computed transposed, and both backward products packing the operand other than the weights.
   const shapes = [
     { H: 5, I: 9, rows: OUTPUT_CHUNK_ROWS + 37, what: 'over more than one chunk' },
-    { H: 63, I: 4200, rows: 70, what: 'with weights larger than L2' },
+    { H: 127, I: 4200, rows: 70, what: 'with weights larger than L2 and fewer rows than hidden units' },
   ];
   for (const [way, { H, I, rows, what }] of (['write', 'fold'] as GradientWay[]).flatMap((w) => shapes.map((sh) => [w, sh] as const))) {
     it(`the softmax output layer (${way}) matches autodiff ${what}`, () => {

@@ -21,12 +21,37 @@ import * as tf from '@tensorflow/tfjs-core';
 import { addOrSet } from './elementwise';
 import { readInto, tensorData } from './wasmHeap';
 
-/** A rows x cols matrix: values in JS (uploaded for the product) or a tensor already on the backend. */
-export type Operand = Float32Array | tf.Tensor2D;
+/**
+ * A matrix on the backend whose transpose, the first time a product asks for it, is computed and
+ * kept with it: the two backward products of a layer may both need it.
+ */
+export class BackendMatrix {
+  private t: tf.Tensor2D | null = null;
+
+  constructor(readonly tensor: tf.Tensor2D) {}
+
+  transposed(): tf.Tensor2D {
+    this.t ??= tf.keep(tf.transpose(this.tensor));
+    return this.t;
+  }
+
+  dispose(): void {
+    this.tensor.dispose();
+    this.t?.dispose();
+  }
+}
+
+/** A rows x cols matrix: values in JS (uploaded for the product) or a matrix already on the backend. */
+export type Operand = Float32Array | BackendMatrix;
 
 /** The operand as a tensor; an upload is made inside the caller's tidy scope, which frees it. */
 function tensorOf(x: Operand, rows: number, cols: number): tf.Tensor2D {
-  return x instanceof Float32Array ? tf.tensor2d(x, [rows, cols]) : x;
+  return x instanceof Float32Array ? tf.tensor2d(x, [rows, cols]) : x.tensor;
+}
+
+/** The operand's transpose (cols x rows), inside the caller's tidy scope. */
+function transposeOf(x: Operand, rows: number, cols: number): tf.Tensor2D {
+  return x instanceof Float32Array ? tf.transpose(tf.tensor2d(x, [rows, cols])) : x.transposed();
 }
 
 /**
@@ -98,7 +123,7 @@ export function product(a: Operand, rows: number, w: tf.Tensor2D, bias: tf.Tenso
  */
 export function productTensor(a: Operand, rows: number, w: tf.Tensor2D, up: Uploads): tf.Tensor2D {
   const [k, n] = w.shape;
-  if (k * n > L2_FLOATS && k * rows <= L2_FLOATS) return tf.transpose(tf.matMul<tf.Tensor2D>(up.transposed(w), tf.transpose(tensorOf(a, rows, k))));
+  if (k * n > L2_FLOATS && k * rows <= L2_FLOATS) return tf.transpose(tf.matMul<tf.Tensor2D>(up.transposed(w), transposeOf(a, rows, k)));
   return tf.matMul<tf.Tensor2D>(tensorOf(a, rows, k), w);
 }
 
@@ -117,11 +142,11 @@ export function packsA(rows: number, ka: number, kb: number): boolean {
  * and b the gradient at its output. With accumulate, out += a^T b.
  */
 export function productAtB(a: Operand, b: Operand, rows: number, ka: number, kb: number, out: Float32Array, accumulate = false): Float32Array {
-  const r = tf.tidy(() => {
-    const at = tensorOf(a, rows, ka);
-    const bt = tensorOf(b, rows, kb);
-    return packsA(rows, ka, kb) ? tf.transpose(tf.matMul(tf.transpose(bt), at)) : tf.matMul(tf.transpose(at), bt);
-  });
+  const r = tf.tidy(() =>
+    packsA(rows, ka, kb)
+      ? tf.transpose(tf.matMul(transposeOf(b, rows, kb), tensorOf(a, rows, ka)))
+      : tf.matMul(transposeOf(a, rows, ka), tensorOf(b, rows, kb)),
+  );
   addOrSet(tensorData(r).data, out, accumulate);
   r.dispose();
   return out;
@@ -137,7 +162,7 @@ export function productABt(a: Operand, rows: number, w: tf.Tensor2D, up: Uploads
   const [n, k] = w.shape;
   if (rows >= n) return product(a, rows, up.transposed(w), null, out);
   return readInto(
-    tf.tidy(() => tf.transpose(tf.matMul(w, tf.transpose(tensorOf(a, rows, k))))),
+    tf.tidy(() => tf.transpose(tf.matMul(w, transposeOf(a, rows, k)))),
     out,
   );
 }

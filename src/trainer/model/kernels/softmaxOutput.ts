@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseParams } from './dense';
 import { stacked, withOnesColumn } from './elementwise';
-import { Uploads, productABt, productAtB, productTensor } from './products';
+import { BackendMatrix, Uploads, productABt, productAtB, productTensor } from './products';
 import { tensorData } from './wasmHeap';
 import { Workspace } from './workspace';
 
@@ -54,7 +54,7 @@ interface Chunk {
   r0: number;
   m: number;
   x: Float32Array;
-  probs: tf.Tensor2D;
+  probs: BackendMatrix;
   /** [W; b] on the backend, (hidden + 1) x items. */
   wb: tf.Tensor2D;
   /** Accumulate into the weight gradient (every chunk after the first). */
@@ -97,7 +97,7 @@ export function softmaxOutputTrain(
   for (let r0 = 0; r0 < rows; r0 += OUTPUT_CHUNK_ROWS) {
     const m = Math.min(rows, r0 + OUTPUT_CHUNK_ROWS) - r0;
     const x = withOnesColumn(dec.subarray(r0 * H, (r0 + m) * H), m, H, decOnes).subarray(0, m * (H + 1));
-    const probs = tf.tidy(() => tf.softmax(productTensor(x, m, wb, up)));
+    const probs = new BackendMatrix(tf.tidy(() => tf.softmax(productTensor(x, m, wb, up))));
     const chunk: Chunk = { r0, m, x, probs, wb, accumulate: r0 > 0 };
     let count = 0;
     for (let r = r0; r < r0 + m; r++) count += targets.count[r];
@@ -141,7 +141,7 @@ function writtenChunk(
 ): number {
   const { hidden: H, numItems: I } = shape;
   const { items, start, count, weight } = targets;
-  const probs = tensorData(c.probs).data; // read before the next tensor is created
+  const probs = tensorData(c.probs.tensor).data; // read before the next tensor is created
   let nll = 0;
   for (let i = 0; i < c.m; i++) {
     const r = c.r0 + i;
@@ -168,7 +168,7 @@ function foldedChunk(
 ): number {
   const { hidden: H, numItems: I } = shape;
   const { items, start, count, weight } = targets;
-  const probs = tensorData(c.probs).data; // read before the next tensor is created
+  const probs = tensorData(c.probs.tensor).data; // read before the next tensor is created
   const scale = ws.get('rowScale', c.m);
   let nll = 0;
   for (let i = 0; i < c.m; i++) {
