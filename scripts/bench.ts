@@ -121,6 +121,9 @@ function main(): void {
       entry.reference = referenceEpochSeconds(path.join(DATA, 'ratings.dat'), TIMING_EPOCHS + 1)?.median;
     }
     rounds.push(entry);
+    // each round's figures as it ends, so a run cut short on a busy machine still leaves them
+    const s = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)} s`);
+    log(`round ${round}: ours ${s(entry.ours)}, baseline ${s(entry.baseline)}, reference ${s(entry.reference)} median epoch`);
   }
   if (!timing) throw new Error('--rounds must be at least 1');
   const t = timing.record;
