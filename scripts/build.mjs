@@ -2,7 +2,8 @@
 // processes, the gradient worker thread) with esbuild. TensorFlow.js and `webgpu` stay external:
 // the wasm binaries and dawn.node are loaded from node_modules at run time.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import wabtInit from 'wabt';
 
 const common = {
   bundle: true,
@@ -10,7 +11,8 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['@tensorflow/*', 'vscode', 'webgpu'],
+  // wabt compiles the WebAssembly kernel when running from source only: the build ships its output.
+  external: ['@tensorflow/*', 'vscode', 'webgpu', 'wabt'],
   logLevel: 'warning',
 };
 
@@ -23,3 +25,10 @@ await esbuild.build({
 chmodSync('dist/cli.js', 0o755);
 // The second training thread (src/trainer/model/parallel.ts looks for dist/gradWorker.js next to the bundle).
 await esbuild.build({ ...common, entryPoints: { gradWorker: 'src/trainer/entry/gradWorker.ts' }, outdir: 'dist' });
+// The helper thread of the float64 inverse (src/trainer/linalg/spdInverse.ts looks for dist/inverseWorker.js).
+await esbuild.build({ ...common, entryPoints: { inverseWorker: 'src/trainer/linalg/inverseWorker.ts' }, outdir: 'dist' });
+// Its WebAssembly tile loops (src/trainer/linalg/wasmKernel.ts looks for dist/sweepKernel.wasm).
+const wabt = await wabtInit();
+const wat = wabt.parseWat('sweepKernel.wat', readFileSync('src/trainer/linalg/sweepKernel.wat', 'utf8'), { simd: true, threads: true });
+writeFileSync('dist/sweepKernel.wasm', wat.toBinary({}).buffer);
+wat.destroy();

@@ -9,7 +9,14 @@ import type { TrainConfig } from './runSchema';
 import type { NumberRule } from './trainConfig';
 
 /** The `model` of a config and of run.json. */
-export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae';
+export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae' | 'ease';
+
+/**
+ * How "because you liked" is worked out for a kind: 'contributions' when each score is a sum of one
+ * part per history item (EASE: B[j, i] over the user's items j), each part's share of the score;
+ * 'leave-one-out' otherwise, the drop in the item's log-probability when one history item is left out.
+ */
+export type ExplainMethod = 'contributions' | 'leave-one-out';
 
 export interface ModelKindInfo {
   /** How the UI names it: the Runs tree, the status bar, the dashboard and the inspector. */
@@ -25,6 +32,8 @@ export interface ModelKindInfo {
   readonly sequential: boolean;
   /** Why the inspector has no per-user latent space to project for it; absent when it has one. */
   readonly noLatent?: string;
+  /** How its recommendations are explained by the user's items; absent: its scores do not depend on them. */
+  readonly explain?: ExplainMethod;
   /** Its defaults where they differ from DEFAULT_CONFIG. */
   readonly defaults: Partial<TrainConfig>;
   /** The hyperparameters only this kind accepts, with their ranges; the other kinds refuse them. */
@@ -38,8 +47,17 @@ export interface ModelKindInfo {
 }
 
 export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
-  mvae: { label: 'Mult-VAE', epochs: true, kl: true, sequential: false, defaults: {}, ownKeys: [], trainCommand: 'vaerec.trainMvae' },
-  mdae: { label: 'Mult-DAE', epochs: true, kl: false, sequential: false, defaults: {}, ownKeys: [], trainCommand: 'vaerec.trainMdae' },
+  mvae: { label: 'Mult-VAE', epochs: true, kl: true, sequential: false, explain: 'leave-one-out', defaults: {}, ownKeys: [], trainCommand: 'vaerec.trainMvae' },
+  mdae: {
+    label: 'Mult-DAE',
+    epochs: true,
+    kl: false,
+    sequential: false,
+    explain: 'leave-one-out',
+    defaults: {},
+    ownKeys: [],
+    trainCommand: 'vaerec.trainMdae',
+  },
   pop: {
     label: 'Popularity',
     epochs: false,
@@ -55,6 +73,7 @@ export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
     kl: true,
     sequential: true,
     noLatent: "SVAE's latent is per step, not per user",
+    explain: 'leave-one-out',
     /**
      * From noveens/svae_cf: 256-200-150-64 widths, next 4 items, 25 epochs, Adam with weight decay
      * 5e-3 and no dropout. Batches of 16 users and a learning rate of 2e-3 instead of one user per
@@ -90,6 +109,27 @@ export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
       summary: (c) => `next ${c.nextK} items, max length ${c.maxLength}`,
     },
     trainCommand: 'vaerec.trainSvae',
+  },
+  ease: {
+    label: 'EASE',
+    epochs: false,
+    kl: false,
+    sequential: false,
+    noLatent: 'EASE is a linear item-item model: it encodes no users',
+    explain: 'contributions',
+    /** lambda 0: chosen on validation NDCG@100 from `lambdas`; an empty list: the default one around the data's scale (easeFit.ts). */
+    defaults: { lambda: 0, lambdas: [] },
+    ownKeys: [
+      { key: 'lambda', min: 0, max: 1e12 },
+      { key: 'lambdas', min: 0, max: 1e12, exclusiveMin: true, list: true },
+    ],
+    describe: {
+      row: 'lambda',
+      detail: (c) =>
+        c.lambda ? `${c.lambda} (fixed)` : `chosen on validation from ${c.lambdas?.length ? c.lambdas.join(', ') : "a list around the data's scale"}`,
+      summary: (c) => (c.lambda ? `lambda ${c.lambda}` : 'lambda chosen on validation'),
+    },
+    trainCommand: 'vaerec.trainEase',
   },
 };
 

@@ -45,7 +45,16 @@ export class ConfigError extends Error {
   }
 }
 
-export type NumberRule = { key: keyof TrainConfig; min: number; max: number; integer?: boolean; exclusiveMin?: boolean };
+export type NumberRule = {
+  key: keyof TrainConfig;
+  min: number;
+  max: number;
+  integer?: boolean;
+  exclusiveMin?: boolean;
+  /** The value is a list (possibly empty, at most MAX_LIST long) of such numbers. */
+  list?: boolean;
+};
+const MAX_LIST = 100;
 const NUMBER_RULES: NumberRule[] = [
   { key: 'seed', min: 0, max: 0xffffffff, integer: true },
   { key: 'epochs', min: 1, max: 100_000, integer: true },
@@ -106,7 +115,13 @@ export function makeConfig(model: ModelKind, source: string, overrides: unknown 
   const kind = MODEL_INFO[model];
   const config = { ...DEFAULT_CONFIG, ...kind.defaults, ...overrides, model, protocol, data: { ...dataIn, source } } as TrainConfig;
   if (typeof source !== 'string' || source.length === 0) throw new ConfigError('a dataset (ml-1m or a path) is required');
-  for (const r of [...NUMBER_RULES, ...kind.ownKeys]) checkNumber(r.key, config[r.key], r.min, r.max, r.integer, r.exclusiveMin);
+  for (const r of [...NUMBER_RULES, ...kind.ownKeys]) {
+    const v = config[r.key];
+    if (!r.list) checkNumber(r.key, v, r.min, r.max, r.integer, r.exclusiveMin);
+    else if (!Array.isArray(v) || v.length > MAX_LIST)
+      throw new ConfigError(`${r.key} must be a list of at most ${MAX_LIST} numbers (got ${JSON.stringify(v)})`);
+    else v.forEach((x, i) => checkNumber(`${r.key}[${i}]`, x, r.min, r.max, r.integer, r.exclusiveMin));
+  }
   if (!(BACKEND_CHOICES as readonly string[]).includes(config.backend)) {
     throw new ConfigError(`unknown backend ${quote(String(config.backend))} (expected ${BACKEND_CHOICES.join(', ')})`);
   }

@@ -43,8 +43,11 @@ export type TrainerToParent =
       /** absent when the run stopped before its directory was created (bad data, cancel during loading) */ runId?: string;
       runDir?: string;
       test?: RankingMetrics;
-      best?: { epoch: number; 'ndcg@100': number };
+      /** For a closed-form fit, epoch 0 and the chosen lambda (EASE). */
+      best?: { epoch: number; 'ndcg@100': number; lambda?: number };
       medianEpochSeconds?: number;
+      /** A closed-form fit's time, all candidates. */
+      fitSeconds?: number;
       epochs: number;
       backend?: string;
       /** The run failed because of what it was given (data, options): the CLI exits 2 instead of 1. */

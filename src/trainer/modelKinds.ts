@@ -8,12 +8,14 @@ import type { ModelKind } from '../shared/modelKinds';
 import type { ProtocolConfig, TrainConfig } from '../shared/runSchema';
 import type { Interactions } from './data/types';
 import { createMultVaeForBackend, loadMultVaeForBackend } from './model/deviceMultVae';
+import { EaseModel } from './model/ease';
+import { defaultLambdas, fitEase, type EaseFit } from './model/easeFit';
 import { createSvae, loadSvae } from './model/svae';
 import type { AnyRecommender, Recommender } from './model/types';
 import { PopularityModel } from './popularity';
 import type { NumpyRandomState } from './protocol/mt19937';
 import { bucketedOrder, splitSequential } from './protocol/sequential';
-import { splitStrongGeneralisation, type Split, type UserRows } from './protocol/split';
+import { splitStrongGeneralisation, type HeldOut, type Split, type UserRows } from './protocol/split';
 
 export type TrainableModel = AnyRecommender & {
   /** Threads that compute each training step (1, or 2 when the worker thread started). */
@@ -28,11 +30,27 @@ interface Common {
    * on webgpu a kind with a GPU step restores onto the device (a DeviceRecommender).
    */
   load(dir: string): Promise<AnyRecommender>;
+  /** Fills in the config's "auto" values that need the split (EASE's default lambdas); the run records the result. */
+  resolve?(config: TrainConfig, split: Split): TrainConfig;
 }
 
-/** Fitted in one pass over the training rows, in plain JavaScript (no TensorFlow.js backend). */
+/** What a fit may use besides the training rows, and how it reports. */
+export interface FitContext {
+  /** The validation users, for choosing among candidate settings (EASE's lambda). */
+  validation: HeldOut;
+  /** Threads the fit may compute on. */
+  threads: 1 | 2;
+  /** Aborted when the run is cancelled; the fit then throws. */
+  signal: AbortSignal;
+  /** One candidate fitted: a "fit" line of metrics.jsonl. */
+  onFit(fit: EaseFit): void;
+  /** Fraction of the whole fit done, with what it is doing. */
+  onProgress(fraction: number, message: string): void;
+}
+
+/** Fitted in closed form over the training rows, in plain JavaScript (no TensorFlow.js backend). */
 export interface FittedKind extends Common {
-  fit(train: UserRows, numItems: number, config: TrainConfig): Recommender;
+  fit(train: UserRows, numItems: number, config: TrainConfig, context: FitContext): Promise<Recommender>;
   load(dir: string): Promise<Recommender>;
   create?: never;
   batchOrder?: never;
@@ -82,13 +100,19 @@ function need(v: number | undefined, key: string): number {
   return v;
 }
 
+/** A fixed lambda, else the configured candidates, else the default ones around the data's scale. */
+function easeCandidates(config: TrainConfig, train: UserRows, numItems: number): number[] {
+  if (config.lambda) return [config.lambda];
+  return config.lambdas?.length ? config.lambdas : defaultLambdas(train, numItems);
+}
+
 export const TRAINER_KINDS: Readonly<Record<ModelKind, TrainerKind>> = {
   mvae: multVae(true),
   mdae: multVae(false),
   pop: {
     split: splitStrongGeneralisation,
     load: async (dir) => PopularityModel.load(dir),
-    fit: (train, numItems) => PopularityModel.fit(train, numItems),
+    fit: async (train, numItems) => PopularityModel.fit(train, numItems),
   },
   svae: {
     split: splitSequential,
@@ -113,5 +137,11 @@ export const TRAINER_KINDS: Readonly<Record<ModelKind, TrainerKind>> = {
       ),
     // Batches of similar lengths, so a batch's recurrence is about as long as its members.
     batchOrder: bucketedOrder,
+  },
+  ease: {
+    split: splitStrongGeneralisation,
+    load: async (dir) => EaseModel.load(dir),
+    resolve: (config, split) => (config.lambda ? config : { ...config, lambdas: easeCandidates(config, split.train, split.items.length) }),
+    fit: async (train, numItems, config, context) => (await fitEase(train, numItems, { lambdas: easeCandidates(config, train, numItems), ...context })).model,
   },
 };

@@ -12,8 +12,9 @@ import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
 import { evaluateCancellable, evaluateHeldOut, evaluateModel } from './evaluate';
 import { InputError } from './inputError';
-import type { AnyRecommender } from './model/types';
-import { TRAINER_KINDS, type SteppedKind } from './modelKinds';
+import type { EaseFit } from './model/easeFit';
+import type { AnyRecommender, Recommender } from './model/types';
+import { TRAINER_KINDS, type FittedKind, type SteppedKind } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
@@ -116,7 +117,8 @@ async function prepareData(opts: TrainOptions): Promise<{
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
     config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible, config.model) } };
   }
-  const split = TRAINER_KINDS[config.model].split(dataset.interactions, config.protocol, config.seed);
+  const trainerKind = TRAINER_KINDS[config.model];
+  const split = trainerKind.split(dataset.interactions, config.protocol, config.seed);
   for (const [side, heldOut] of [
     ['validation', split.validation],
     ['test', split.test],
@@ -124,6 +126,7 @@ async function prepareData(opts: TrainOptions): Promise<{
     if (!hasTargets(heldOut.targets))
       throw new InputError(`no ${side} user has held-out targets (their items are all fold-in): the ${side} metrics would mean nothing`);
   }
+  if (trainerKind.resolve) config = trainerKind.resolve(config, split);
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({
@@ -169,16 +172,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     });
     const kind = TRAINER_KINDS[config.model];
     if (kind.fit) {
-      const fitted = kind.fit(split.train, split.items.length, config);
-      model = fitted;
       run.update({ backend: 'js' });
-      const val = evaluateHeldOut(fitted, split.validation).metrics;
-      await run.saveCheckpoint(MODEL_DIR, (dir) => fitted.save(dir));
-      run.update({
-        best: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
-        lastValidation: { epoch: 0, 'ndcg@100': val['ndcg@100'] },
-        artifacts: { ...run.current.artifacts, model: MODEL_DIR },
-      });
+      await fitModel(kind, split, config, run, opts, (m) => (model = m));
     } else {
       emit({ type: 'phase', phase: 'backend', message: `starting the ${config.backend} backend` });
       const backend = await selectBackend(config.backend, (message, level = 'warn') => emit({ type: 'log', level, message }), {
@@ -206,6 +201,67 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
 
 function hasTargets(targets: { indptr: Int32Array }): boolean {
   return targets.indptr[targets.indptr.length - 1] > 0;
+}
+
+/** Threads for a closed-form fit in plain JavaScript (EASE's inversion): both cores where there are two. */
+function fitThreads(): 1 | 2 {
+  return process.env.VAEREC_THREADS === '1' || os.availableParallelism() < 2 ? 1 : 2;
+}
+
+/**
+ * A closed-form fit: each candidate it tries becomes a "fit" line (EASE: a lambda and its validation
+ * NDCG@100); the model it returns is validated, saved and recorded as the run's best.
+ */
+async function fitModel(
+  kind: FittedKind,
+  split: Split,
+  config: TrainConfig,
+  run: RunWriter,
+  opts: TrainOptions,
+  keep: (m: Recommender) => void,
+): Promise<void> {
+  const { emit } = opts;
+  emit({ type: 'phase', phase: 'train', message: `fitting ${MODEL_INFO[config.model].label}` });
+  const start = Date.now();
+  let chosen: EaseFit | undefined;
+  let candidates = 0;
+  const fitted = await kind.fit(split.train, split.items.length, config, {
+    validation: split.validation,
+    threads: fitThreads(),
+    signal: opts.signal,
+    onFit: (fit) => {
+      const line: MetricsLine = {
+        kind: 'fit',
+        step: ++candidates,
+        epoch: 0,
+        time: (Date.now() - start) / 1000,
+        seconds: fit.seconds,
+        lambda: fit.lambda,
+        'val_ndcg@100': fit['val_ndcg@100'],
+      };
+      run.appendMetrics([line]);
+      run.syncMetrics();
+      emit({ type: 'metrics', line });
+      emit({
+        type: 'log',
+        level: 'info',
+        message: `lambda ${fit.lambda}: validation NDCG@100 ${fit['val_ndcg@100'].toFixed(4)}, fitted in ${fit.seconds.toFixed(1)} s`,
+      });
+      if (!chosen || fit['val_ndcg@100'] > chosen['val_ndcg@100']) chosen = fit;
+      run.update({ threads: fit.threads });
+    },
+    onProgress: (fraction, message) => emit({ type: 'phase', phase: 'train', message, fraction }),
+  });
+  keep(fitted);
+  const fitSeconds = (Date.now() - start) / 1000;
+  const val = evaluateHeldOut(fitted, split.validation).metrics['ndcg@100'];
+  await run.saveCheckpoint(MODEL_DIR, (dir) => fitted.save(dir));
+  run.update({
+    best: { epoch: 0, 'ndcg@100': val, ...(chosen ? { lambda: chosen.lambda } : {}) },
+    lastValidation: { epoch: 0, 'ndcg@100': val },
+    timings: { ...run.current.timings, fitSeconds },
+    artifacts: { ...run.current.artifacts, model: MODEL_DIR },
+  });
 }
 
 function countEligibleUsers(data: { length: number; user: Int32Array; rating: Float32Array; users: string[] }, minRating: number, minItems: number): number {
@@ -367,6 +423,7 @@ async function finish(
     test: final.test,
     best: final.best,
     medianEpochSeconds: median(final.epochSeconds),
+    fitSeconds: final.timings?.fitSeconds,
     epochs: final.epochsCompleted,
     backend: final.backend,
   });

@@ -38,11 +38,21 @@ test('csvField quotes commas, quotes and line breaks only', () => {
 test('CSV has a header, one row per line, escaped names and empty epoch-only cells on step rows', () => {
   const runs: ExportedRun[] = [{ record: record('r1', 'beta 0.2, "fast"'), lines }];
   const rows = formatRunsCsv(runs).split('\r\n');
-  assert.equal(rows[0], 'run_id,run_name,model,kind,step,epoch,time,loss,nll,kl,beta,neg_elbo,epoch_seconds,val_ndcg@100');
-  assert.equal(rows[1], 'r1,"beta 0.2, ""fast""",mvae,step,1,1,0.5,3,2.5,5,0,7.5,,');
-  assert.equal(rows[2], 'r1,"beta 0.2, ""fast""",mvae,epoch,1,1,0.75,3,2.5,5,0,7.5,0.7,0.25');
+  assert.equal(rows[0], 'run_id,run_name,model,kind,step,epoch,time,loss,nll,kl,beta,neg_elbo,epoch_seconds,val_ndcg@100,lambda');
+  assert.equal(rows[1], 'r1,"beta 0.2, ""fast""",mvae,step,1,1,0.5,3,2.5,5,0,7.5,,,');
+  assert.equal(rows[2], 'r1,"beta 0.2, ""fast""",mvae,epoch,1,1,0.75,3,2.5,5,0,7.5,0.7,0.25,');
   assert.equal(rows[3], '');
   assert.equal(rows.length, 4);
+});
+
+test("an EASE run's fit lines give a row per lambda: its fit time, validation NDCG@100 and lambda, no loss", () => {
+  const fits: MetricsLine[] = [
+    { kind: 'fit', step: 1, epoch: 0, time: 12.5, seconds: 12, lambda: 250, 'val_ndcg@100': 0.41 },
+    { kind: 'fit', step: 2, epoch: 0, time: 25, seconds: 12.25, lambda: 500, 'val_ndcg@100': 0.42 },
+  ];
+  const rows = formatRunsCsv([{ record: record('e1', 'ease'), lines: fits }]).split('\r\n');
+  assert.equal(rows[1], 'e1,ease,mvae,fit,1,0,12.5,,,,,,12,0.41,250');
+  assert.equal(rows[2], 'e1,ease,mvae,fit,2,0,25,,,,,,12.25,0.42,500');
 });
 
 test('CSV of several runs concatenates their rows', () => {

@@ -42,10 +42,10 @@ function interactions(): Interactions {
 describe('model kinds', () => {
   it('every kind has a shared and a trainer entry, and nothing more', () => {
     assert.deepEqual([...MODEL_KINDS].sort(), Object.keys(TRAINER_KINDS).sort());
-    assert.deepEqual([...MODEL_KINDS], ['mvae', 'mdae', 'pop', 'svae'], 'the order the CLI help lists them in');
+    assert.deepEqual([...MODEL_KINDS], ['mvae', 'mdae', 'pop', 'svae', 'ease'], 'the order the CLI help lists them in');
     for (const kind of MODEL_KINDS) assert.ok(isModelKind(kind));
     assert.equal(isModelKind('toString'), false, 'an inherited property is no kind');
-    assert.equal(modelLabel('ease'), 'ease', 'an unknown name is shown as it is');
+    assert.equal(modelLabel('slim'), 'slim', 'an unknown name is shown as it is');
   });
 
   it('labels are unique and not empty', () => {
@@ -59,7 +59,11 @@ describe('model kinds', () => {
       const info = MODEL_INFO[kind];
       const config = makeConfig(kind, 'ml-1m');
       for (const [key, value] of Object.entries(info.defaults)) assert.deepEqual(config[key as keyof typeof config], value, `${kind}.${key}`);
-      for (const rule of info.ownKeys) assert.equal(typeof config[rule.key], 'number', `${kind} has a default for its own ${rule.key}`);
+      for (const rule of info.ownKeys) {
+        const value = config[rule.key];
+        if (rule.list) assert.ok(Array.isArray(value) && value.every((v) => typeof v === 'number'), `${kind} has a default list for its own ${rule.key}`);
+        else assert.equal(typeof value, 'number', `${kind} has a default for its own ${rule.key}`);
+      }
       for (const [key, value] of Object.entries(DEFAULT_CONFIG))
         if (!(key in info.defaults)) assert.deepEqual(config[key as keyof typeof config], value, `${kind}.${key}`);
     }
@@ -112,7 +116,13 @@ describe('model kinds', () => {
         const numItems = split.items.length;
         let model: Recommender;
         if (entry.fit) {
-          model = entry.fit(split.train, numItems, config);
+          model = await entry.fit(split.train, numItems, config, {
+            validation: split.validation,
+            threads: 1,
+            signal: new AbortController().signal,
+            onFit: () => undefined,
+            onProgress: () => undefined,
+          });
         } else {
           const trained = entry.create(config, numItems, 1);
           assert.equal(trained.threads, 1);

@@ -9,7 +9,7 @@ export interface ExportedRun {
   lines: readonly MetricsLine[];
 }
 
-/** One row per metrics line; epoch-only columns are empty on step rows. */
+/** One row per metrics line; epoch-only columns are empty on step rows, the loss columns on fit rows (EASE: one per lambda). */
 export const CSV_COLUMNS = [
   'run_id',
   'run_name',
@@ -25,6 +25,7 @@ export const CSV_COLUMNS = [
   'neg_elbo',
   'epoch_seconds',
   'val_ndcg@100',
+  'lambda',
 ] as const;
 
 /** RFC 4180 quoting: fields with a comma, quote or line break are quoted and their quotes doubled. */
@@ -39,8 +40,9 @@ export function formatRunsCsv(runs: readonly ExportedRun[]): string {
   const rows: string[] = [CSV_COLUMNS.join(',')];
   for (const { record, lines } of runs) {
     for (const l of lines) {
-      const epochOnly = l.kind === 'epoch' ? [l.seconds, l['val_ndcg@100']] : [undefined, undefined];
-      const fields = [record.id, record.name, record.model, l.kind, l.step, l.epoch, l.time, l.loss, l.nll, l.kl, l.beta, l.negElbo, ...epochOnly];
+      const losses = l.kind === 'fit' ? [undefined, undefined, undefined, undefined, undefined] : [l.loss, l.nll, l.kl, l.beta, l.negElbo];
+      const scored = l.kind === 'step' ? [undefined, undefined] : [l.seconds, l['val_ndcg@100']];
+      const fields = [record.id, record.name, record.model, l.kind, l.step, l.epoch, l.time, ...losses, ...scored, l.kind === 'fit' ? l.lambda : undefined];
       rows.push(fields.map(csvField).join(','));
     }
   }

@@ -46,6 +46,14 @@ function numberOption(name: string) {
   };
 }
 
+function numberListOption(name: string) {
+  return (v: string): number[] => {
+    const parts = v.split(',').map((p) => p.trim());
+    if (parts.some((p) => p === '' || !Number.isFinite(Number(p)))) throw new InvalidArgumentError(`${name} must be numbers separated by commas`);
+    return parts.map(Number);
+  };
+}
+
 function headline(e: RunEntry) {
   if (!e.ok) return { id: e.id, dir: e.dir, status: 'damaged', reason: e.reason };
   const r = e.record;
@@ -91,6 +99,8 @@ export function buildProgram(): Command {
     .option('--min-rating <x>', 'ratings above this are positives', numberOption('--min-rating'))
     .option('--next-k <n>', 'svae: items predicted at each step (1 = next item)', intOption('--next-k', 1))
     .option('--max-length <n>', 'svae: longer histories keep their most recent n items', intOption('--max-length', 2))
+    .option('--lambda <x>', 'ease: the L2 penalty, fixed (default: chosen on validation NDCG@100)', numberOption('--lambda'))
+    .option('--lambdas <x,y,...>', "ease: the candidates for lambda (default: a list around the data's scale)", numberListOption('--lambdas'))
     .option('--columns <user,item,rating[,timestamp]>', 'generic CSV/TSV: column names or 0-based indices')
     .option('--delimiter <d>', 'generic CSV/TSV: field delimiter (default: sniffed)')
     .option('--skip-bad-rows', 'skip malformed rows (each reported) instead of stopping at the first')
@@ -116,6 +126,8 @@ export function buildProgram(): Command {
       set('annealSteps', o.annealSteps);
       set('nextK', o.nextK);
       set('maxLength', o.maxLength);
+      set('lambda', o.lambda);
+      set('lambdas', o.lambdas);
       const protocol: Record<string, unknown> = {};
       if (o.heldout !== undefined) protocol.heldoutUsers = o.heldout;
       if (o.minRating !== undefined) protocol.minRating = o.minRating;

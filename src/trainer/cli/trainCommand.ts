@@ -125,15 +125,20 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     backend: done.backend,
     epochs: done.epochs,
     medianEpochSeconds: done.medianEpochSeconds,
+    fitSeconds: done.fitSeconds,
     best: done.best,
     test: done.test,
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else if (done.status !== 'failed') {
+    const lambda = done.best?.lambda !== undefined ? `, lambda ${done.best.lambda}` : '';
     process.stdout.write(
-      `${done.status}: ${done.runId ?? ''}  ${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
-        `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n` +
+      (MODEL_INFO[o.config.model].epochs
+        ? `${done.status}: ${done.runId ?? ''}  ${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
+          `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n`
+        : `${done.status}: ${done.runId ?? ''}  fitted in ${fmt(done.fitSeconds, 1)} s on ${done.backend ?? '-'}\n` +
+          `validation NDCG@100 ${fmt(done.best?.['ndcg@100'])}${lambda}\n`) +
         `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
     );
     const t = done.test;

@@ -1,0 +1,12 @@
+/** Helper-thread entry of spdInverse.ts: updates its share of the rows at each block step. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serveJobs } from './helperThread';
+import { InverseJob, InverseWorkerData, threadSide } from './spdInverse';
+import { updateRows } from './symmetricSweep';
+
+const data = workerData as InverseWorkerData & { status: SharedArrayBuffer };
+if (parentPort === null) throw new Error('inverseWorker must run in a worker thread');
+serveJobs<InverseJob>(parentPort, data.status, () => {
+  const { buf, kernel } = threadSide(data);
+  return (job) => updateRows(buf, kernel, job, job.from, job.to);
+});
