@@ -9,7 +9,7 @@ import type { TrainConfig } from './runSchema';
 import type { NumberRule } from './trainConfig';
 
 /** The `model` of a config and of run.json. */
-export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae' | 'ease';
+export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae' | 'ease' | 'recvae';
 
 /**
  * How "because you liked" is worked out for a kind: 'contributions' when each score is a sum of one
@@ -17,6 +17,14 @@ export type ModelKind = 'mvae' | 'mdae' | 'pop' | 'svae' | 'ease';
  * 'leave-one-out' otherwise, the drop in the item's log-probability when one history item is left out.
  */
 export type ExplainMethod = 'contributions' | 'leave-one-out';
+
+/** One pass over the training users within an epoch, for kinds that make several of different kinds. */
+export interface TrainingPass {
+  /** Recorded with each step line of the pass (`pass`). */
+  name: string;
+  /** Its steps' losses are the objective the curves show (RecVAE's decoder passes optimise another: no dropout, encoder fixed). */
+  curves: boolean;
+}
 
 export interface ModelKindInfo {
   /** How the UI names it: the Runs tree, the status bar, the dashboard and the inspector. */
@@ -28,12 +36,16 @@ export interface ModelKindInfo {
   readonly epochs: boolean;
   /** Its loss has a KL term weighted by β, annealed to annealCap over annealSteps (the β settings, column and curve apply). */
   readonly kl: boolean;
+  /** How its KL term is weighted when that is not an annealed β (RecVAE: gamma times the user's items). */
+  readonly klWeight?: string;
   /** Reads each user's history in time order (the sequential split) instead of as a set of items. */
   readonly sequential: boolean;
   /** Why the inspector has no per-user latent space to project for it; absent when it has one. */
   readonly noLatent?: string;
   /** How its recommendations are explained by the user's items; absent: its scores do not depend on them. */
   readonly explain?: ExplainMethod;
+  /** An epoch's passes over the training users when it makes several (RecVAE: encoder passes, then decoder passes); absent: one. */
+  readonly passes?: (c: TrainConfig) => readonly TrainingPass[];
   /** Its defaults where they differ from DEFAULT_CONFIG. */
   readonly defaults: Partial<TrainConfig>;
   /** The hyperparameters only this kind accepts, with their ranges; the other kinds refuse them. */
@@ -131,6 +143,43 @@ export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
     },
     trainCommand: 'vaerec.trainEase',
   },
+  recvae: {
+    label: 'RecVAE',
+    epochs: true,
+    kl: false,
+    klWeight: "gamma x the user's number of items",
+    sequential: false,
+    explain: 'leave-one-out',
+    passes: (c) => [
+      ...Array.from({ length: c.encoderEpochs ?? 3 }, () => ({ name: 'encoder', curves: true })),
+      ...Array.from({ length: c.decoderEpochs ?? 1 }, () => ({ name: 'decoder', curves: false })),
+    ],
+    /** From ilya-shenbin/RecVAE's run.py and its README's command (gamma 0.005, 50 epochs): see docs/RECVAE.md. */
+    defaults: {
+      epochs: 50,
+      learningRate: 5e-4,
+      batchSize: 500,
+      hidden: 600,
+      latent: 200,
+      dropout: 0.5,
+      l2: 0,
+      gamma: 0.005,
+      encoderEpochs: 3,
+      decoderEpochs: 1,
+    },
+    ownKeys: [
+      { key: 'gamma', min: 0, max: 1e6 },
+      { key: 'encoderEpochs', min: 1, max: 1000, integer: true },
+      { key: 'decoderEpochs', min: 1, max: 1000, integer: true },
+    ],
+    describe: {
+      row: 'RecVAE',
+      detail: (c) =>
+        `KL weight gamma ${c.gamma} x the user's items, ${c.encoderEpochs} encoder and ${c.decoderEpochs} decoder passes per epoch, composite prior`,
+      summary: (c) => `gamma ${c.gamma}, ${c.encoderEpochs}+${c.decoderEpochs} passes`,
+    },
+    trainCommand: 'vaerec.trainRecvae',
+  },
 };
 
 export const MODEL_KINDS = Object.keys(MODEL_INFO) as readonly ModelKind[];
@@ -142,6 +191,16 @@ export function isModelKind(v: unknown): v is ModelKind {
 /** For a model name from a message: undefined when this version does not know it. */
 export function modelInfo(kind: string): ModelKindInfo | undefined {
   return isModelKind(kind) ? MODEL_INFO[kind] : undefined;
+}
+
+/** An epoch's passes over the training users (one for most kinds). */
+export function trainingPasses(c: TrainConfig): readonly TrainingPass[] {
+  return modelInfo(c.model)?.passes?.(c) ?? [{ name: 'train', curves: true }];
+}
+
+/** The names of the passes whose steps the loss curves leave out. */
+export function offCurvePasses(c: TrainConfig): Set<string> {
+  return new Set(trainingPasses(c).flatMap((p) => (p.curves ? [] : [p.name])));
 }
 
 /** The UI's name of a kind; a name this version does not know as it is. */

@@ -176,7 +176,19 @@ export interface DataWarnings {
 }
 
 export type MetricsLine =
-  | { kind: 'step'; step: number; epoch: number; time: number; loss: number; nll: number; kl: number; beta: number; negElbo: number }
+  | {
+      kind: 'step';
+      step: number;
+      epoch: number;
+      time: number;
+      loss: number;
+      nll: number;
+      kl: number;
+      beta: number;
+      negElbo: number;
+      /** The pass of the epoch, for kinds that make several (ModelKindInfo.passes: RecVAE's 'encoder' and 'decoder'). */
+      pass?: string;
+    }
   | {
       kind: 'epoch';
       epoch: number;

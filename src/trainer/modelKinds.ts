@@ -10,6 +10,7 @@ import type { Interactions } from './data/types';
 import { createMultVaeForBackend, loadMultVaeForBackend } from './model/deviceMultVae';
 import { EaseModel } from './model/ease';
 import { defaultLambdas, fitEase, type EaseFit } from './model/easeFit';
+import { createRecVae, loadRecVae } from './model/recvae';
 import { createSvae, loadSvae } from './model/svae';
 import type { AnyRecommender, Recommender } from './model/types';
 import { PopularityModel } from './popularity';
@@ -20,6 +21,8 @@ import { splitStrongGeneralisation, type HeldOut, type Split, type UserRows } fr
 export type TrainableModel = AnyRecommender & {
   /** Threads that compute each training step (1, or 2 when the worker thread started). */
   readonly threads: number;
+  /** Before each pass of an epoch, for kinds that make several (ModelKindInfo.passes), with its index. */
+  beginPass?(index: number): void;
 };
 
 interface Common {
@@ -94,9 +97,9 @@ function multVae(variational: boolean): SteppedKind {
   };
 }
 
-/** makeConfig gives an svae config all of its keys; a config from elsewhere may lack them. */
+/** makeConfig gives a kind's config all of its own keys; a config from elsewhere may lack them. */
 function need(v: number | undefined, key: string): number {
-  if (v === undefined) throw new Error(`an svae config needs ${key}`);
+  if (v === undefined) throw new Error(`the config has no ${key}`);
   return v;
 }
 
@@ -143,5 +146,27 @@ export const TRAINER_KINDS: Readonly<Record<ModelKind, TrainerKind>> = {
     load: async (dir) => EaseModel.load(dir),
     resolve: (config, split) => (config.lambda ? config : { ...config, lambdas: easeCandidates(config, split.train, split.items.length) }),
     fit: async (train, numItems, config, context) => (await fitEase(train, numItems, { lambdas: easeCandidates(config, train, numItems), ...context })).model,
+  },
+  recvae: {
+    split: splitStrongGeneralisation,
+    load: (dir) => loadRecVae(dir),
+    // Its passes run on the host (wasm); a GPU step of its own is not written.
+    webgpu: false,
+    create: (config, numItems, threads) =>
+      createRecVae(
+        {
+          numItems,
+          hidden: config.hidden,
+          latent: config.latent,
+          dropout: config.dropout,
+          gamma: need(config.gamma, 'gamma'),
+          learningRate: config.learningRate,
+          encoderEpochs: need(config.encoderEpochs, 'encoderEpochs'),
+          decoderEpochs: need(config.decoderEpochs, 'decoderEpochs'),
+          seed: config.seed,
+        },
+        threads,
+      ),
+    batchOrder: shuffled,
   },
 };

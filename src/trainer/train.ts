@@ -3,7 +3,7 @@
  * Runs inside the trainer child process; talks to the parent only through `emit`.
  */
 import * as os from 'node:os';
-import { MODEL_INFO } from '../shared/modelKinds';
+import { MODEL_INFO, trainingPasses } from '../shared/modelKinds';
 import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
 import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
 import { autoHeldoutUsers } from '../shared/trainConfig';
@@ -14,7 +14,7 @@ import { evaluateCancellable, evaluateHeldOut, evaluateModel } from './evaluate'
 import { InputError } from './inputError';
 import type { EaseFit } from './model/easeFit';
 import type { AnyRecommender, Recommender } from './model/types';
-import { TRAINER_KINDS, type FittedKind, type SteppedKind } from './modelKinds';
+import { TRAINER_KINDS, type FittedKind, type SteppedKind, type TrainableModel } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
@@ -127,7 +127,7 @@ async function prepareData(opts: TrainOptions): Promise<{
       throw new InputError(`no ${side} user has held-out targets (their items are all fold-in): the ${side} metrics would mean nothing`);
   }
   if (trainerKind.resolve) config = trainerKind.resolve(config, split);
-  const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize);
+  const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize) * trainingPasses(config).length;
   if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
   emit({
     type: 'log',
@@ -185,7 +185,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       const trained = kind.create(config, split.items.length, trainingThreads(backend.name));
       model = trained;
       run.update({ threads: trained.threads });
-      await trainEpochs(model, kind, split, config, run, opts, stepsPerEpoch);
+      await trainEpochs(trained, kind, split, config, run, opts, stepsPerEpoch);
     }
     status = 'completed';
   } catch (err) {
@@ -241,7 +241,6 @@ async function fitModel(
       };
       run.appendMetrics([line]);
       run.syncMetrics();
-      emit({ type: 'metrics', line });
       emit({
         type: 'log',
         level: 'info',
@@ -273,7 +272,7 @@ function countEligibleUsers(data: { length: number; user: Int32Array; rating: Fl
 }
 
 async function trainEpochs(
-  model: AnyRecommender,
+  model: TrainableModel,
   kind: SteppedKind,
   split: Split,
   config: TrainConfig,
@@ -290,30 +289,50 @@ async function trainEpochs(
   let best = run.current.best;
   const epochSeconds: number[] = [];
   emit({ type: 'phase', phase: 'train', message: `training ${config.model} for ${config.epochs} epochs` });
+  const passes = trainingPasses(config);
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    const order = kind.batchOrder(split.train, config.batchSize, rng);
     const epochStart = Date.now();
-    const sums = { loss: 0, nll: 0, kl: 0, beta: 0 };
+    // The epoch's means are over the steps of the passes the curves show (RecVAE: its encoder passes).
+    const sums = { loss: 0, nll: 0, kl: 0, beta: 0, steps: 0 };
     let stepInEpoch = 0;
-    for (let start = 0; start < nTrain; start += config.batchSize) {
-      await yieldToEventLoop();
-      checkCancelled(signal);
-      const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
-      const beta = annealed ? Math.min(config.annealCap, step / config.annealSteps) : 0;
-      const s = await model.trainStep(batch, beta);
-      if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
-      step++;
-      stepInEpoch++;
-      sums.loss += s.loss;
-      sums.nll += s.nll;
-      sums.kl += s.kl;
-      sums.beta += beta;
-      // Every reader follows the file (the dashboard of any window, a sweep): a line is written as
-      // soon as it exists; it is made durable once per epoch (syncMetrics below).
-      run.appendMetrics([{ kind: 'step', step, epoch, time: (Date.now() - t0) / 1000, loss: s.loss, nll: s.nll, kl: s.kl, beta, negElbo: s.nll + s.kl }]);
-      const elapsed = (Date.now() - t0) / 1000;
-      const etaSeconds = (elapsed / step) * (config.epochs * stepsPerEpoch - step);
-      emit({ type: 'progress', epoch, epochs: config.epochs, step, stepInEpoch, stepsPerEpoch, loss: s.loss, etaSeconds });
+    for (let p = 0; p < passes.length; p++) {
+      model.beginPass?.(p);
+      const order = kind.batchOrder(split.train, config.batchSize, rng);
+      for (let start = 0; start < nTrain; start += config.batchSize) {
+        await yieldToEventLoop();
+        checkCancelled(signal);
+        const batch = gatherRows(split.train, order, start, Math.min(nTrain, start + config.batchSize));
+        const beta = annealed ? Math.min(config.annealCap, step / config.annealSteps) : 0;
+        const s = await model.trainStep(batch, beta);
+        if (!Number.isFinite(s.loss)) throw new Error(`the loss became ${s.loss} at step ${step} (epoch ${epoch}); try a lower learning rate`);
+        step++;
+        stepInEpoch++;
+        if (passes[p].curves) {
+          sums.loss += s.loss;
+          sums.nll += s.nll;
+          sums.kl += s.kl;
+          sums.beta += beta;
+          sums.steps++;
+        }
+        const line: MetricsLine = {
+          kind: 'step',
+          step,
+          epoch,
+          time: (Date.now() - t0) / 1000,
+          loss: s.loss,
+          nll: s.nll,
+          kl: s.kl,
+          beta,
+          negElbo: s.nll + s.kl,
+          ...(passes.length > 1 ? { pass: passes[p].name } : {}),
+        };
+        // Every reader follows the file (the dashboard of any window, a sweep): a line is written as
+        // soon as it exists; it is made durable once per epoch (syncMetrics below).
+        run.appendMetrics([line]);
+        const elapsed = (Date.now() - t0) / 1000;
+        const etaSeconds = (elapsed / step) * (config.epochs * stepsPerEpoch - step);
+        emit({ type: 'progress', epoch, epochs: config.epochs, step, stepInEpoch, stepsPerEpoch, loss: s.loss, etaSeconds });
+      }
     }
     const seconds = (Date.now() - epochStart) / 1000;
     epochSeconds.push(seconds);
@@ -341,7 +360,7 @@ async function trainEpochs(
         emit({ type: 'checkpoint', epoch, path: dir });
       }
     }
-    const mean = (v: number) => v / stepInEpoch;
+    const mean = (v: number) => v / sums.steps;
     const epochLine: MetricsLine = {
       kind: 'epoch',
       epoch,

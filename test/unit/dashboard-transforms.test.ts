@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricsLine } from '../../src/shared/runSchema';
+import { offCurvePasses, trainingPasses } from '../../src/shared/modelKinds';
+import { makeConfig } from '../../src/shared/trainConfig';
 import {
   debiasedEma,
   downsampleMinMax,
@@ -86,6 +88,25 @@ test('series: step metrics from step lines, NDCG from epoch lines, on each x axi
   assert.deepEqual(extract(lines, 'val_ndcg@100', 'step'), { x: [2], y: [0.31] }, 'epoch lines without validation are skipped');
   assert.deepEqual(extract(lines, 'val_ndcg@100', 'epoch', { stepsPerEpoch: 2 }), { x: [1], y: [0.31] });
   assert.deepEqual(extract([], 'nll', 'time'), { x: [], y: [] });
+});
+
+test("a RecVAE run's decoder-pass steps are left out of the loss curves, its encoder passes drawn, on a 4-pass epoch axis", () => {
+  const recvae = makeConfig('recvae', 'ml-1m');
+  const pass = (line: MetricsLine, name: string): MetricsLine => ({ ...line, pass: name }) as MetricsLine;
+  const lines: MetricsLine[] = [
+    pass(stepLine(1, 1, 5, 4), 'encoder'),
+    pass(stepLine(2, 1, 6, 3), 'encoder'),
+    pass(stepLine(3, 1, 7, 2), 'encoder'),
+    pass(stepLine(4, 1, 8, 9), 'decoder'),
+    epochLine(1, 4, 8.5, 0.3),
+  ];
+  const ctx = { stepsPerEpoch: 4, offCurvePasses: offCurvePasses(recvae) };
+  assert.deepEqual([...ctx.offCurvePasses], ['decoder']);
+  assert.deepEqual(extract(lines, 'nll', 'epoch', ctx), { x: [0.25, 0.5, 0.75], y: [4, 3, 2] });
+  assert.deepEqual(extract(lines, 'val_ndcg@100', 'epoch', ctx), { x: [1], y: [0.3] });
+  assert.deepEqual(extract(lines, 'nll', 'step').y, [4, 3, 2, 9], 'without the run context every step is drawn');
+  assert.equal(trainingPasses(recvae).length, 4);
+  assert.equal(trainingPasses(makeConfig('mvae', 'ml-1m')).length, 1);
 });
 
 test('series builder is incremental: appending equals building from scratch, smoothing included', () => {

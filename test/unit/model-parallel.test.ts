@@ -1,10 +1,11 @@
-/** Two-thread training (parallel.ts) must compute the same steps as one thread, up to float rounding, for Mult-VAE and SVAE. */
+/** Two-thread training (parallel.ts) must compute the same steps as one thread, up to float rounding, for Mult-VAE, SVAE and RecVAE. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../src/trainer/backend';
 import { MultVaeConfig, createMultVae } from '../../src/trainer/model/multvae';
 import { GradientWorker } from '../../src/trainer/model/parallel';
 import { paramCount } from '../../src/trainer/model/params';
+import { RecVaeConfig, createRecVae } from '../../src/trainer/model/recvae';
 import { Rng } from '../../src/trainer/model/rng';
 import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
 import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeBatch';
@@ -99,6 +100,54 @@ describe('SVAE on two threads', () => {
     const rng = new Rng(2);
     const batches = [randomSequences(9, 30, 20, rng), randomSequences(2, 30, 15, rng), randomSequences(1, 30, 10, rng), randomSequences(16, 30, 20, rng)];
     expectSameSteps(createSvae(cfg, { threads: 1 }), createSvae(cfg, { threads: 2 }), batches, 0.2, randomSequences(6, 30, 12, rng));
+  });
+});
+
+describe('RecVAE on two threads', () => {
+  it('matches the single-thread run step for step, through encoder and decoder passes and the refreshed prior', () => {
+    const cfg: RecVaeConfig = {
+      numItems: 40,
+      hidden: 12,
+      latent: 5,
+      dropout: 0.5,
+      gamma: 0.01,
+      learningRate: 1e-2,
+      encoderEpochs: 2,
+      decoderEpochs: 1,
+      seed: 9,
+    };
+    const rng = new Rng(3);
+    const batches = [randomBatch(21, 40, rng), randomBatch(1, 40, rng), randomBatch(20, 40, rng)];
+    const one = createRecVae(cfg, 1);
+    const two = createRecVae(cfg, 2);
+    try {
+      assert.equal(one.threads, 1);
+      assert.equal(two.threads, 2);
+      // Two epochs of three passes: encoder, encoder, decoder.
+      for (let epoch = 1; epoch <= 2; epoch++) {
+        for (let pass = 0; pass < 3; pass++) {
+          one.beginPass(pass);
+          two.beginPass(pass);
+          for (const [i, batch] of batches.entries()) {
+            const a = one.trainStep(batch, 0);
+            const b = two.trainStep(batch, 0);
+            const what = `epoch ${epoch} pass ${pass} batch ${i}`;
+            close(b.loss, a.loss, `${what} loss`);
+            close(b.nll, a.nll, `${what} nll`);
+            close(b.kl, a.kl, `${what} kl`);
+          }
+        }
+      }
+      const probe = randomBatch(5, 40, rng);
+      const sa = one.score(probe);
+      const sb = two.score(probe);
+      let maxDiff = 0;
+      for (let i = 0; i < sa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(sa[i] - sb[i]));
+      assert.ok(maxDiff < 1e-4, `scores differ by ${maxDiff}`);
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
   });
 });
 

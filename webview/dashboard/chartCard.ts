@@ -17,6 +17,8 @@ export interface ChartRun {
   label: string;
   colour: string;
   stepsPerEpoch?: number;
+  /** Passes whose steps the loss curves leave out (offCurvePasses in the registry). */
+  offCurvePasses?: ReadonlySet<string>;
   /** The run's full series; the store appends to this array in place. */
   lines: MetricsLine[];
 }
@@ -155,7 +157,7 @@ export class ChartCard {
       const { xAxis, smoothing } = this.settings;
       this.prepared = this.runs.map((run) => ({
         run,
-        series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch }, smoothing, this.logY),
+        series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch, offCurvePasses: run.offCurvePasses }, smoothing, this.logY),
       }));
     }
     for (const p of this.prepared) p.series.update(p.run.lines);

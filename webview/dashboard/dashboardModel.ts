@@ -3,7 +3,7 @@
  * turns the returned change flags into table / chart updates, and this logic is unit-tested.
  */
 import type { DashboardRun, DashboardUpdate, SeriesSampling } from '../../src/shared/dashboardMessages';
-import { modelLabel } from '../../src/shared/modelKinds';
+import { modelLabel, offCurvePasses, trainingPasses } from '../../src/shared/modelKinds';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 import type { ChartRun } from './chartCard';
 import { runColour } from './palette';
@@ -25,11 +25,13 @@ function idOf(run: DashboardRun): string {
   return run.entry.ok ? run.entry.record.id : run.entry.id;
 }
 
-/** Steps per epoch as the trainer computes it; places step lines on a fractional epoch axis. */
+/** Steps per epoch as the trainer computes it (per pass, times the passes); places step lines on a fractional epoch axis. */
 export function stepsPerEpochOf(r: RunRecord): number | undefined {
   const users = r.split?.trainUsers;
   const batch = r.config?.batchSize;
-  return typeof users === 'number' && typeof batch === 'number' && users > 0 && batch > 0 ? Math.ceil(users / batch) : undefined;
+  return typeof users === 'number' && typeof batch === 'number' && users > 0 && batch > 0
+    ? Math.ceil(users / batch) * trainingPasses(r.config).length
+    : undefined;
 }
 
 export class DashboardModel {
@@ -97,7 +99,14 @@ export class DashboardModel {
       // A file too large to chart whole is thinned by the host; the legend says so.
       const thinned = this.sampling.get(id);
       const note = thinned ? ` · every ${thinned.stride}th of ${thinned.stepLines.toLocaleString('en-US')} steps` : '';
-      out.push({ id, label: `${r.name} · ${modelLabel(r.model)}${note}`, colour: runColour(run.colour), stepsPerEpoch: stepsPerEpochOf(r), lines });
+      out.push({
+        id,
+        label: `${r.name} · ${modelLabel(r.model)}${note}`,
+        colour: runColour(run.colour),
+        stepsPerEpoch: stepsPerEpochOf(r),
+        offCurvePasses: offCurvePasses(r.config),
+        lines,
+      });
     }
     return out;
   }

@@ -17,8 +17,10 @@ export interface XY {
 }
 
 export interface AxisContext {
-  /** Training steps per epoch (ceil(train users / batch)); step lines are placed at step / stepsPerEpoch on the epoch axis. */
+  /** Training steps per epoch (ceil(train users / batch) per pass); step lines are placed at step / stepsPerEpoch on the epoch axis. */
   stepsPerEpoch?: number;
+  /** Passes whose steps optimise another objective than the curves show (RecVAE's decoder passes): left out. */
+  offCurvePasses?: ReadonlySet<string>;
 }
 
 /** The x coordinate of a line. Steps are cumulative and 1-based, so step / stepsPerEpoch equals the epoch number at an epoch's end. */
@@ -33,10 +35,14 @@ export function xOf(line: MetricsLine, axis: XAxis, t0: number, ctx: AxisContext
   }
 }
 
-/** Whether a line carries the metric, and its value. Step metrics come from step lines; validation NDCG from epoch lines that have it. */
-export function metricValue(line: MetricsLine, metric: ChartMetric): number | undefined {
+/**
+ * Whether a line carries the metric, and its value. Step metrics come from step lines (not those of
+ * an off-curve pass); validation NDCG from epoch lines that have it.
+ */
+export function metricValue(line: MetricsLine, metric: ChartMetric, ctx: AxisContext = {}): number | undefined {
   if (metric === 'val_ndcg@100') return line.kind === 'epoch' ? line['val_ndcg@100'] : undefined;
-  return line.kind === 'step' ? line[metric] : undefined;
+  if (line.kind !== 'step' || (line.pass !== undefined && ctx.offCurvePasses?.has(line.pass))) return undefined;
+  return line[metric];
 }
 
 /**
@@ -106,7 +112,7 @@ export class SeriesBuilder {
     if (this.consumed === 0 && lines.length > 0) this.t0 = lines[0].time;
     const before = this.raw.x.length + this.smoothed.x.length;
     for (let i = this.consumed; i < lines.length; i++) {
-      const v = metricValue(lines[i], this.metric);
+      const v = metricValue(lines[i], this.metric, this.ctx);
       if (v === undefined) continue;
       const x = xOf(lines[i], this.axis, this.t0, this.ctx);
       const smoothed = this.ema.push(v);

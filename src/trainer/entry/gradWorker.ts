@@ -6,6 +6,8 @@ import { Workspace } from '../model/kernels/workspace';
 import { forwardBackward } from '../model/network';
 import { paramSegments, viewParams } from '../model/params';
 import { Control, WorkerInit, WorkerJob } from '../model/parallel';
+import { decoderStep, encoderStep } from '../model/recvaeNetwork';
+import { viewRecVae } from '../model/recvaeParams';
 import { svaeForwardBackward } from '../model/svaeNetwork';
 import { viewSvaeParams } from '../model/svaeParams';
 
@@ -27,6 +29,19 @@ function handlerFor(init: WorkerInit): Handler {
         return forwardBackward(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.beta, g, job.meanOver, ws);
       if (job.kind === 'adam') return void adamUpdate(job.adam, job.t, adamBuffers, grads, segments, job.l2, job.from, job.to);
       throw new Error(`a Mult-VAE worker cannot run a '${job.kind}' job`);
+    };
+  }
+  if (model.kind === 'recvaeNet') {
+    const p = viewRecVae(model.dims, params);
+    const g = viewRecVae(model.dims, grads[1]);
+    const ws = new Workspace();
+    return (job) => {
+      if (job.kind === 'recvaeGrad')
+        return job.keep === null
+          ? decoderStep(model.dims, p, job.batch, job.eps, job.gamma, g, job.meanOver, ws)
+          : encoderStep(model.dims, p, job.batch, { keep: job.keep, eps: job.eps }, job.dropout, job.gamma, g, job.meanOver, ws);
+      if (job.kind === 'adamDecay') return void adamUpdateWithDecay(job.adam, job.t, adamBuffers, grads, job.decay, job.from, job.to);
+      throw new Error(`a RecVAE worker cannot run a '${job.kind}' job`);
     };
   }
   const p = viewSvaeParams(model.dims, params);

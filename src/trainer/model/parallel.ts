@@ -14,6 +14,7 @@ import { AdamBuffers, AdamConfig } from './adam';
 import { LossParts } from './network';
 import { Dims } from './params';
 import { SvaeTrainOptions } from './svaeNetwork';
+import { RecVaeDims } from './recvaeParams';
 import { SvaeDims } from './svaeParams';
 import { SparseBatch } from './types';
 
@@ -28,7 +29,7 @@ export interface SharedBuffers {
 }
 
 /** The model whose gradients the worker computes (its parameter layout follows from the dims). */
-export type WorkerModel = { kind: 'multvae'; dims: Dims } | { kind: 'svae'; dims: SvaeDims };
+export type WorkerModel = { kind: 'multvae'; dims: Dims } | { kind: 'svae'; dims: SvaeDims } | { kind: 'recvaeNet'; dims: RecVaeDims };
 
 export interface WorkerInit {
   backend: string;
@@ -40,6 +41,8 @@ export interface WorkerInit {
 export type WorkerJob =
   | { kind: 'multvaeGrad'; batch: SparseBatch; keep: Uint8Array; eps: Float32Array | null; dropout: number; beta: number; meanOver: number }
   | { kind: 'svaeGrad'; batch: SparseBatch; eps: Float32Array; opts: SvaeTrainOptions }
+  /** RecVAE's encoder step (dropout flags per nonzero) or decoder step (keep null) on the worker's share. */
+  | { kind: 'recvaeGrad'; batch: SparseBatch; keep: Uint8Array | null; eps: Float32Array; dropout: number; gamma: number; meanOver: number }
   /** Mult-VAE's Adam (l2 on weights) over [from, to). */
   | { kind: 'adam'; adam: AdamConfig; t: number; l2: number; from: number; to: number }
   /** SVAE's Adam (PyTorch weight decay on every parameter) over [from, to). */
@@ -233,15 +236,20 @@ export class TrainingBuffers {
    * this thread; on two threads over the first half only, while the worker runs `job(from, to)` on
    * the second.
    */
-  updateInHalves(job: (from: number, to: number) => WorkerJob, update: (grads: Float32Array[], from: number, to: number) => void): void {
-    const n = this.grads.length;
+  updateInHalves(
+    job: (from: number, to: number) => WorkerJob,
+    update: (grads: Float32Array[], from: number, to: number) => void,
+    /** The parameters [start, end) to update (RecVAE's encoder or decoder block); all by default. */
+    start = 0,
+    end = this.grads.length,
+  ): void {
     if (this.worker === null || this.workerGrads === null) {
-      update([this.grads], 0, n);
+      update([this.grads], start, end);
       return;
     }
-    const split = n >> 1;
+    const split = (start + end) >> 1;
     const grads = [this.grads, this.workerGrads];
-    this.worker.alongside(job(split, n), () => update(grads, 0, split));
+    this.worker.alongside(job(split, end), () => update(grads, start, split));
   }
 
   dispose(): void {
