@@ -3,6 +3,7 @@
  * the latent space, CSV exports): the data types shared by the engine, the CLI, the extension host
  * and the inspector webview so that they cannot drift apart, and small pure helpers over them.
  */
+import type { ExplainMethod } from './modelKinds';
 
 export type UserRole = 'train' | 'validation' | 'test';
 
@@ -15,6 +16,19 @@ export interface Recommendation {
   genres?: string[];
   /** For held-out users: the item is one of the user's held-out targets. */
   hit?: boolean;
+  /** "Because you liked": the user's items behind it, strongest first (RecommendResult.explainMethod says what `share` is). */
+  because?: Because[];
+}
+
+/**
+ * One of the user's items behind a recommendation. `share`: with 'contributions', its share of the
+ * score (a fraction; all of the user's items' shares sum to 1); with 'leave-one-out', the drop in the
+ * recommendation's log-probability when the item is left out of the user's history.
+ */
+export interface Because {
+  item: string;
+  title?: string;
+  share: number;
 }
 
 export interface UserRankingMetrics {
@@ -33,6 +47,8 @@ export interface RecommendResult {
   items: Recommendation[];
   /** Held-out users with targets only: ranked over the whole catalogue minus the fold-in items. */
   metrics?: UserRankingMetrics;
+  /** How each recommendation's `because` was worked out, when they were (a model whose scores depend on the user's items). */
+  explainMethod?: ExplainMethod;
   note?: string;
 }
 

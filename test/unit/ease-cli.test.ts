@@ -65,6 +65,25 @@ test('train --model ease chooses lambda on validation from the default list, one
     (JSON.parse(rec.stdout) as { items: { item: string }[] }).items.map((i) => i.item),
     stored?.items.slice(0, 5),
   );
+
+  const explained = cli(['recommend', '--run', out.runDir, '--user', user, '--k', '5', '--explain', '--json']);
+  assert.equal(explained.code, 0, explained.stderr);
+  const result = JSON.parse(explained.stdout) as {
+    explainMethod: string;
+    items: { item: string; because: { item: string; title?: string; share: number }[] }[];
+  };
+  assert.equal(result.explainMethod, 'contributions');
+  for (const it of result.items) {
+    assert.ok(it.because.length > 0 && it.because.length <= 3, `${it.item}: ${it.because.length} reasons`);
+    assert.ok(it.because.every((b, i) => b.share > 0 && (i === 0 || b.share <= it.because[i - 1].share)));
+    assert.ok(
+      it.because.every((b) => typeof b.title === 'string' && b.title.length > 0),
+      'named by title',
+    );
+  }
+  const text = cli(['recommend', '--run', out.runDir, '--user', user, '--k', '3', '--explain']);
+  assert.match(text.stdout, /because you liked: each score is a sum over the user's items/);
+  assert.match(text.stdout, /\n {7}because you liked: .+ \(\d+%\)/);
 });
 
 test('--lambda fixes one (still scored on validation); --lambdas gives the candidates', () => {

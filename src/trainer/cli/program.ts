@@ -160,10 +160,11 @@ export function buildProgram(): Command {
     .requiredOption('--user <id>', 'original user id (as in the dataset)')
     .option('--k <n>', 'how many', intOption('--k', 1), 10)
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
+    .option('--explain', "with each recommendation, the user's items behind it (because: [{item, title, share}], and explainMethod)")
     .option('--json', 'print JSON')
-    .action(async (o: { run: string; user: string; k: number; cacheDir: string; json?: boolean }) => {
+    .action(async (o: { run: string; user: string; k: number; cacheDir: string; explain?: boolean; json?: boolean }) => {
       const { recommendForUser, formatRecommendations } = await import('./recommendCommand');
-      const result = await recommendForUser(path.resolve(o.run), o.user, o.k, path.resolve(o.cacheDir));
+      const result = await recommendForUser(path.resolve(o.run), o.user, o.k, path.resolve(o.cacheDir), Boolean(o.explain));
       process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatRecommendations(result));
     });
 

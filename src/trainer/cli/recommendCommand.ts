@@ -10,10 +10,10 @@ import { writeFileAtomic } from '../runStore';
 export type { Recommendation, RecommendResult } from '../../shared/inferenceResults';
 export { formatRecommendations } from '../inspect/runInspector';
 
-export async function recommendForUser(runDir: string, user: string, k: number, cacheDir: string): Promise<RecommendResult> {
+export async function recommendForUser(runDir: string, user: string, k: number, cacheDir: string, explain = false): Promise<RecommendResult> {
   const inspector = await RunInspector.open(runDir, { cacheDir });
   try {
-    return inspector.recommend(user, k);
+    return inspector.recommend(user, k, { explain });
   } finally {
     inspector.dispose();
   }

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import type {
+  Because,
   ExportSummary,
   HistoryItem,
   LatentSpace,
@@ -19,7 +20,7 @@ import type {
   UserView,
 } from '../../shared/inferenceResults';
 import { csvLine } from '../../shared/csv';
-import { MODEL_INFO } from '../../shared/modelKinds';
+import { MODEL_INFO, type ExplainMethod } from '../../shared/modelKinds';
 import { MODEL_DIR } from '../../shared/runLayout';
 import { readRun } from '../../shared/runReader';
 import type { DataSourceSpec, RunRecord } from '../../shared/runSchema';
@@ -31,6 +32,7 @@ import { ndcgAtK, recallAtK, topK } from '../metrics';
 import { isDeviceRecommender, type Recommender, type SparseBatch } from '../model/types';
 import { TRAINER_KINDS } from '../modelKinds';
 import { rowsToBatch, type HeldOut, type Split, type UserRows } from '../protocol/split';
+import { explainRecommendations } from './explain';
 import { pca } from './pca';
 
 /**
@@ -206,13 +208,20 @@ export class RunInspector {
     };
   }
 
-  recommend(user: string, k: number): RecommendResult {
+  /** The top k for a user; with `explain`, each with the user's items behind it (explain.ts), where the model's scores depend on them. */
+  recommend(user: string, k: number, options: { explain?: boolean } = {}): RecommendResult {
     if (!Number.isInteger(k) || k < 1) throw new InspectError(`k must be a positive integer (got ${k})`, true);
     const at = this.locate(user);
     const scores = this.model.score(rowsToBatch({ users: [user], indptr: Int32Array.from([0, at.known.length]), indices: at.known }));
     // Ranked deep enough for NDCG@100 even when fewer are shown.
     const ranked = topK(scores, 0, this.model.numItems, Math.max(k, 100), at.known);
-    const items = Array.from(ranked.subarray(0, k), (i, r) => this.describe(i, r + 1, scores[i], at.targets));
+    const shown = ranked.subarray(0, k);
+    const items = Array.from(shown, (i, r) => this.describe(i, r + 1, scores[i], at.targets));
+    const method = options.explain ? MODEL_INFO[this.record.model].explain : undefined;
+    if (method) {
+      const reasons = explainRecommendations(method, this.model, at.known, scores, shown);
+      items.forEach((it, r) => (it.because = reasons[r].map((reason) => this.because(at.known[reason.known], reason.share))));
+    }
     const targets = at.targets;
     return {
       runId: this.record.id,
@@ -223,8 +232,15 @@ export class RunInspector {
       ...(targets ? { targets: targets.size } : {}),
       items,
       ...(targets && targets.size > 0 ? { metrics: { 'ndcg@100': ndcgAtK(ranked, targets, 100), 'recall@20': recallAtK(ranked, targets, 20) } } : {}),
+      ...(method ? { explainMethod: method } : {}),
       ...(this.movies ? {} : { note: 'this dataset has no movie file: items are shown by id' }),
     };
+  }
+
+  private because(item: number, share: number): Because {
+    const id = this.split.items[item];
+    const title = this.movies?.get(id)?.title;
+    return { item: id, ...(title ? { title } : {}), share };
   }
 
   /** Every rating of the user in the dataset, marked by how the run used it. */
@@ -254,7 +270,7 @@ export class RunInspector {
   }
 
   userView(user: string, k: number): UserView {
-    const result = this.recommend(user, k);
+    const result = this.recommend(user, k, { explain: true });
     const { items, timeOrdered } = this.history(user);
     return { result, history: items, timeOrdered };
   }
@@ -376,12 +392,27 @@ export class RunInspector {
   }
 }
 
+/** What a `because` share is, by method: shown with the explanations (CLI and inspector). */
+export const EXPLAIN_METHOD_TEXT: Readonly<Record<ExplainMethod, string>> = {
+  contributions: "each score is a sum over the user's items (EASE's B[j, i]): their shares of it",
+  'leave-one-out': "the drop in the item's log-probability when one of the user's items is left out",
+};
+
+function formatShare(share: number, method: ExplainMethod): string {
+  return method === 'contributions' ? `${(100 * share).toFixed(0)}%` : `-${share.toFixed(2)}`;
+}
+
 export function formatRecommendations(r: RecommendResult): string {
   const head = `run ${r.runId} (${r.model}), user ${r.user} (${r.role} user, ${r.knownItems} known items excluded${r.targets !== undefined ? `, ${r.targets} held-out targets` : ''})\n`;
   const metrics = r.metrics ? `NDCG@100 ${r.metrics['ndcg@100'].toFixed(4)}  Recall@20 ${r.metrics['recall@20'].toFixed(4)}\n` : '';
   const lines = r.items.map((it) => {
     const what = it.title ? `${it.title}${it.genres?.length ? `  [${it.genres.join('|')}]` : ''}` : `item ${it.item}`;
-    return `${String(it.rank).padStart(3)}. ${what}  score ${it.score.toFixed(4)}${it.hit ? '  HIT' : ''}`;
+    const line = `${String(it.rank).padStart(3)}. ${what}  score ${it.score.toFixed(4)}${it.hit ? '  HIT' : ''}`;
+    const method = r.explainMethod;
+    if (!it.because || !method) return line;
+    const reasons = it.because.map((b) => `${b.title ?? `item ${b.item}`} (${formatShare(b.share, method)})`);
+    return `${line}\n       because you liked: ${reasons.length > 0 ? reasons.join(', ') : '-'}`;
   });
-  return head + metrics + lines.join('\n') + '\n' + (r.note ? `note: ${r.note}\n` : '');
+  const method = r.explainMethod ? `because you liked: ${EXPLAIN_METHOD_TEXT[r.explainMethod]}\n` : '';
+  return head + metrics + method + lines.join('\n') + '\n' + (r.note ? `note: ${r.note}\n` : '');
 }
