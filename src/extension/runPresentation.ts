@@ -71,8 +71,10 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   lines.push('| | |', '|---|---|');
   // config is checked only to be an object (validateRunRecord): text from it is coerced, never assumed.
   lines.push(row('dataset', escapeMarkdown(String(c.data?.source ?? '?'))));
-  lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
   const kind = MODEL_INFO[r.model];
+  if (kind.epochs) lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
+  else if (r.timings?.fitSeconds !== undefined) lines.push(row('fitted in', formatDuration(r.timings.fitSeconds) || '< 1 s'));
+  if (!kind.epochs && kind.describe) lines.push(row(kind.describe.row, escapeMarkdown(kind.describe.detail(c))));
   if (kind.epochs) {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
     lines.push(row('optimiser', `lr ${c.learningRate}, batch ${c.batchSize}, L2 ${c.l2}`));
@@ -80,7 +82,8 @@ export function runTooltipMarkdown(entry: RunEntry): string {
     if (kind.kl) lines.push(row('annealing', `cap ${c.annealCap}, steps ${c.annealSteps || 'auto'}`));
   }
   lines.push(row('seed', String(c.seed)));
-  if (r.best) lines.push(row('best val NDCG@100', `${formatMetric(r.best['ndcg@100'])} (epoch ${r.best.epoch})`));
+  if (r.best && kind.epochs) lines.push(row('best val NDCG@100', `${formatMetric(r.best['ndcg@100'])} (epoch ${r.best.epoch})`));
+  else if (r.best) lines.push(row('val NDCG@100', `${formatMetric(r.best['ndcg@100'])}${r.best.lambda !== undefined ? ` (lambda ${r.best.lambda})` : ''}`));
   if (r.test) {
     lines.push(row('test NDCG@100', formatMetric(r.test['ndcg@100'])));
     lines.push(row('test Recall@20 / @50', `${formatMetric(r.test['recall@20'])} / ${formatMetric(r.test['recall@50'])}`));

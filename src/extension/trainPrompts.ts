@@ -36,6 +36,9 @@ export async function pickDataset(cacheDir: string): Promise<string | undefined>
 type HyperparameterChoice = vscode.QuickPickItem & { overrides?: Overrides };
 
 function summary(config: TrainConfig): string {
+  const kind = MODEL_INFO[config.model];
+  // A closed-form fit (EASE) has no epochs, optimiser or architecture: only its own settings.
+  if (!kind.epochs) return kind.describe ? `fitted in closed form, ${kind.describe.summary(config)}` : 'fitted in closed form';
   const parts = [
     `${config.epochs} epochs`,
     `batch ${config.batchSize}`,
@@ -43,7 +46,6 @@ function summary(config: TrainConfig): string {
     `${config.hidden}-${config.latent}`,
     `dropout ${config.dropout}`,
   ];
-  const kind = MODEL_INFO[config.model];
   if (kind.kl) parts.push(`β cap ${config.annealCap}`);
   if (kind.describe) parts.push(kind.describe.summary(config));
   return parts.join(', ');

@@ -31,6 +31,17 @@ export interface Because {
   share: number;
 }
 
+/** What a `because` share is, by method: shown with the explanations (CLI and inspector). */
+export const EXPLAIN_METHOD_TEXT: Readonly<Record<ExplainMethod, string>> = {
+  contributions: "each score is a sum over the user's items (EASE's B[j, i]): the items that add most, with their share of the score",
+  'leave-one-out': "the user's items whose removal lowers the item's log-probability most (leave-one-out), with that drop",
+};
+
+/** A share as a percentage of the score, or a drop in log-probability. */
+export function formatBecauseShare(share: number, method: ExplainMethod): string {
+  return method === 'contributions' ? `${(100 * share).toFixed(0)}%` : `-${share.toFixed(2)}`;
+}
+
 export interface UserRankingMetrics {
   'ndcg@100': number;
   'recall@20': number;

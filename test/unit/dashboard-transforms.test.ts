@@ -6,8 +6,10 @@ import { makeConfig } from '../../src/shared/trainConfig';
 import {
   debiasedEma,
   downsampleMinMax,
+  fitCurve,
   keyboardZoom,
   lowerBound,
+  metricValue,
   nearestIndex,
   SeriesBuilder,
   type AxisContext,
@@ -107,6 +109,21 @@ test("a RecVAE run's decoder-pass steps are left out of the loss curves, its enc
   assert.deepEqual(extract(lines, 'nll', 'step').y, [4, 3, 2, 9], 'without the run context every step is drawn');
   assert.equal(trainingPasses(recvae).length, 4);
   assert.equal(trainingPasses(makeConfig('mvae', 'ml-1m')).length, 1);
+});
+
+test("an EASE run's fit lines give validation NDCG@100 against lambda, by increasing lambda", () => {
+  const fit = (step: number, lambda: number, ndcg: number): MetricsLine => ({
+    kind: 'fit',
+    step,
+    epoch: 0,
+    time: step,
+    seconds: 1,
+    lambda,
+    'val_ndcg@100': ndcg,
+  });
+  assert.deepEqual(fitCurve([fit(1, 500, 0.42), stepLine(1, 1, 5, 4), fit(2, 50, 0.38), fit(3, 5000, 0.4)]), { x: [50, 500, 5000], y: [0.38, 0.42, 0.4] });
+  assert.deepEqual(fitCurve([stepLine(1, 1, 5, 4)]), { x: [], y: [] }, 'no fit lines: nothing to draw');
+  assert.equal(metricValue(fit(1, 500, 0.42), 'val_ndcg@100'), undefined, 'fit lines are not epochs');
 });
 
 test('series builder is incremental: appending equals building from scratch, smoothing included', () => {

@@ -242,6 +242,34 @@ test('view data: the user view, with a hint, an error, the metrics, a second run
   assert.deepEqual(genreShares(userView('t1'), null)[0], { genre: 'Drama', history: 1, recommended: 0.5 }, 'unused ratings are left out; no second column');
 });
 
+test('view data: "because you liked" says its method and names each recommendation\'s items with their shares', () => {
+  assert.equal(userPanel(state({ run: run(), view: userView('t1') })).user?.explain, null, 'a list without explanations');
+  const ease = userView('t1', 'r1', [
+    {
+      ...rec(1, 'a', ['Drama'], true),
+      because: [
+        { item: 'x', title: 'Alien', share: 0.42 },
+        { item: 'y', share: 0.181 },
+      ],
+    },
+    { ...rec(2, 'b', ['Comedy']), because: [] },
+  ]);
+  ease.result.explainMethod = 'contributions';
+  const shown = userPanel(state({ run: run({ model: 'ease' }), view: ease })).user;
+  assert.deepEqual(shown?.explain, {
+    caption: "Because you liked: each score is a sum over the user's items (EASE's B[j, i]): the items that add most, with their share of the score.",
+    reasons: ['Alien (42%) · item y (18%)', ''],
+  });
+  const vae = userView('t1', 'r2', [{ ...rec(1, 'b', ['Comedy']), because: [{ item: 'x', title: 'Alien', share: 0.8249 }] }]);
+  vae.result.explainMethod = 'leave-one-out';
+  const compared = userPanel(state({ run: run(), view: ease, compareRunId: 'r2', compareRun: run({ runId: 'r2' }), compareView: vae })).user;
+  assert.ok(compared?.compare && 'explain' in compared.compare);
+  assert.deepEqual(compared.compare.explain, {
+    caption: "Because you liked: the user's items whose removal lowers the item's log-probability most (leave-one-out), with that drop.",
+    reasons: ['Alien (-0.82)'],
+  });
+});
+
 test('view data: the projection message, legend and tooltips', () => {
   assert.deepEqual(latentMessage(state({ run: run({ model: 'pop', hasLatent: false }) })), {
     text: 'Popularity runs have no latent space: the popularity baseline encodes no users.',

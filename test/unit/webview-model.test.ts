@@ -136,6 +136,24 @@ test('reference figures: the paper and the same-protocol ML-1M figures, labelled
   assert.ok(REFERENCE_FIGURES.every((r) => r.protocol.length > 0 && r.source.length > 0));
 });
 
+test("reference figures for EASE and RecVAE: this lab's split first, then each paper's ML-20M figures", () => {
+  assert.deepEqual(
+    referencesFor('ease').map((r) => [r.sameProtocol, r.ndcg100, r.recall20, r.recall50]),
+    [
+      [true, 0.436, 0.367, 0.481],
+      [false, 0.42, 0.391, 0.521],
+    ],
+  );
+  assert.deepEqual(
+    referencesFor('recvae').map((r) => [r.sameProtocol, r.ndcg100, r.recall20, r.recall50]),
+    [
+      [true, 0.427, 0.367, 0.486],
+      [true, 0.434, 0.368, 0.483],
+      [false, 0.442, 0.414, 0.553],
+    ],
+  );
+});
+
 test('run rows: formatting of hyperparameters, durations and damaged runs', () => {
   assert.equal(formatParam(0.001), '1e-3');
   assert.equal(formatParam(0.0015), '1.5e-3');

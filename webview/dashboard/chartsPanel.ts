@@ -2,6 +2,7 @@
  * The chart area: shared controls (x axis, smoothing) and one card per metric.
  */
 import { ChartCard, type ChartRun, type ChartSettings, type MetricSpec } from './chartCard';
+import { LambdaCard } from './lambdaCard';
 import { el } from '../shared/dom';
 import type { ChartTheme } from './theme';
 import { X_AXES, type ChartMetric, type XAxis } from './transforms';
@@ -24,11 +25,14 @@ export interface ChartsPanelEvents {
 export class ChartsPanel {
   readonly element: HTMLElement;
   private readonly cards: ChartCard[];
+  private readonly lambdaCard: LambdaCard;
+  private runs: ChartRun[] = [];
   private settings: ChartSettings;
 
   constructor(settings: ChartSettings, logY: Partial<Record<ChartMetric, boolean>>, theme: ChartTheme, events: ChartsPanelEvents) {
     this.settings = settings;
     this.cards = METRICS.map((spec) => new ChartCard(spec, settings, logY[spec.metric] === true, theme, events.onLogYChange));
+    this.lambdaCard = new LambdaCard(theme);
 
     const axisSelect = el('vscode-single-select', { 'aria-label': 'X axis' });
     for (const axis of X_AXES) {
@@ -69,20 +73,24 @@ export class ChartsPanel {
       'section',
       { class: 'charts', 'aria-label': 'Training curves' },
       controls,
-      el('div', { class: 'chart-grid' }, ...this.cards.map((c) => c.element)),
+      el('div', { class: 'chart-grid' }, ...this.cards.map((c) => c.element), this.lambdaCard.element),
     );
   }
 
   setRuns(runs: ChartRun[]): void {
+    this.runs = runs;
     for (const c of this.cards) c.setRuns(runs);
+    this.lambdaCard.setRuns(runs);
   }
 
   dataChanged(): void {
     for (const c of this.cards) c.dataChanged();
+    this.lambdaCard.dataChanged(this.runs);
   }
 
   setTheme(theme: ChartTheme): void {
     for (const c of this.cards) c.setTheme(theme);
+    this.lambdaCard.setTheme(theme);
   }
 
   private update(settings: ChartSettings, events: ChartsPanelEvents): void {

@@ -46,6 +46,17 @@ export function metricValue(line: MetricsLine, metric: ChartMetric, ctx: AxisCon
 }
 
 /**
+ * A closed-form fit's candidates (EASE's "fit" lines): validation NDCG@100 against lambda, by
+ * increasing lambda (a candidate fitted twice keeps its last score).
+ */
+export function fitCurve(lines: readonly MetricsLine[]): XY {
+  const byLambda = new Map<number, number>();
+  for (const l of lines) if (l.kind === 'fit' && Number.isFinite(l.lambda) && l.lambda > 0) byLambda.set(l.lambda, l['val_ndcg@100']);
+  const x = [...byLambda.keys()].sort((a, b) => a - b);
+  return { x, y: x.map((v) => byLambda.get(v) as number) };
+}
+
+/**
  * TensorBoard's debiased exponential moving average, one point at a time:
  * last = last*w + (1-w)*y, reported as last / (1 - w^n) (n = finite points so far) so the start is
  * not pulled towards 0. Non-finite points pass through and do not advance the average. While the

@@ -6,7 +6,7 @@ import type { HistoryItem, Recommendation, UserView } from '../../src/shared/inf
 import { el } from '../shared/dom';
 import { MARK_LABELS, formatDate, percent } from './format';
 import type { InspectorModel, Section } from './inspectorModel';
-import { userPanel, type GenreShare, type ShownUser } from './viewData';
+import { userPanel, type Explanation, type GenreShare, type ShownUser } from './viewData';
 
 /** Heavy raters have thousands of ratings: the first rows come at once, the rest on request. */
 const HISTORY_ROWS = 150;
@@ -17,8 +17,8 @@ function titleCell(item: { title?: string; item: string }): HTMLElement {
 
 const headRow = (...cells: [string, string?][]) => el('tr', {}, ...cells.map(([text, cls]) => el('th', cls ? { class: cls } : {}, text)));
 
-function recsTable(v: UserView, caption: string, which: 'primary' | 'second', shared?: Set<string>): HTMLElement {
-  const rows = v.result.items.map((it: Recommendation) => {
+function recsTable(v: UserView, caption: string, which: 'primary' | 'second', explain: Explanation | null, shared?: Set<string>): HTMLElement {
+  const rows = v.result.items.map((it: Recommendation, r) => {
     const badges: HTMLElement[] = [];
     if (it.hit) badges.push(el('span', { class: 'badge hit-badge', title: 'A held-out item of this user: the model found it' }, 'hit'));
     if (shared?.has(it.item)) badges.push(el('span', { class: 'badge shared-badge', title: 'Also in the other run’s list' }, 'both'));
@@ -31,10 +31,18 @@ function recsTable(v: UserView, caption: string, which: 'primary' | 'second', sh
       el('td', { class: 'genres' }, it.genres?.join(', ') ?? ''),
       el('td', { class: 'num' }, it.score.toFixed(3)),
       el('td', { class: 'badges' }, ...badges),
+      ...(explain ? [el('td', { class: 'because' }, explain.reasons[r] || '–')] : []),
     );
   });
-  const head = headRow(['#', 'num'], ['Title'], ['Year', 'num'], ['Genres'], ['Score', 'num'], ['']);
-  return el('table', { class: `recs ${which}`, 'data-run': v.result.runId }, el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, ...rows));
+  const head = headRow(['#', 'num'], ['Title'], ['Year', 'num'], ['Genres'], ['Score', 'num'], [''], ...(explain ? [['Because you liked'] as [string]] : []));
+  const captionParts = [caption, ...(explain ? [el('span', { class: 'explain-method' }, explain.caption)] : [])];
+  return el(
+    'table',
+    { class: `recs ${which}`, 'data-run': v.result.runId },
+    el('caption', {}, ...captionParts),
+    el('thead', {}, head),
+    el('tbody', {}, ...rows),
+  );
 }
 
 function historyTable(v: UserView): HTMLElement {
@@ -117,12 +125,12 @@ export class UserPanel {
     if (u) {
       parts.push(userHeader(u));
       if (u.note) parts.push(el('p', { class: 'note' }, u.note));
-      parts.push(el('div', { class: 'lists' }, recsTable(u.view, u.caption, 'primary', u.shared), historyTable(u.view)));
+      parts.push(el('div', { class: 'lists' }, recsTable(u.view, u.caption, 'primary', u.explain, u.shared), historyTable(u.view)));
       const below = el('div', { class: 'lists' });
       if (u.compare && 'message' in u.compare) below.append(el('p', { class: u.compare.error ? 'error' : 'hint' }, u.compare.message));
       else if (u.compare) {
         const overlap = el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap);
-        below.append(el('div', { class: 'compare' }, overlap, recsTable(u.compare.view, u.compare.caption, 'second', u.compare.shared)));
+        below.append(el('div', { class: 'compare' }, overlap, recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared)));
       }
       const mix = genreMixTable(u.genres);
       if (mix) below.append(mix);

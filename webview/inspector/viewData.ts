@@ -2,8 +2,8 @@
  * What each part of the inspector page shows, derived from the host's state and the view settings
  * without a DOM: the panels only turn these into elements.
  */
-import type { LatentSpace, UserRole, UserSummary, UserView } from '../../src/shared/inferenceResults';
-import { genreMix, listOverlap } from '../../src/shared/inferenceResults';
+import type { LatentSpace, RecommendResult, UserRole, UserSummary, UserView } from '../../src/shared/inferenceResults';
+import { EXPLAIN_METHOD_TEXT, formatBecauseShare, genreMix, listOverlap } from '../../src/shared/inferenceResults';
 import type { InspectorState } from '../../src/shared/inspectorMessages';
 import { modelInfo, modelLabel } from '../../src/shared/modelKinds';
 import { ROLE_LABELS, fmt, percent, rampValues } from './format';
@@ -68,8 +68,24 @@ export function genreShares(v: UserView, other: UserView | null): GenreShare[] {
   return genres.map((genre) => ({ genre, history: hist[genre] ?? 0, recommended: recs[genre] ?? 0, ...(second ? { second: second[genre] ?? 0 } : {}) }));
 }
 
+/** "Because you liked" for one list: the method in words, and per recommendation (in list order) its items with their shares. */
+export interface Explanation {
+  caption: string;
+  reasons: string[];
+}
+
+export function explanation(r: RecommendResult): Explanation | null {
+  const method = r.explainMethod;
+  if (!method) return null;
+  return {
+    caption: `Because you liked: ${EXPLAIN_METHOD_TEXT[method]}.`,
+    reasons: r.items.map((it) => (it.because ?? []).map((b) => `${b.title ?? `item ${b.item}`} (${formatBecauseShare(b.share, method)})`).join(' · ')),
+  };
+}
+
 export interface ComparedList {
   view: UserView;
+  explain: Explanation | null;
   caption: string;
   /** Items both lists hold. */
   shared: Set<string>;
@@ -84,6 +100,7 @@ export interface ShownUser {
   note: string | null;
   view: UserView;
   caption: string;
+  explain: Explanation | null;
   shared: Set<string> | undefined;
   /** With a second run chosen: its list, or why it is not there yet (`error` when it failed). */
   compare: ComparedList | { message: string; error: boolean } | null;
@@ -107,6 +124,7 @@ export function userPanel(s: InspectorState): { error: string | null; hint: stri
     const o = other.result;
     compare = {
       view: other,
+      explain: explanation(other.result),
       caption: `Second run: top ${o.items.length} · ${modelLabel(o.model)} · ${s.compareRun.name}`,
       shared: overlap.shared,
       overlap:
@@ -130,6 +148,7 @@ export function userPanel(s: InspectorState): { error: string | null; hint: stri
       note: r.note ? `Note: ${r.note}.` : null,
       view: v,
       caption: `Top ${r.items.length} · ${modelLabel(r.model)} · ${s.run?.name ?? r.runId}`,
+      explain: explanation(r),
       shared: overlap?.shared,
       compare,
       genres: genreShares(v, other),

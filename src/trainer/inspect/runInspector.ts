@@ -19,8 +19,9 @@ import type {
   UserSummary,
   UserView,
 } from '../../shared/inferenceResults';
+import { EXPLAIN_METHOD_TEXT, formatBecauseShare } from '../../shared/inferenceResults';
 import { csvLine } from '../../shared/csv';
-import { MODEL_INFO, type ExplainMethod } from '../../shared/modelKinds';
+import { MODEL_INFO } from '../../shared/modelKinds';
 import { MODEL_DIR } from '../../shared/runLayout';
 import { readRun } from '../../shared/runReader';
 import type { DataSourceSpec, RunRecord } from '../../shared/runSchema';
@@ -392,16 +393,6 @@ export class RunInspector {
   }
 }
 
-/** What a `because` share is, by method: shown with the explanations (CLI and inspector). */
-export const EXPLAIN_METHOD_TEXT: Readonly<Record<ExplainMethod, string>> = {
-  contributions: "each score is a sum over the user's items (EASE's B[j, i]): their shares of it",
-  'leave-one-out': "the drop in the item's log-probability when one of the user's items is left out",
-};
-
-function formatShare(share: number, method: ExplainMethod): string {
-  return method === 'contributions' ? `${(100 * share).toFixed(0)}%` : `-${share.toFixed(2)}`;
-}
-
 export function formatRecommendations(r: RecommendResult): string {
   const head = `run ${r.runId} (${r.model}), user ${r.user} (${r.role} user, ${r.knownItems} known items excluded${r.targets !== undefined ? `, ${r.targets} held-out targets` : ''})\n`;
   const metrics = r.metrics ? `NDCG@100 ${r.metrics['ndcg@100'].toFixed(4)}  Recall@20 ${r.metrics['recall@20'].toFixed(4)}\n` : '';
@@ -410,7 +401,7 @@ export function formatRecommendations(r: RecommendResult): string {
     const line = `${String(it.rank).padStart(3)}. ${what}  score ${it.score.toFixed(4)}${it.hit ? '  HIT' : ''}`;
     const method = r.explainMethod;
     if (!it.because || !method) return line;
-    const reasons = it.because.map((b) => `${b.title ?? `item ${b.item}`} (${formatShare(b.share, method)})`);
+    const reasons = it.because.map((b) => `${b.title ?? `item ${b.item}`} (${formatBecauseShare(b.share, method)})`);
     return `${line}\n       because you liked: ${reasons.length > 0 ? reasons.join(', ') : '-'}`;
   });
   const method = r.explainMethod ? `because you liked: ${EXPLAIN_METHOD_TEXT[r.explainMethod]}\n` : '';
