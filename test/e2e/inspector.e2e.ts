@@ -6,7 +6,9 @@
  * user's id is typed in; the history and the recommendations show titles, at least one hit is marked,
  * and the list is the one `vaerec recommend` prints for the same run and user. The popularity run is then compared side by
  * side, and the latent-space view draws every user; hovering names a user and clicking opens them.
- * Saves inspector.png (and inspector-latent.png) to docs/screenshots/ with
+ * "Because you liked": the Mult-VAE list says its method (leave-one-out) and names items as the CLI's
+ * --explain does; an EASE run compared beside it shows its items' shares of the score.
+ * Saves inspector.png, inspector-explanations.png and inspector-latent.png to docs/screenshots/ with
  * VAEREC_UPDATE_SCREENSHOTS=1, else to test-results/screenshots/.
  *
  * VAEREC_E2E_INSPECTOR_DATA=/abs/ml-1m runs the same steps on a real MovieLens folder (5 epochs, the
@@ -33,6 +35,7 @@ let wb: Workbench;
 let workspace: string;
 let runsDir: string;
 let mvaeDir: string;
+let easeDir: string;
 /** A test user with at least one held-out item in the Mult-VAE run's top 20. */
 let user: string;
 let testUsers: number;
@@ -92,6 +95,7 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
     runsDir = path.join(workspace, '.vaerec', 'runs');
     mvaeDir = train(dataset, 'mvae', 'fixture-mvae');
     train(dataset, 'pop', 'fixture-pop');
+    easeDir = train(dataset, 'ease', 'fixture-ease');
     user = pickUserWithHit(mvaeDir);
     wb = await session.open(workspace);
     page = session.page;
@@ -150,6 +154,17 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
         throw new Error(`inspector ${JSON.stringify(shown)} != CLI ${JSON.stringify(printed.items.map((i) => i.item))}`);
       const printedHits = printed.items.filter((i) => i.hit).length;
       if (printedHits !== hits) throw new Error(`${hits} hits marked, the CLI reports ${printedHits}`);
+      // Because you liked: the method is said, and each row names the items `vaerec recommend --explain` names.
+      await frame.locator('table.recs.primary caption .explain-method', { hasText: /leave-one-out/ }).waitFor({ timeout: 5_000 });
+      const reasons = await frame.locator('table.recs.primary tbody td.because').allTextContents();
+      const explained = JSON.parse(cli(['recommend', '--run', mvaeDir, '--user', user, '--k', '20', '--explain', '--json'])) as RecommendResult;
+      if (explained.explainMethod !== 'leave-one-out') throw new Error(`the CLI explains by ${explained.explainMethod}`);
+      const expected = explained.items.map((it) => (it.because ?? []).map((b) => b.title ?? '').filter((t) => t.length > 0));
+      reasons.forEach((text, r) => {
+        if (!expected[r].every((title) => text.includes(title)) || (expected[r].length > 0 && !/\(-\d+\.\d{2}\)/.test(text)))
+          throw new Error(`row ${r + 1}: the page says ${JSON.stringify(text)}, the CLI names ${JSON.stringify(expected[r])}`);
+      });
+      if (!expected.some((e) => e.length > 0)) throw new Error('no recommendation is explained');
     }),
   );
 
@@ -175,6 +190,26 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
     await inspector().locator('table.recs.second').waitFor();
     await page.screenshot({ path: screenshotPath('inspector.png') });
   });
+
+  it("explains an EASE run's list beside it by its items' shares of the score", { timeout: 90_000 }, () =>
+    step('explain', async () => {
+      const frame = inspector();
+      await frame.locator('vscode-single-select[aria-label="Compare with a second run"]').click();
+      await frame.getByRole('option', { name: /fixture-ease/ }).click();
+      await frame.locator('table.recs.second caption .explain-method', { hasText: /share of the score/ }).waitFor({ timeout: 60_000 });
+      const shares = await frame.locator('table.recs.second tbody td.because').allTextContents();
+      if (shares.length !== 20 || !shares.some((t) => /\(\d+%\)/.test(t))) throw new Error(`EASE reasons: ${JSON.stringify(shares.slice(0, 3))}`);
+      const printed = JSON.parse(cli(['recommend', '--run', easeDir, '--user', user, '--k', '20', '--explain', '--json'])) as RecommendResult;
+      const first = printed.items[0].because?.[0];
+      if (first && !shares[0].startsWith(`${first.title ?? `item ${first.item}`} (${(100 * first.share).toFixed(0)}%)`))
+        throw new Error(`first EASE reason: the page says ${JSON.stringify(shares[0])}, the CLI ${JSON.stringify(first)}`);
+      if (session.failures === 0 && !realData) {
+        await page.setViewportSize({ width: 1600, height: 1000 });
+        await page.mouse.move(5, 500);
+        await page.screenshot({ path: screenshotPath('inspector-explanations.png') });
+      }
+    }),
+  );
 
   it('opens the latent-space view: every user drawn; hovering names a user, clicking opens them', { timeout: 90_000 }, () =>
     step('latent', async () => {

@@ -80,7 +80,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     description: 'Epochs completed / configured',
     numeric: true,
     value: (r) => num(r.epochsCompleted),
-    format: (r) => `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}`,
+    format: (r) => (MODEL_INFO[r.model].epochs ? `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}` : '–'),
   },
   {
     key: 'beta',
@@ -90,8 +90,8 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     value: (r) => (MODEL_INFO[r.model].kl ? num(r.config?.annealCap) : undefined),
     format: (r) => (MODEL_INFO[r.model].kl ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
   },
-  paramColumn('lr', 'LR', 'Learning rate', (r) => r.config?.learningRate),
-  paramColumn('batch', 'Batch', 'Batch size (users)', (r) => r.config?.batchSize),
+  paramColumn('lr', 'LR', 'Learning rate', (r) => (MODEL_INFO[r.model].epochs ? r.config?.learningRate : undefined)),
+  paramColumn('batch', 'Batch', 'Batch size (users)', (r) => (MODEL_INFO[r.model].epochs ? r.config?.batchSize : undefined)),
   {
     key: 'arch',
     header: 'Hidden / latent',
@@ -106,7 +106,10 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     description: 'Best validation NDCG@100 and its epoch',
     numeric: true,
     value: (r) => num(r.best?.['ndcg@100']),
-    format: (r) => (r.best ? `${formatMetric(num(r.best['ndcg@100']))} (ep ${r.best.epoch})` : ''),
+    format: (r) =>
+      r.best
+        ? `${formatMetric(num(r.best['ndcg@100']))} (${MODEL_INFO[r.model].epochs ? `ep ${r.best.epoch}` : r.best.lambda !== undefined ? `λ ${r.best.lambda}` : 'fit'})`
+        : '',
   },
   metricColumn('lastVal', 'Last val NDCG@100', 'Validation NDCG@100 of the last validated epoch', (r) => r.lastValidation?.['ndcg@100']),
   metricColumn('testNdcg', 'Test NDCG@100', 'Test NDCG@100 (best-validation weights)', (r) => r.test?.['ndcg@100']),
