@@ -221,9 +221,11 @@ describe('RunInspector on a trained fixture run', { timeout: 300_000 }, () => {
       assert.equal(info.hasLatent, true);
       for (const u of split.test.slice(0, 3)) {
         const view = await client.request({ type: 'user', runDir, user: u.user, k: 25 });
-        const printed = cli(['recommend', '--run', runDir, '--user', u.user, '--k', '25', '--json']);
+        // The inspector's view carries "because you liked", as `recommend --explain` prints it.
+        const printed = cli(['recommend', '--run', runDir, '--user', u.user, '--k', '25', '--explain', '--json']);
         assert.equal(printed.code, 0, printed.stderr);
         assert.deepEqual(view.result, JSON.parse(printed.stdout) as RecommendResult);
+        assert.equal(view.result.explainMethod, 'leave-one-out');
       }
       await assert.rejects(client.request({ type: 'user', runDir, user: 'nobody', k: 5 }), /user nobody does not exist/);
       // The process survives a failed request.
