@@ -37,9 +37,9 @@ export const EXPLAIN_METHOD_TEXT: Readonly<Record<ExplainMethod, string>> = {
   'leave-one-out': "the user's items whose removal lowers the item's log-probability most (leave-one-out), with that drop",
 };
 
-/** A share as a percentage of the score, or a drop in log-probability. */
+/** A share as a percentage of the score, or a drop in log-probability (two significant digits: drops are often small). */
 export function formatBecauseShare(share: number, method: ExplainMethod): string {
-  return method === 'contributions' ? `${(100 * share).toFixed(0)}%` : `-${share.toFixed(2)}`;
+  return method === 'contributions' ? `${(100 * share).toFixed(0)}%` : `-${share.toPrecision(2)}`;
 }
 
 export interface UserRankingMetrics {

@@ -161,7 +161,7 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       if (explained.explainMethod !== 'leave-one-out') throw new Error(`the CLI explains by ${explained.explainMethod}`);
       const expected = explained.items.map((it) => (it.because ?? []).map((b) => b.title ?? '').filter((t) => t.length > 0));
       reasons.forEach((text, r) => {
-        if (!expected[r].every((title) => text.includes(title)) || (expected[r].length > 0 && !/\(-\d+\.\d{2}\)/.test(text)))
+        if (!expected[r].every((title) => text.includes(title)) || (expected[r].length > 0 && !/\(-\d+\.\d+(e-\d+)?\)/.test(text)))
           throw new Error(`row ${r + 1}: the page says ${JSON.stringify(text)}, the CLI names ${JSON.stringify(expected[r])}`);
       });
       if (!expected.some((e) => e.length > 0)) throw new Error('no recommendation is explained');
@@ -206,6 +206,7 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       if (session.failures === 0 && !realData) {
         await page.setViewportSize({ width: 1600, height: 1000 });
         await page.mouse.move(5, 500);
+        await frame.locator('table.recs.second').scrollIntoViewIfNeeded();
         await page.screenshot({ path: screenshotPath('inspector-explanations.png') });
       }
     }),

@@ -268,6 +268,9 @@ test('view data: "because you liked" says its method and names each recommendati
     caption: "Because you liked: the user's items whose removal lowers the item's log-probability most (leave-one-out), with that drop.",
     reasons: ['Alien (-0.82)'],
   });
+  const small = userView('t1', 'r2', [{ ...rec(1, 'b', ['Comedy']), because: [{ item: 'x', title: 'Alien', share: 0.0042 }] }]);
+  small.result.explainMethod = 'leave-one-out';
+  assert.deepEqual(userPanel(state({ run: run(), view: small })).user?.explain?.reasons, ['Alien (-0.0042)'], 'a small drop keeps two digits');
 });
 
 test('view data: the projection message, legend and tooltips', () => {
