@@ -206,7 +206,7 @@ describe('Recommendation inspector in a real VS Code', { timeout: 8 * 60_000 }, 
       if (session.failures === 0 && !realData) {
         await page.setViewportSize({ width: 1600, height: 1000 });
         await page.mouse.move(5, 500);
-        await frame.locator('table.recs.second').scrollIntoViewIfNeeded();
+        await frame.locator('.compare').evaluate((e) => e.scrollIntoView({ block: 'start' }));
         await page.screenshot({ path: screenshotPath('inspector-explanations.png') });
       }
     }),

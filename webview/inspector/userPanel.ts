@@ -130,7 +130,10 @@ export class UserPanel {
       if (u.compare && 'message' in u.compare) below.append(el('p', { class: u.compare.error ? 'error' : 'hint' }, u.compare.message));
       else if (u.compare) {
         const overlap = el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap);
-        below.append(el('div', { class: 'compare' }, overlap, recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared)));
+        const explained = u.compare.explain ? ' explained' : '';
+        below.append(
+          el('div', { class: `compare${explained}` }, overlap, recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared)),
+        );
       }
       const mix = genreMixTable(u.genres);
       if (mix) below.append(mix);
