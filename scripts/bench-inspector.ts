@@ -61,9 +61,13 @@ async function main(): Promise<void> {
       .slice(0, 3)
       .map((u) => u.user)) {
       const shown = await client.request({ type: 'user', runDir, user, k });
-      const printed = spawnSync(process.execPath, [cli, 'recommend', '--run', runDir, '--user', user, '--k', String(k), '--explain', '--json', '--cache-dir', cacheDir], {
-        encoding: 'utf8',
-      });
+      const printed = spawnSync(
+        process.execPath,
+        [cli, 'recommend', '--run', runDir, '--user', user, '--k', String(k), '--explain', '--json', '--cache-dir', cacheDir],
+        {
+          encoding: 'utf8',
+        },
+      );
       const same = printed.status === 0 && JSON.stringify(JSON.parse(printed.stdout)) === JSON.stringify(shown.result);
       console.log(`test user ${user}: vaerec recommend --json ${same ? 'is identical to' : 'DIFFERS from'} the inspector's result`);
       if (!same) process.exitCode = 1;
