@@ -7,7 +7,7 @@
  * - Tolerant: a torn last line (no newline yet) waits for the next poll; garbage lines are counted;
  *   a single "line" longer than MAX_LINE_BYTES (a damaged file without newlines) is skipped, counted.
  * - Bounded: beyond `maxSteps` step lines the series is thinned to every 2nd, 4th... step (by step
- *   number, so the same file gives the same series however it was read); epoch lines are all kept,
+ *   number, so the same file gives the same series however it was read); epoch and fit lines are all kept,
  *   and `stride` says what was done, so a chart can say so.
  * - A file that shrank or was replaced is read again from the start (`reset`).
  */
@@ -21,7 +21,7 @@ export const MAX_LINE_BYTES = 1 << 20;
 export const MAX_CHARTED_STEPS = 100_000;
 
 export interface MetricsSeries {
-  /** Epoch lines and the kept step lines, in file order. */
+  /** Epoch and fit lines and the kept step lines, in file order. */
   lines: MetricsLine[];
   /** 1: every step line; k: the step lines whose step is a multiple of k. */
   stride: number;
@@ -155,7 +155,7 @@ export class MetricsFollower {
     appended.push(line);
     if (this.keptSteps <= this.maxSteps) return false;
     this.stride *= 2;
-    this.lines = this.lines.filter((l) => l.kind === 'epoch' || l.step % this.stride === 0);
+    this.lines = this.lines.filter((l) => l.kind !== 'step' || l.step % this.stride === 0);
     this.keptSteps = this.lines.reduce((n, l) => n + (l.kind === 'step' ? 1 : 0), 0);
     return true;
   }

@@ -70,6 +70,22 @@ describe('MetricsFollower', () => {
     assert.equal(series.bad, 1);
   });
 
+  it("an EASE run's fit lines (all of epoch 0, numbered by step) are handed out once each and never thinned", async () => {
+    const f = file();
+    const fit = (n: number): MetricsLine => ({ kind: 'fit', step: n, epoch: 0, time: n, seconds: 1, lambda: 100 * n, 'val_ndcg@100': 0.4 });
+    const follower = new MetricsFollower(f, 2);
+    fs.writeFileSync(f, jsonl([fit(1), fit(2)]));
+    assert.deepEqual((await follower.poll()).appended, [fit(1), fit(2)]);
+    fs.appendFileSync(f, jsonl([fit(3)]));
+    assert.deepEqual((await follower.poll()).appended, [fit(3)]);
+    fs.appendFileSync(f, jsonl([1, 2, 3, 4, 5].map(step)));
+    assert.equal((await follower.poll()).resampled, true);
+    assert.deepEqual(
+      follower.series.lines.filter((l) => l.kind === 'fit'),
+      [fit(1), fit(2), fit(3)],
+    );
+  });
+
   it('a file too large to chart whole is streamed (the event loop turns meanwhile) and thinned by step, saying so', async () => {
     const f = file();
     const steps = 2 * MAX_CHARTED_STEPS + 1234;

@@ -63,11 +63,11 @@ export class HelperStatus {
   }
 }
 
-/** `name`.js next to the bundle (dist/), else `name`.ts beside this file through tsx when running from source. */
+/** `name`.js next to the bundle (dist/), else entry/`name`.ts through tsx when running from source. */
 function script(name: string): { code: string; evaluate: boolean } | null {
   const js = path.join(__dirname, `${name}.js`);
   if (existsSync(js)) return { code: js, evaluate: false };
-  const ts = path.join(__dirname, `${name}.ts`);
+  const ts = path.join(__dirname, '../entry', `${name}.ts`);
   if (!existsSync(ts)) return null;
   let tsx: string;
   try {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseMetricsLines, type MetricsLine, type RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 test('train --model recvae records a complete run: passes, curves, test metrics, recommendations and their reasons', () => {
   const data = makeFixtureDir('ml-1m', { users: 220, items: 70, seed: 9, clusters: 3 });

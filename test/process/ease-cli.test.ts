@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseMetricsLines, type MetricsLine, type RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
 const data = makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 8, clusters: 4 });
 

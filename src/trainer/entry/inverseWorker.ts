@@ -1,8 +1,8 @@
 /** Helper-thread entry of spdInverse.ts: updates its share of the rows at each block step. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serveJobs } from './helperThread';
-import { InverseJob, InverseWorkerData, threadSide } from './spdInverse';
-import { updateRows } from './symmetricSweep';
+import { serveJobs } from '../linalg/helperThread';
+import { InverseJob, InverseWorkerData, threadSide } from '../linalg/spdInverse';
+import { updateRows } from '../linalg/symmetricSweep';
 
 const data = workerData as InverseWorkerData & { status: SharedArrayBuffer };
 if (parentPort === null) throw new Error('inverseWorker must run in a worker thread');
