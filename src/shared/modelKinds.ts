@@ -78,6 +78,7 @@ export const MODEL_INFO: Readonly<Record<ModelKind, ModelKindInfo>> = {
     noLatent: 'the popularity baseline encodes no users',
     defaults: {},
     ownKeys: [],
+    trainCommand: 'vaerec.trainPopularity',
   },
   svae: {
     label: 'SVAE',

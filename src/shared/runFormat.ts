@@ -17,3 +17,12 @@ export function runDurationSeconds(r: RunRecord): number | undefined {
   const end = Date.parse(r.finishedAt ?? r.updatedAt);
   return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
 }
+
+/**
+ * Whether the recommendation inspector can open a run: it is not training any more and has saved
+ * weights. Completed runs have them; so do cancelled and interrupted runs once a first validation
+ * saved the best weights (they then have test metrics and recommendations too).
+ */
+export function isInspectableRecord(r: RunRecord): boolean {
+  return r.status !== 'running' && r.artifacts.model !== undefined;
+}

@@ -126,6 +126,12 @@ export interface RunRecord {
   model: ModelKind;
   status: RunStatus;
   config: TrainConfig;
+  /**
+   * Config fields the run was started with at "auto" (0), which the trainer resolved once the data
+   * was known ("annealSteps", "protocol.heldoutUsers"): `config` holds the resolved values. Absent
+   * from runs recorded before it was kept.
+   */
+  auto?: string[];
   fingerprint?: DataFingerprint;
   split?: SplitSummary;
   /** The backend that actually ran (e.g. 'wasm'), set once chosen. */
@@ -266,6 +272,10 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   if (record.fingerprint !== undefined && !isFingerprint(record.fingerprint)) delete record.fingerprint;
   if (record.split !== undefined && !isRecord(record.split)) delete record.split;
   if (record.adapter !== undefined && !isGpuAdapter(record.adapter)) delete record.adapter;
+  if (record.auto !== undefined) {
+    if (Array.isArray(record.auto)) record.auto = record.auto.filter((f) => typeof f === 'string');
+    else delete record.auto;
+  }
   return { record: record as unknown as RunRecord };
 }
 

@@ -53,7 +53,8 @@ export type TrainerToParent =
       /** The run failed because of what it was given (data, options): the CLI exits 2 instead of 1. */
       badInput?: boolean;
     }
-  | { type: 'error'; message: string; runId?: string; runDir?: string };
+  /** `field`: the config field a configuration mistake is about ("protocol.heldoutUsers"), for the front end to name its flag or setting. */
+  | { type: 'error'; message: string; runId?: string; runDir?: string; field?: string };
 
 const TRAINER_MESSAGE_TYPES = new Set(['started', 'phase', 'backend', 'progress', 'epoch', 'checkpoint', 'log', 'done', 'error']);
 

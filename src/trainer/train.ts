@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import { MODEL_INFO, trainingPasses } from '../shared/modelKinds';
 import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
 import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
-import { autoHeldoutUsers } from '../shared/trainConfig';
+import { ConfigError, autoHeldoutUsers, type AutoField } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
@@ -76,6 +76,7 @@ function heldOutJson(split: Split) {
 /** Loads and splits the data; nothing is written yet, so bad data leaves no half-made run behind. */
 async function prepareData(opts: TrainOptions): Promise<{
   config: TrainConfig;
+  auto: AutoField[];
   split: Split;
   fingerprint: DataFingerprint;
   dataWarnings: DataWarnings;
@@ -113,7 +114,10 @@ async function prepareData(opts: TrainOptions): Promise<{
   if (sequential && dataset.interactions.timestamp === null)
     emit({ type: 'log', level: 'warn', message: "the ratings have no timestamps: each user's history is taken in file order" });
   const splitStart = Date.now();
+  // Recorded, so that a rerun keeps "auto" instead of freezing the values resolved for this data.
+  const auto: AutoField[] = [];
   if (config.protocol.heldoutUsers === 0) {
+    auto.push('protocol.heldoutUsers');
     const eligible = countEligibleUsers(dataset.interactions, config.protocol.minRating, config.protocol.minUserItems);
     config = { ...config, protocol: { ...config.protocol, heldoutUsers: autoHeldoutUsers(eligible, config.model) } };
   }
@@ -128,7 +132,10 @@ async function prepareData(opts: TrainOptions): Promise<{
   }
   if (trainerKind.resolve) config = trainerKind.resolve(config, split);
   const stepsPerEpoch = Math.ceil(split.train.users.length / config.batchSize) * trainingPasses(config).length;
-  if (config.annealSteps === 0) config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
+  if (config.annealSteps === 0) {
+    auto.push('annealSteps');
+    config = { ...config, annealSteps: Math.max(1, stepsPerEpoch * config.epochs) };
+  }
   emit({
     type: 'log',
     level: 'info',
@@ -141,7 +148,7 @@ async function prepareData(opts: TrainOptions): Promise<{
     ...(dataset.duplicates > 0 ? { duplicateRows: dataset.duplicates } : {}),
     ...(dataset.moviesMissing > 0 ? { itemsWithoutTitle: dataset.moviesMissing } : {}),
   };
-  return { config, split, fingerprint: fingerprintOf(dataset), dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds };
+  return { config, auto, split, fingerprint: fingerprintOf(dataset), dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds };
 }
 
 export async function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
@@ -151,11 +158,14 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     prepared = await prepareData(opts);
   } catch (err) {
     const cancelled = opts.signal.aborted || (err as Error).name === 'AbortError';
-    if (!cancelled) emit({ type: 'error', message: (err as Error).message });
-    emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0, ...(err instanceof InputError ? { badInput: true } : {}) });
+    // A configuration mistake names its field, so each front end can name its own flag or setting;
+    // like a refused data file, it is the user's input, not a failed run.
+    if (!cancelled) emit({ type: 'error', message: (err as Error).message, ...(err instanceof ConfigError && err.field ? { field: err.field } : {}) });
+    const badInput = err instanceof InputError || err instanceof ConfigError;
+    emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0, ...(badInput ? { badInput: true } : {}) });
     return undefined;
   }
-  const { config, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
+  const { config, auto, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
   const run = RunWriter.create(opts.runsDir, config, opts.name);
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
   let model: AnyRecommender | undefined;
@@ -164,6 +174,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
   try {
     run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
     run.update({
+      auto,
       fingerprint,
       split: split.summary,
       timings: { loadSeconds, splitSeconds },

@@ -16,6 +16,7 @@ import { ConfigError, isBackendChoice, makeConfig } from '../../shared/trainConf
 import { ComparisonError } from '../stats/perUserMetrics';
 import { compareForCli, formatComparison } from './compareCommand';
 import { EXIT } from './exitCodes';
+import { withFlag } from './flags';
 import { trainFromCli } from './trainCommand';
 
 export function defaultRunsDir(): string {
@@ -303,7 +304,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.badInput;
       return;
     }
-    process.stderr.write(`vaerec: error: ${oneLine(e.message)}\n`);
+    process.stderr.write(`vaerec: error: ${err instanceof ConfigError ? withFlag(oneLine(e.message), err.field) : oneLine(e.message)}\n`);
     // An InspectError about the question (unknown user, bad k) is bad input; one about the run (damaged,
     // no weights) is a failure. Matched by name so the inference code loads only for its commands.
     const badInput =

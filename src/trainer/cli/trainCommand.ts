@@ -7,6 +7,7 @@ import { oneLine } from '../../shared/text';
 import type { TrainerToParent } from '../../shared/trainerMessages';
 import { startTrainer } from '../process/client';
 import { EXIT } from './exitCodes';
+import { withFlag } from './flags';
 
 export interface TrainCliOptions {
   config: TrainConfig;
@@ -32,6 +33,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   let errorMessage: string | undefined;
   /** Warnings are never silenced: --quiet and --json silence progress only. */
   const warnings: string[] = [];
+  let errorField: string | undefined;
 
   const onMessage = (m: TrainerToParent) => {
     switch (m.type) {
@@ -79,6 +81,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
         break;
       case 'error':
         errorMessage = m.message;
+        errorField = m.field;
         break;
       case 'done':
         done = m;
@@ -115,7 +118,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     return EXIT.failed;
   }
   if (done.status === 'failed') {
-    process.stderr.write(`vaerec: error: ${oneLine(errorMessage ?? 'training failed')}\n`);
+    process.stderr.write(`vaerec: error: ${withFlag(oneLine(errorMessage ?? 'training failed'), errorField)}\n`);
   }
   const summary = {
     runId: done.runId,
@@ -133,12 +136,13 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else if (done.status !== 'failed') {
     const lambda = done.best?.lambda !== undefined ? `, lambda ${done.best.lambda}` : '';
+    // A kind fitted in one pass has no epochs or best epoch to report.
+    const trained = MODEL_INFO[o.config.model].epochs
+      ? `${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
+        `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n`
+      : `${MODEL_INFO[o.config.model].label}, fitted in ${fmt(done.fitSeconds, 1)} s\nvalidation NDCG@100 ${fmt(done.best?.['ndcg@100'])}${lambda}\n`;
     process.stdout.write(
-      (MODEL_INFO[o.config.model].epochs
-        ? `${done.status}: ${done.runId ?? ''}  ${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
-          `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n`
-        : `${done.status}: ${done.runId ?? ''}  fitted in ${fmt(done.fitSeconds, 1)} s on ${done.backend ?? '-'}\n` +
-          `validation NDCG@100 ${fmt(done.best?.['ndcg@100'])}${lambda}\n`) +
+      `${done.status}: ${done.runId ?? ''}  ${trained}` +
         `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
     );
     const t = done.test;

@@ -8,6 +8,7 @@
  *      a random floor(targetFraction * n) of them are targets, the rest fold-in.
  */
 import type { ProtocolConfig, SplitSummary } from '../../shared/runSchema';
+import { ConfigError } from '../../shared/trainConfig';
 import type { Interactions } from '../data/types';
 import { InputError } from '../inputError';
 import { sliceRows } from '../model/batch';
@@ -103,8 +104,9 @@ export function partitionUsers(data: Interactions, positives: readonly (readonly
   if (!Number.isInteger(heldout) || heldout < 1) throw new InputError(`heldoutUsers must be a positive integer (got ${heldout})`);
   if (n === 0) throw new InputError(`no user has at least ${protocol.minUserItems} ratings above ${protocol.minRating}: there is nothing to train on`);
   if (n - 2 * heldout < 1) {
-    throw new InputError(
-      `only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users (--heldout)`,
+    throw new ConfigError(
+      `only ${n} users have >= ${protocol.minUserItems} ratings above ${protocol.minRating}: too few for ${heldout} validation + ${heldout} test users: lower the number of held-out users`,
+      'protocol.heldoutUsers',
     );
   }
   const rng = new NumpyRandomState(seed);
