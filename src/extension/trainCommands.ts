@@ -16,7 +16,7 @@ import { editHyperparametersJson, pickDataset, pickHyperparameters } from './tra
 import type { TrainingSession } from './trainingSession';
 import { requireTrust } from './trust';
 import type { Overrides } from './trainSettings';
-import { buildTrainConfig, editableHyperparameters, mergeOverrides } from './trainSettings';
+import { buildTrainConfig, mergeOverrides, rerunStart, settingFor } from './trainSettings';
 
 /** What scripts and tests may pass to a model's train command (`vaerec.trainMvae`...) to skip the questions. */
 export interface TrainArgs {
@@ -59,7 +59,7 @@ export class TrainCommands {
     if (!this.session.ensureIdle()) return undefined;
     const cacheDir = datasetCacheDirectory(this.context);
     const configured = args.dataset ?? datasetSetting();
-    const source = configured || (await pickDataset(cacheDir));
+    const source = configured || (await pickDataset(cacheDir, this.context.workspaceState));
     if (!source) return undefined;
     const settings = trainSettings();
     try {
@@ -68,10 +68,10 @@ export class TrainCommands {
       const overrides = args.overrides ?? (configured ? {} : await pickHyperparameters(model, source, settings));
       if (!overrides) return undefined;
       const config = buildTrainConfig(model, source, settings, overrides);
-      return await this.session.start({ config, cacheDir, name: args.name });
+      return await this.session.start({ config, cacheDir, name: args.name, whereToChange: (field) => settingFor(field, settings) });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      void vscode.window.showErrorMessage(`Cannot train: ${err.message}. Check the vaerec.* settings.`);
+      void vscode.window.showErrorMessage(`Cannot train: ${err.message}. Change ${settingFor(err.field, settings)}.`);
       return undefined;
     }
   }
@@ -85,14 +85,18 @@ export class TrainCommands {
       return undefined;
     }
     const { config, name } = entry.record;
-    const edited = await editHyperparametersJson(config.model, config.data.source, config, `Rerun ${name} with changes (JSON)`);
+    // The run's choices, "auto" included: values the trainer resolved for that run are information only.
+    const { overrides: chosen, resolved } = rerunStart(entry.record);
+    const note = resolved.length > 0 ? `In ${name}, "auto" gave ${resolved.join(' and ')}.` : undefined;
+    const edited = await editHyperparametersJson(config.model, config.data.source, chosen, `Rerun ${name} with changes (JSON)`, note);
     if (!edited) return undefined;
     // The rerun reads the same data the same way (columns, delimiter...); only the source is passed apart.
     const dataOptions: Overrides = { ...config.data };
     delete dataOptions.source;
+    const whereToChange = (field: string) => `"${field}" in Rerun with Changes`;
     try {
-      const next = makeConfig(config.model, config.data.source, mergeOverrides(editableHyperparameters(config), edited, { data: dataOptions }));
-      return await this.session.start({ config: next, cacheDir: datasetCacheDirectory(this.context) });
+      const next = makeConfig(config.model, config.data.source, mergeOverrides(chosen, edited, { data: dataOptions }));
+      return await this.session.start({ config: next, cacheDir: datasetCacheDirectory(this.context), whereToChange });
     } catch (err) {
       void vscode.window.showErrorMessage(`Cannot rerun: ${(err as Error).message}`);
       return undefined;

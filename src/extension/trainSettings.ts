@@ -4,10 +4,10 @@
  * Validation and defaults are the shared ones (src/shared/trainConfig.ts): the CLI and the
  * extension reject the same mistakes.
  */
-import type { ModelKind } from '../shared/modelKinds';
-import type { TrainConfig } from '../shared/runSchema';
+import { MODEL_INFO, type ModelKind } from '../shared/modelKinds';
+import type { RunRecord, TrainConfig } from '../shared/runSchema';
 import { isRecord } from '../shared/runSchema';
-import { makeConfig } from '../shared/trainConfig';
+import { AUTO_FIELDS, autoHeldoutUsers, makeConfig, relevantKeys, type AutoField } from '../shared/trainConfig';
 
 /**
  * The `vaerec.*` settings that each set one config field, with the field's path in the config.
@@ -72,12 +72,82 @@ export function buildTrainConfig(model: ModelKind, source: string, settings: Tra
   return makeConfig(model, source, mergeOverrides(settingsOverrides(settings), ...extra));
 }
 
-/** What the user may edit as JSON: everything but the model and the dataset, which are chosen apart. */
+/**
+ * What the user may edit as JSON: the fields that mean something for the model (a kind fitted in
+ * one pass has no epochs or learning rate), never the model and the dataset, which are chosen apart.
+ */
 export function editableHyperparameters(config: TrainConfig): Overrides {
-  const editable: Overrides = { ...config };
-  delete editable.model;
-  delete editable.data;
-  return editable;
+  const relevant = new Set(relevantKeys(config.model).map((k) => k.split('.')[0]));
+  return Object.fromEntries(Object.entries(config).filter(([key]) => relevant.has(key)));
+}
+
+function fieldValue(config: TrainConfig, field: AutoField): number {
+  return field === 'annealSteps' ? config.annealSteps : config.protocol.heldoutUsers;
+}
+
+/**
+ * The fields a run was started with at "auto". Runs record them (`auto`); for runs recorded before
+ * they did, a resolved value equal to what "auto" gives on the run's split is taken as "auto".
+ */
+export function autoFieldsOf(record: RunRecord): AutoField[] {
+  if (record.auto) return AUTO_FIELDS.filter((f) => record.auto?.includes(f));
+  const { config, split } = record;
+  if (!split) return [];
+  const fields: AutoField[] = [];
+  const eligible = split.trainUsers + split.validationUsers + split.testUsers;
+  if (config.protocol.heldoutUsers === autoHeldoutUsers(eligible, config.model)) fields.push('protocol.heldoutUsers');
+  if (config.annealSteps === Math.max(1, Math.ceil(split.trainUsers / config.batchSize) * config.epochs)) fields.push('annealSteps');
+  return fields;
+}
+
+/** How the hyperparameter JSON names a field. */
+const jsonName = (field: AutoField) => field.replace(/^protocol\./, '');
+
+/**
+ * Where Rerun with Changes starts: the run's hyperparameters as the user chose them ("auto" where
+ * the run was left to resolve a value, so a rerun with more epochs anneals over its own length),
+ * and what "auto" gave in that run, as information only.
+ */
+export function rerunStart(record: RunRecord): { overrides: Overrides; resolved: string[] } {
+  const auto = autoFieldsOf(record);
+  const overrides = editableHyperparameters(record.config);
+  if (auto.includes('annealSteps') && 'annealSteps' in overrides) overrides.annealSteps = 'auto';
+  if (auto.includes('protocol.heldoutUsers')) overrides.protocol = { ...record.config.protocol, heldoutUsers: 'auto' };
+  const relevant = relevantKeys(record.config.model);
+  const resolved = auto.filter((f) => relevant.includes(f)).map((f) => `${jsonName(f)} ${fieldValue(record.config, f)}`);
+  return { overrides, resolved };
+}
+
+/**
+ * Where the user changes a config field in VS Code, for messages about it: its own `vaerec.*`
+ * setting, or a key of `vaerec.hyperparameters` (also when that setting is where the value came from).
+ */
+export function settingFor(field: string | undefined, settings: TrainSettings = {}): string {
+  if (field === undefined) return 'the vaerec.* settings';
+  const [head, tail] = field.split('.');
+  const hp = settings.hyperparameters ?? {};
+  const inHyperparameters = head in hp || (tail !== undefined && (tail in hp || (isRecord(hp[head]) && tail in hp[head])));
+  const own = (Object.keys(CONFIG_SETTINGS) as ConfigSetting[]).find((name) => CONFIG_SETTINGS[name].join('.') === field);
+  if (own && !inHyperparameters) return `the vaerec.${own} setting`;
+  return `"${field}" in the vaerec.hyperparameters setting`;
+}
+
+/** A one-line summary of what a config trains, with only what applies to its model. */
+export function configSummary(config: TrainConfig): string {
+  const kind = MODEL_INFO[config.model];
+  const heldout = config.protocol.heldoutUsers === 0 ? 'auto' : String(config.protocol.heldoutUsers);
+  // A closed-form fit (EASE, popularity) has no epochs, optimiser or architecture: only its own settings.
+  if (!kind.epochs) return ['fitted in one pass', ...(kind.describe ? [kind.describe.summary(config)] : []), `seed ${config.seed}`, `held-out users ${heldout}`].join(', ');
+  const parts = [
+    `${config.epochs} epochs`,
+    `batch ${config.batchSize}`,
+    `lr ${config.learningRate}`,
+    `${config.hidden}-${config.latent}`,
+    `dropout ${config.dropout}`,
+  ];
+  if (kind.kl) parts.push(`β cap ${config.annealCap}`);
+  if (kind.describe) parts.push(kind.describe.summary(config));
+  return parts.join(', ');
 }
 
 /**

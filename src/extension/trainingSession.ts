@@ -14,6 +14,7 @@ import type { TrainerExit, TrainerHandle } from '../trainer/process/client';
 import { startTrainer } from '../trainer/process/client';
 import { formatMetric, progressText, type TrainingProgress } from './runPresentation';
 import type { RunsStore } from './runsStore';
+import { trainerLogLine } from './trainerLog';
 import { trainerRuntime } from './trainerRuntime';
 
 export const TRAINER_BUNDLE = 'dist/trainer.js';
@@ -26,6 +27,9 @@ interface ActiveRun {
   runId?: string;
   done?: Extract<TrainerToParent, { type: 'done' }>;
   error?: string;
+  /** The config field the error is about, if it is a configuration mistake. */
+  errorField?: string;
+  whereToChange?: (field: string) => string;
   /** The user asked to stop: an exit without a `done` message is then no crash. */
   stopRequested?: boolean;
   progress?: vscode.Progress<{ message?: string; increment?: number }>;
@@ -45,11 +49,8 @@ export interface TrainStart {
   config: TrainConfig;
   cacheDir: string;
   name?: string;
-}
-
-function describeMessage(m: TrainerToParent): string {
-  const { type, ...rest } = m;
-  return `[${type}] ${JSON.stringify(rest)}`;
+  /** Where the user changes a config field the trainer's error names (a setting, Rerun with Changes). */
+  whereToChange?: (field: string) => string;
 }
 
 export class TrainingSession implements vscode.Disposable {
@@ -61,7 +62,7 @@ export class TrainingSession implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly store: RunsStore,
-    private readonly output: vscode.OutputChannel,
+    private readonly output: vscode.LogOutputChannel,
   ) {
     this.statusBar = vscode.window.createStatusBarItem('vaerec.training', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'VAE Recommender Lab training';
@@ -77,22 +78,29 @@ export class TrainingSession implements vscode.Disposable {
   }
 
   /**
-   * Starts the trainer and returns as soon as it runs; the promise resolves with the run id when the
-   * trainer announces it (undefined if it could not start). The run's end is reported by messages.
-   */
-  /**
    * One run at a time per window: while one trains, refuses at once and offers to stop it (the
-   * answer is handled whenever the user gives it; the caller does not wait for it).
+   * answer is handled whenever the user gives it; the caller does not wait for it). A modal
+   * question, not a notification: a notification with a Stop button would stay on screen after the
+   * run has ended; the answer only stops the run it was asked about.
    */
   ensureIdle(): boolean {
-    if (!this.current) return true;
-    const name = this.current.runId ?? modelLabel(this.current.config.model);
+    const run = this.current;
+    if (!run) return true;
+    const name = run.runId ?? modelLabel(run.config.model);
     void vscode.window
-      .showWarningMessage(`A training run (${name}) is already in progress in this window; runs are trained one at a time.`, 'Stop Current Run')
-      .then((choice) => choice === 'Stop Current Run' && this.stop());
+      .showWarningMessage(
+        `A training run (${name}) is already in progress in this window; runs are trained one at a time.`,
+        { modal: true, detail: `${progressText(run.shown)}. Stopping it records it as cancelled; its metrics so far are kept.` },
+        'Stop Current Run',
+      )
+      .then((choice) => choice === 'Stop Current Run' && this.current === run && this.stop());
     return false;
   }
 
+  /**
+   * Starts the trainer and returns as soon as it runs; the promise resolves with the run id when the
+   * trainer announces it (undefined if it could not start). The run's end is reported by messages.
+   */
   async start(request: TrainStart): Promise<string | undefined> {
     if (!this.ensureIdle()) return undefined;
     const trainerScript = this.context.asAbsolutePath(TRAINER_BUNDLE);
@@ -102,7 +110,7 @@ export class TrainingSession implements vscode.Disposable {
     }
     const { nodePath, env } = trainerRuntime();
     const { config } = request;
-    this.output.appendLine(`Starting ${modelLabel(config.model)} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
+    this.output.info(`Starting ${modelLabel(config.model)} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
     let announce: (runId: string | undefined) => void = () => undefined;
     const runId = new Promise<string | undefined>((resolve) => (announce = resolve));
     const handle = startTrainer({
@@ -114,10 +122,10 @@ export class TrainingSession implements vscode.Disposable {
         if (m.type === 'started') announce(m.runId);
         this.onMessage(run, m);
       },
-      onStderr: (line) => this.output.appendLine(`[stderr] ${line}`),
+      onStderr: (line) => this.output.warn(`Trainer stderr: ${line}`),
       detached: true,
     });
-    const run: ActiveRun = { handle, config, shown: { model: config.model, epoch: 0, epochs: config.epochs } };
+    const run: ActiveRun = { handle, config, whereToChange: request.whereToChange, shown: { model: config.model, epoch: 0, epochs: config.epochs } };
     this.current = run;
     this.showStatus(run);
     void vscode.window.withProgress(
@@ -143,11 +151,11 @@ export class TrainingSession implements vscode.Disposable {
     const run = this.current;
     if (!run) return;
     if (run.stopRequested) {
-      this.output.appendLine('Stop requested again: the trainer is killed; the run will read as interrupted.');
+      this.output.warn('Stop requested again: the trainer is killed; the run will read as interrupted.');
       run.handle.kill();
       return;
     }
-    this.output.appendLine('Stop requested: the trainer finishes its current batch and records the run as cancelled (Stop again to kill it).');
+    this.output.info('Stop requested: the trainer finishes its current batch and records the run as cancelled (Stop again to kill it).');
     run.stopRequested = true;
     run.handle.cancel();
   }
@@ -160,7 +168,8 @@ export class TrainingSession implements vscode.Disposable {
   }
 
   private onMessage(run: ActiveRun, m: TrainerToParent): void {
-    this.output.appendLine(describeMessage(m));
+    const line = trainerLogLine(m, run.config.model);
+    if (line) this.output[line.level](line.text);
     switch (m.type) {
       case 'started':
         run.runId = m.runId;
@@ -186,6 +195,7 @@ export class TrainingSession implements vscode.Disposable {
         break;
       case 'error':
         run.error = m.message;
+        run.errorField = m.field;
         break;
       default:
         break;
@@ -202,14 +212,16 @@ export class TrainingSession implements vscode.Disposable {
   private finish(run: ActiveRun, exit: TrainerExit): void {
     if (this.current === run) this.current = undefined;
     this.statusBar.hide();
-    this.store.refresh();
-    this.output.appendLine(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
+    if (exit.code !== 0 || exit.signal) this.output.warn(`Trainer exited (code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'})`);
     const name = modelLabel(run.config.model);
     const done = run.done;
     const tell = (outcome: Omit<TrainingOutcome, 'runId'>, shown: Thenable<string | undefined>) => {
       this.ended.fire({ runId: run.runId, ...outcome });
       void this.offer(shown, run.runId);
     };
+    // A configuration mistake found once the data was read (too few users for the held-out sets...)
+    // says where to change it, in the terms of this window: a setting, not a CLI flag.
+    const where = run.error && run.errorField && run.whereToChange ? ` (change ${run.whereToChange(run.errorField)})` : '';
     if (!done && run.stopRequested) {
       const message = `The ${name} trainer was stopped before it recorded a result.`;
       tell({ message }, vscode.window.showInformationMessage(message));
@@ -218,7 +230,7 @@ export class TrainingSession implements vscode.Disposable {
     if (!done) {
       const tail = exit.stderrTail.trim().split('\n').slice(-CRASH_TAIL_LINES).join(' | ');
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-      const message = oneLine(`The ${name} trainer stopped unexpectedly (${how}): ${run.error ?? (tail || 'no output on stderr')}`);
+      const message = oneLine(`The ${name} trainer stopped unexpectedly (${how}): ${run.error ? `${run.error}${where}` : tail || 'no output on stderr'}`);
       tell({ message }, vscode.window.showErrorMessage(message, 'Show Log'));
       return;
     }
@@ -228,12 +240,14 @@ export class TrainingSession implements vscode.Disposable {
       const message = `${name} run ${done.runId} completed${test}.`;
       tell({ status, message }, vscode.window.showInformationMessage(message, 'Open Dashboard'));
     } else if (status === 'cancelled') {
-      const message = `${name} run ${done.runId ?? ''} was cancelled; its metrics so far are kept.`;
+      const message = done.runId
+        ? `${name} run ${done.runId} was cancelled; its metrics so far are kept.`
+        : `${name} training was cancelled before its run was created.`;
       tell({ status, message }, vscode.window.showInformationMessage(message));
     } else {
       // A refused dataset never became a run: the reason is the whole story.
       const what = done.runId ? `${name} run ${done.runId} ${status}` : `Cannot train ${name}`;
-      const message = oneLine(`${what}: ${run.error ?? 'see the output channel'}`);
+      const message = oneLine(`${what}: ${run.error ? `${run.error}${where}` : 'see the log'}`);
       tell({ status, message }, vscode.window.showErrorMessage(message, 'Show Log'));
     }
   }

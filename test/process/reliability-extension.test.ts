@@ -331,7 +331,7 @@ describe('a second run while one runs', () => {
   it('is refused at once with the reason and an offer to stop the current run', async () => {
     const { RunsStore, TrainingSession } = await extensionModules();
     const store = new RunsStore(tempDir());
-    const output = { appendLine: () => undefined, show: () => undefined };
+    const output = { info: () => undefined, warn: () => undefined, error: () => undefined, show: () => undefined };
     const session = new TrainingSession(context as never, store, output as never);
     try {
       const config = makeConfig('mvae', '/data');
