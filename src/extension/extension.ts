@@ -21,6 +21,10 @@ export interface VaerecApi {
   training: TrainingSession;
 }
 
+function setContext(key: string, value: boolean): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', key, value);
+}
+
 export function activate(context: vscode.ExtensionContext): VaerecApi {
   // The one channel everything logs to: the trainer's output, downloads, and the panels.
   const log = vscode.window.createOutputChannel('VAE Recommender Lab', { log: true });
@@ -29,6 +33,11 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
   const training = new TrainingSession(context, runs, log);
   const tree = new RunsTreeProvider(runs);
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
+  // The Runs view's welcome texts wait for these keys: until the runs directory has been read it
+  // says "Loading runs…", never "no runs yet"; and the trust text follows the trust this extension
+  // sees, not a workbench key that may not be settled yet at start-up. Trust first, so the two
+  // empty-state texts are never chosen on a stale trust value.
+  void setContext('vaerec.trusted', vscode.workspace.isTrusted).then(() => setContext('vaerec.runsListed', true));
   context.subscriptions.push(
     log,
     runs,
@@ -45,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) runs.setRunsDir(runsDirectory());
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => runs.setRunsDir(runsDirectory())),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void setContext('vaerec.trusted', true)),
   );
   return { runs, tree, training };
 }

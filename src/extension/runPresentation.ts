@@ -5,7 +5,7 @@
  */
 import { MODEL_INFO, modelLabel, type ModelKind } from '../shared/modelKinds';
 import type { RunEntry, RunStatus } from '../shared/runSchema';
-import { formatDuration, runDurationSeconds } from '../shared/runFormat';
+import { formatDuration, isInspectableRecord, runDurationSeconds } from '../shared/runFormat';
 
 export type RunState = RunStatus | 'damaged';
 
@@ -31,9 +31,14 @@ export function runLabel(entry: RunEntry): string {
   return entry.ok ? entry.record.name : entry.id;
 }
 
-/** The tree item's contextValue: the menus in package.json match on it (`viewItem == running`...). */
-export function runContextValue(entry: RunEntry): RunState {
-  return runState(entry);
+/**
+ * The tree item's contextValue: the state, and " inspectable" when the inspector can open the run
+ * (a cancelled run with saved weights as well as a completed one). The menus in package.json match
+ * on it with regular expressions (`viewItem =~ /^running\b/`, `viewItem =~ /\binspectable\b/`).
+ */
+export function runContextValue(entry: RunEntry): string {
+  const state = runState(entry);
+  return entry.ok && isInspectableRecord(entry.record) ? `${state} inspectable` : state;
 }
 
 export function formatMetric(v: number): string {
@@ -44,10 +49,13 @@ export function runDescription(entry: RunEntry): string {
   if (!entry.ok) return 'damaged';
   const r = entry.record;
   const parts = [modelLabel(r.model)];
-  // The best validation score is what the saved model achieved; the last epoch may be worse.
-  if (r.best) parts.push(`best NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
-  else if (r.status === 'running') parts.push(`epoch ${r.epochsCompleted}/${r.config.epochs}`);
-  else parts.push(r.status);
+  const trained = MODEL_INFO[r.model].epochs;
+  // While it trains: the epoch in progress (as the status bar counts it), never "epoch 0/N".
+  if (r.status === 'running') parts.push(trained ? `epoch ${Math.min(r.epochsCompleted + 1, r.config.epochs)}/${r.config.epochs}` : 'fitting');
+  // The best validation score is what the saved model achieved; the last epoch may be worse. A
+  // kind fitted in one pass has one validation, not a best one.
+  if (r.best) parts.push(`${trained ? 'best' : 'val'} NDCG@100 ${formatMetric(r.best['ndcg@100'])}`);
+  else if (r.status !== 'running') parts.push(r.status);
   if (entry.warning) parts.push(`⚠ ${entry.warning}`);
   return parts.join(' · ');
 }
@@ -74,6 +82,7 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   const kind = MODEL_INFO[r.model];
   if (kind.epochs) lines.push(row('epochs', `${r.epochsCompleted} / ${c.epochs}`));
   else if (r.timings?.fitSeconds !== undefined) lines.push(row('fitted in', formatDuration(r.timings.fitSeconds) || '< 1 s'));
+  else lines.push(row('training', 'fitted in one pass over the training users'));
   if (!kind.epochs && kind.describe) lines.push(row(kind.describe.row, escapeMarkdown(kind.describe.detail(c))));
   if (kind.epochs) {
     lines.push(row('architecture', `${c.hidden}-${c.latent}, dropout ${c.dropout}`));
@@ -88,7 +97,7 @@ export function runTooltipMarkdown(entry: RunEntry): string {
     lines.push(row('test NDCG@100', formatMetric(r.test['ndcg@100'])));
     lines.push(row('test Recall@20 / @50', `${formatMetric(r.test['recall@20'])} / ${formatMetric(r.test['recall@50'])}`));
   }
-  lines.push(row('backend', escapeMarkdown(String(r.backend ?? c.backend ?? '?'))));
+  if (kind.epochs) lines.push(row('backend', escapeMarkdown(String(r.backend ?? c.backend ?? '?'))));
   const duration = runDurationSeconds(r);
   if (duration !== undefined) lines.push(row('duration', formatDuration(duration) || '-'));
   if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);

@@ -61,7 +61,8 @@ suite('Training', () => {
       await waitFor('the training session to end', () => !api.training.busy, 10_000);
       assert.ok(api.tree.getChildren().includes(id));
       const treeItem = api.tree.getTreeItem(id);
-      assert.equal(treeItem.contextValue, 'completed');
+      // Completed with saved weights: the Inspect menu entry matches "inspectable".
+      assert.equal(treeItem.contextValue, 'completed inspectable');
       assert.match(String(treeItem.description), /^Mult-VAE · best NDCG@100 0\.\d{3}$/);
 
       await new Promise((r) => setTimeout(r, 500));

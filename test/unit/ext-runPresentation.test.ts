@@ -41,8 +41,8 @@ describe('run presentation', () => {
     assert.equal(runDescription(ok(record({ model: 'mdae' }))), 'Mult-DAE · best NDCG@100 0.412');
   });
 
-  it('shows the epoch of a running run that has no validation yet, and the status otherwise', () => {
-    assert.equal(runDescription(ok(record({ status: 'running', best: undefined, epochsCompleted: 3 }))), 'Mult-VAE · epoch 3/20');
+  it('shows the epoch in progress of a running run (as the status bar counts it), and the status otherwise', () => {
+    assert.equal(runDescription(ok(record({ status: 'running', best: undefined, epochsCompleted: 3 }))), 'Mult-VAE · epoch 4/20');
     assert.equal(runDescription(ok(record({ status: 'failed', best: undefined }))), 'Mult-VAE · failed');
     assert.equal(runDescription(damaged), 'damaged');
   });

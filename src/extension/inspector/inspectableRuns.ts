@@ -1,11 +1,12 @@
 /** Which runs the inspector can open, and the choices of a second run to compare with. */
 import type { RunChoice } from '../../shared/inspectorMessages';
 import { modelLabel } from '../../shared/modelKinds';
+import { isInspectableRecord } from '../../shared/runFormat';
 import type { RunEntry } from '../../shared/runSchema';
 
-/** A run the inspector can open: readable, with saved weights. */
+/** A run the inspector can open: readable, not training, with saved weights (whatever its status). */
 export function isInspectable(entry: RunEntry | undefined): boolean {
-  return entry !== undefined && entry.ok && entry.record.artifacts.model !== undefined && entry.record.status !== 'running';
+  return entry !== undefined && entry.ok && isInspectableRecord(entry.record);
 }
 
 /** Every other inspectable run, labelled with its name and model. */
