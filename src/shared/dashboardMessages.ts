@@ -37,13 +37,15 @@ export type DashboardRequest =
   | { type: 'openRunFolder'; runId: string }
   | { type: 'stopRun'; runId: string }
   /** Opens the recommendation inspector on the run (vaerec.inspectRecommendations). */
-  | { type: 'inspectRun'; runId: string };
+  | { type: 'inspectRun'; runId: string }
+  /** Rerun with Changes (vaerec.rerunWithChanges): the new run is overlaid when it starts. */
+  | { type: 'rerunRun'; runId: string };
 
 const MAX_RUN_IDS = 10_000;
 
 const runIdList = (v: unknown) => listOf(v, isValidRunId, MAX_RUN_IDS);
 
-function withRunId<K extends 'openRunFolder' | 'stopRun' | 'inspectRun'>(type: K): RequestCheck<{ type: K; runId: string }> {
+function withRunId<K extends 'openRunFolder' | 'stopRun' | 'inspectRun' | 'rerunRun'>(type: K): RequestCheck<{ type: K; runId: string }> {
   return (m) => (hasOnlyKeys(m, ['type', 'runId']) && isValidRunId(m.runId) ? { type, runId: m.runId } : `${type}: expected { runId }`);
 }
 
@@ -64,6 +66,7 @@ export function parseDashboardRequest(v: unknown): Parsed<DashboardRequest> {
     openRunFolder: withRunId('openRunFolder'),
     stopRun: withRunId('stopRun'),
     inspectRun: withRunId('inspectRun'),
+    rerunRun: withRunId('rerunRun'),
   });
 }
 

@@ -348,3 +348,65 @@ test('a series thinned further is sent again whole, with how it was thinned', as
   assert.deepEqual(fake.take(), [{ type: 'series', series: { e: [step(1), step(2)] }, sampling: { e: { stride: 4, stepLines: 8 } } }]);
   fake.dispose();
 });
+
+test('a run started while the dashboard is open is overlaid with its series; runs that merely appear are not', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes, entries } = fakeSource();
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  // A run created now (Train from the palette, the dashboard's Rerun, the CLI, another window) ...
+  const started = { ...record('new', 'running'), createdAt: new Date(Date.now() + 1000).toISOString() };
+  // ... and one created long ago (another runs directory, a copied folder).
+  const old = record('copied');
+  entries.unshift({ ok: true, dir: '/runs/new', record: started }, { ok: true, dir: '/runs/copied', record: old });
+  changes.fire({ reload: true, runIds: [], appended: {}, resampled: [] });
+  assert.deepEqual(fake.take(), [{ type: 'select', selected: ['new', 'a'] }]);
+  // Then its series (read from its file) and the table with the new run, in either order.
+  await until(() => fake.posted.length >= 2);
+  const sent = fake.take();
+  assert.deepEqual(sent.map((m) => m.type).sort(), ['runs', 'series']);
+  assert.deepEqual(
+    sent.find((m) => m.type === 'series'),
+    { type: 'series', series: { new: [] }, sampling: {} },
+  );
+  // Its lines follow it as it trains.
+  changes.fire({ reload: false, runIds: [], appended: { new: [step(1)], copied: [step(1)] }, resampled: [] });
+  await until(() => fake.posted.length > 0);
+  assert.deepEqual(fake.take(), [{ type: 'append', runId: 'new', lines: [step(1)] }]);
+  fake.dispose();
+});
+
+test('a run started while the dashboard is hidden is overlaid when the page comes back', async () => {
+  const DashboardPanel = await loadPanel();
+  const { source, changes, entries } = fakeSource();
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
+  const fake = panels.at(-1)!;
+  await fake.send({ type: 'ready' });
+  fake.take();
+  fake.visible = false;
+  fake.viewState.fire();
+  entries.unshift({ ok: true, dir: '/runs/new', record: { ...record('new', 'running'), createdAt: new Date(Date.now() + 1000).toISOString() } });
+  changes.fire({ reload: true, runIds: [], appended: {}, resampled: [] });
+  assert.equal(fake.posted.length, 0);
+  fake.visible = true;
+  fake.viewState.fire();
+  await fake.send({ type: 'ready' });
+  await until(() => fake.posted.length > 0);
+  const [state] = fake.take();
+  assert.deepEqual(state.type === 'state' && state.selected, ['new', 'a']);
+  fake.dispose();
+});
+
+test("the table's Rerun goes to Rerun with Changes", async () => {
+  const DashboardPanel = await loadPanel();
+  const { source } = fakeSource();
+  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
+  const fake = panels.at(-1)!;
+  calls.commands.length = 0;
+  await fake.send({ type: 'rerunRun', runId: 'c' });
+  await fake.send({ type: 'rerunRun', runId: 'nope' });
+  assert.deepEqual(calls.commands, [['vaerec.rerunWithChanges', 'c']]);
+  fake.dispose();
+});

@@ -25,6 +25,8 @@ const option = (name: string, fallback: string) => {
 };
 const outDir = option('--out', '/tmp');
 const chromiumPath = option('--chromium', '/usr/bin/chromium');
+/** The page's width in CSS pixels (the editor's width in VS Code). */
+const width = Number(option('--width', '1400'));
 /** A JS expression evaluated in each page after load, printed (for poking at the DOM while debugging). */
 const probe = option('--eval', '');
 
@@ -364,7 +366,7 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     for (const theme of Object.keys(THEMES)) {
-      const tab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const tab = await browser.newPage({ viewport: { width, height: 1000 } });
       const problems: string[] = [];
       tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       tab.on('console', (m) => {

@@ -7,6 +7,7 @@
 import uPlot from 'uplot';
 import type { MetricsLine } from '../../src/shared/runSchema';
 import { el } from '../shared/dom';
+import { smoothingOf, xIncrements, type MetricSpec } from './chartMetrics';
 import { withAlpha } from './palette';
 import type { ChartTheme } from './theme';
 import { downsampleMinMax, keyboardZoom, nearestIndex, SeriesBuilder, type ChartMetric, type XAxis, type XRange } from './transforms';
@@ -21,18 +22,16 @@ export interface ChartRun {
   offCurvePasses?: ReadonlySet<string>;
   /** The run's full series; the store appends to this array in place. */
   lines: MetricsLine[];
+  /**
+   * A kind fitted in one pass (the popularity baseline): no training curves; its validation NDCG@100
+   * is drawn as a flat dashed line across the other runs on that chart.
+   */
+  fitted?: { valNdcg?: number };
 }
 
 export interface ChartSettings {
   xAxis: XAxis;
   smoothing: number;
-}
-
-export interface MetricSpec {
-  metric: ChartMetric;
-  title: string;
-  /** What the chart shows when no overlaid run has this metric yet. */
-  emptyText: string;
 }
 
 const PLOT_HEIGHT = 220;
@@ -157,7 +156,13 @@ export class ChartCard {
       const { xAxis, smoothing } = this.settings;
       this.prepared = this.runs.map((run) => ({
         run,
-        series: new SeriesBuilder(this.spec.metric, xAxis, { stepsPerEpoch: run.stepsPerEpoch, offCurvePasses: run.offCurvePasses }, smoothing, this.logY),
+        series: new SeriesBuilder(
+          this.spec.metric,
+          xAxis,
+          { stepsPerEpoch: run.stepsPerEpoch, offCurvePasses: run.offCurvePasses },
+          smoothingOf(this.spec, smoothing),
+          this.logY,
+        ),
       }));
     }
     for (const p of this.prepared) p.series.update(p.run.lines);
@@ -167,8 +172,22 @@ export class ChartCard {
   private plotData(width: number): uPlot.AlignedData {
     const buckets = Math.max(50, Math.round(width));
     const tables: uPlot.AlignedData[] = [];
+    const span = this.curveRange() ?? { min: 0, max: 1 };
     for (const key of ['raw', 'smoothed'] as const) {
       for (const p of this.prepared) {
+        const flat = this.flatValue(p.run);
+        if (flat !== undefined) {
+          // A fitted run's one validation, level across the trained runs' x range.
+          tables.push(
+            key === 'smoothed'
+              ? [
+                  [span.min, span.max],
+                  [flat, flat],
+                ]
+              : [[], []],
+          );
+          continue;
+        }
         const d = downsampleMinMax(p.series[key], buckets, this.zoom);
         tables.push([d.x, d.y]);
       }
@@ -176,16 +195,35 @@ export class ChartCard {
     return tables.length > 0 ? uPlot.join(tables) : [[]];
   }
 
+  /** The flat line of a fitted run on this chart (validation NDCG only), if it has one to draw. */
+  private flatValue(run: ChartRun): number | undefined {
+    const v = this.spec.metric === 'val_ndcg@100' ? run.fitted?.valNdcg : undefined;
+    return v !== undefined && Number.isFinite(v) && (!this.logY || v > 0) ? v : undefined;
+  }
+
+  /** A fitted run's entry in the legend and its hover text: what it has instead of a curve. */
+  private fittedNote(run: ChartRun): string {
+    return this.flatValue(run) !== undefined ? 'fitted in one pass: its validation NDCG@100, dashed' : 'fitted in one pass: no training curve';
+  }
+
   private draw(): void {
     const plot = this.plot;
     if (!plot) return;
     this.prepare();
-    const hasPoints = this.prepared.some((p) => p.series.smoothed.x.length > 0);
+    const hasPoints = this.prepared.some((p) => p.series.smoothed.x.length > 0 || this.flatValue(p.run) !== undefined);
     // Full-resolution points of every overlaid run (what is drawn is downsampled from them): lets
     // tests and tools observe the curves grow without reading the canvas.
     this.element.dataset.points = String(this.prepared.reduce((n, p) => n + p.series.smoothed.x.length, 0));
     this.element.dataset.runs = String(this.prepared.length);
-    this.empty.textContent = this.runs.length === 0 ? 'No runs overlaid: tick runs in the table below.' : hasPoints ? '' : this.spec.emptyText;
+    const allFitted = this.runs.length > 0 && this.runs.every((r) => r.fitted);
+    this.empty.textContent =
+      this.runs.length === 0
+        ? 'No runs overlaid: tick runs in the table below.'
+        : hasPoints
+          ? ''
+          : allFitted
+            ? 'The overlaid runs are fitted in one pass: no training curve.'
+            : this.spec.emptyText;
     this.empty.hidden = hasPoints;
     this.plotHost.setAttribute(
       'aria-label',
@@ -206,6 +244,11 @@ export class ChartCard {
 
   /** The x extent of everything drawn, whatever the zoom. */
   private fullRange(): XRange | undefined {
+    return this.curveRange();
+  }
+
+  /** The x extent of the trained runs' curves (fitted runs have none). */
+  private curveRange(): XRange | undefined {
     let min = Infinity;
     let max = -Infinity;
     for (const p of this.prepared) {
@@ -256,11 +299,13 @@ export class ChartCard {
           width: key === 'raw' ? 1 : this.theme.highContrast ? 2.5 : 1.75,
           spanGaps: true,
           points: { show: false },
+          ...(run.fitted ? { dash: [6, 4] } : {}),
         });
       }
     }
     // Only set keys that have values: uPlot merges options over its defaults, and an explicit undefined would erase them.
-    const axis = (extra: Pick<uPlot.Axis, 'label' | 'size'>): uPlot.Axis => ({
+    const incrs = xIncrements(this.settings.xAxis);
+    const axis = (extra: Pick<uPlot.Axis, 'label' | 'size' | 'incrs'>): uPlot.Axis => ({
       ...extra,
       stroke: this.theme.text,
       font: this.theme.font,
@@ -274,7 +319,7 @@ export class ChartCard {
       series,
       legend: { show: false },
       scales: { x: { time: false }, y: this.logY ? { distr: 3, log: 10 } : {} },
-      axes: [axis({ label: AXIS_LABELS[this.settings.xAxis] }), axis({ size: 64 })],
+      axes: [axis({ label: AXIS_LABELS[this.settings.xAxis], ...(incrs ? { incrs } : {}) }), axis({ size: 64 })],
       cursor: {
         points: { show: false },
         // Zooming is done here (not by uPlot) so the zoomed range is re-downsampled at full detail.
@@ -318,11 +363,24 @@ export class ChartCard {
     const rows: HTMLElement[] = [];
     for (const p of this.prepared) {
       const { raw, smoothed } = p.series;
+      const flat = this.flatValue(p.run);
       const i = nearestIndex(smoothed.x, x);
-      if (i < 0) continue;
+      if (i < 0 && flat === undefined) continue;
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = p.run.colour;
-      const rawValue = this.settings.smoothing > 0 ? raw.y[nearestIndex(raw.x, x)] : undefined;
+      if (flat !== undefined) {
+        rows.push(
+          el(
+            'div',
+            { class: 'tooltip-row' },
+            swatch,
+            el('span', { class: 'tooltip-name' }, p.run.label),
+            el('span', { class: 'tooltip-value' }, `${formatValue(flat)} (fitted)`),
+          ),
+        );
+        continue;
+      }
+      const rawValue = smoothingOf(this.spec, this.settings.smoothing) > 0 ? raw.y[nearestIndex(raw.x, x)] : undefined;
       const value = formatValue(smoothed.y[i]) + (rawValue !== undefined ? ` (raw ${formatValue(rawValue)})` : '');
       rows.push(el('div', { class: 'tooltip-row' }, swatch, el('span', { class: 'tooltip-name' }, p.run.label), el('span', { class: 'tooltip-value' }, value)));
     }
@@ -344,9 +402,9 @@ export class ChartCard {
   private renderLegend(): void {
     this.legend.replaceChildren(
       ...this.runs.map((run) => {
-        const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+        const swatch = el('span', { class: run.fitted ? 'swatch dashed' : 'swatch', 'aria-hidden': 'true' });
         swatch.style.backgroundColor = run.colour;
-        return el('li', {}, swatch, run.label);
+        return el('li', {}, swatch, run.label, ...(run.fitted ? [el('span', { class: 'legend-note' }, ` (${this.fittedNote(run)})`)] : []));
       }),
     );
   }

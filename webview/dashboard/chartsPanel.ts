@@ -1,19 +1,12 @@
 /**
  * The chart area: shared controls (x axis, smoothing) and one card per metric.
  */
-import { ChartCard, type ChartRun, type ChartSettings, type MetricSpec } from './chartCard';
+import { ChartCard, type ChartRun, type ChartSettings } from './chartCard';
+import { METRICS } from './chartMetrics';
 import { LambdaCard } from './lambdaCard';
 import { el } from '../shared/dom';
 import type { ChartTheme } from './theme';
 import { X_AXES, type ChartMetric, type XAxis } from './transforms';
-
-export const METRICS: readonly MetricSpec[] = [
-  { metric: 'negElbo', title: 'Negative ELBO', emptyText: 'No training steps yet.' },
-  { metric: 'nll', title: 'Reconstruction NLL', emptyText: 'No training steps yet.' },
-  { metric: 'kl', title: 'KL divergence', emptyText: 'No training steps yet.' },
-  { metric: 'beta', title: 'β (KL weight)', emptyText: 'No training steps yet.' },
-  { metric: 'val_ndcg@100', title: 'Validation NDCG@100', emptyText: 'No validated epoch yet.' },
-];
 
 const AXIS_OPTION_LABELS: Record<XAxis, string> = { step: 'Step', epoch: 'Epoch', time: 'Wall time' };
 
@@ -66,7 +59,17 @@ export class ChartsPanel {
       { class: 'toolbar chart-controls' },
       el('h2', {}, 'Training curves'),
       el('label', { class: 'control' }, el('span', {}, 'X axis'), axisSelect),
-      el('label', { class: 'control', for: 'smoothing' }, el('span', {}, 'Smoothing'), smoothing, smoothingValue),
+      el(
+        'label',
+        {
+          class: 'control',
+          for: 'smoothing',
+          title: 'Exponential moving average of the losses, KL and validation NDCG (β is a schedule and is drawn as it is)',
+        },
+        el('span', {}, 'Smoothing'),
+        smoothing,
+        smoothingValue,
+      ),
       el('span', { class: 'hint' }, 'Drag to zoom, double-click to reset'),
     );
     this.element = el(

@@ -3,7 +3,7 @@
  * turns the returned change flags into table / chart updates, and this logic is unit-tested.
  */
 import type { DashboardRun, DashboardUpdate, SeriesSampling } from '../../src/shared/dashboardMessages';
-import { modelLabel, offCurvePasses, trainingPasses } from '../../src/shared/modelKinds';
+import { modelInfo, modelLabel, offCurvePasses, trainingPasses } from '../../src/shared/modelKinds';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
 import type { ChartRun } from './chartCard';
 import { runColour } from './palette';
@@ -99,6 +99,7 @@ export class DashboardModel {
       // A file too large to chart whole is thinned by the host; the legend says so.
       const thinned = this.sampling.get(id);
       const note = thinned ? ` · every ${thinned.stride}th of ${thinned.stepLines.toLocaleString('en-US')} steps` : '';
+      const fitted = modelInfo(r.model)?.epochs === false ? { valNdcg: r.best?.['ndcg@100'] } : undefined;
       out.push({
         id,
         label: `${r.name} · ${modelLabel(r.model)}${note}`,
@@ -106,6 +107,7 @@ export class DashboardModel {
         stepsPerEpoch: stepsPerEpochOf(r),
         offCurvePasses: offCurvePasses(r.config),
         lines,
+        ...(fitted ? { fitted } : {}),
       });
     }
     return out;
@@ -113,7 +115,7 @@ export class DashboardModel {
 
   /** Rebuilding uPlot series is only needed when what identifies the lines changed; `force` when whole series were replaced. */
   private chartChange(force: boolean): ModelChange {
-    const key = JSON.stringify(this.chartRuns().map((c) => [c.id, c.label, c.colour, c.stepsPerEpoch]));
+    const key = JSON.stringify(this.chartRuns().map((c) => [c.id, c.label, c.colour, c.stepsPerEpoch, c.fitted]));
     const changed = force || key !== this.chartKey;
     this.chartKey = key;
     return { ...NO_CHANGE, chartRuns: changed };

@@ -39,13 +39,20 @@ const charts = new ChartsPanel({ xAxis: view.xAxis, smoothing: view.smoothing },
   },
 });
 
-const table = new RunTable({
-  onSelect: (selected) => {
-    render(model.setSelected(selected), false);
-    postRequest({ type: 'select', runIds: selected });
+const table = new RunTable(
+  {
+    onSelect: (selected) => {
+      render(model.setSelected(selected), false);
+      postRequest({ type: 'select', runIds: selected });
+    },
+    onRequest: postRequest,
+    onColumnsChange: (columns) => {
+      view.columns = columns;
+      persist();
+    },
   },
-  onRequest: postRequest,
-});
+  view.columns,
+);
 
 function render(change: ModelChange, updateTable: boolean): void {
   if (change.runs) table.setRuns(model.runs);

@@ -17,6 +17,11 @@ export interface Column {
   /** Longer header text for screen readers and tooltips. */
   description: string;
   numeric: boolean;
+  /**
+   * Hidden until the user adds it with the Columns menu: the hyperparameters and timings. What
+   * stays (status, epochs, validation and test metrics, the reference) fits a 1,200 px editor.
+   */
+  optional?: boolean;
   value(r: RunRecord): SortValue;
   format(r: RunRecord): string;
 }
@@ -63,13 +68,18 @@ const metricColumn = (key: string, header: string, description: string, get: (r:
   format: (r) => formatMetric(num(get(r))),
 });
 
+/** Trained in epochs (an architecture, an optimiser, curves); a kind fitted in one pass has none of it. */
+const trained = (r: RunRecord): boolean => MODEL_INFO[r.model]?.epochs !== false;
+
+/** A hyperparameter of the training loop: a dash for a kind fitted in one pass, which has none. */
 const paramColumn = (key: string, header: string, description: string, get: (r: RunRecord) => unknown): Column => ({
   key,
   header,
   description,
   numeric: true,
-  value: (r) => num(get(r)),
-  format: (r) => formatParam(num(get(r))),
+  optional: true,
+  value: (r) => (trained(r) ? num(get(r)) : undefined),
+  format: (r) => (trained(r) ? formatParam(num(get(r))) : '–'),
 });
 
 /** Columns after the checkbox, name, model and status (which every row, damaged or not, has). */
@@ -77,16 +87,17 @@ export const DETAIL_COLUMNS: readonly Column[] = [
   {
     key: 'epochs',
     header: 'Epochs',
-    description: 'Epochs completed / configured',
+    description: 'Epochs completed / configured ("fitted": fitted in one pass, no epochs)',
     numeric: true,
-    value: (r) => num(r.epochsCompleted),
-    format: (r) => (MODEL_INFO[r.model].epochs ? `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}` : '–'),
+    value: (r) => (trained(r) ? num(r.epochsCompleted) : undefined),
+    format: (r) => (trained(r) ? `${num(r.epochsCompleted) ?? 0}/${num(r.config?.epochs) ?? '?'}` : 'fitted'),
   },
   {
     key: 'beta',
     header: 'β cap / anneal',
     description: `KL weight cap and annealing steps (${klModels.join(' and ')})`,
     numeric: true,
+    optional: true,
     value: (r) => (MODEL_INFO[r.model].kl ? num(r.config?.annealCap) : undefined),
     format: (r) => (MODEL_INFO[r.model].kl ? `${formatParam(num(r.config?.annealCap))} / ${formatParam(num(r.config?.annealSteps))}` : '–'),
   },
@@ -97,21 +108,22 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     header: 'Hidden / latent',
     description: 'Hidden and latent layer sizes',
     numeric: true,
-    value: (r) => num(r.config?.latent),
-    format: (r) => (MODEL_INFO[r.model].epochs ? `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}` : '–'),
+    optional: true,
+    value: (r) => (trained(r) ? num(r.config?.latent) : undefined),
+    format: (r) => (trained(r) ? `${num(r.config?.hidden) ?? '?'} / ${num(r.config?.latent) ?? '?'}` : '–'),
   },
   {
     key: 'bestVal',
     header: 'Best val NDCG@100',
-    description: 'Best validation NDCG@100 and its epoch',
+    description: 'Best validation NDCG@100 and its epoch (a kind fitted in one pass has one validation)',
     numeric: true,
     value: (r) => num(r.best?.['ndcg@100']),
     format: (r) =>
       r.best
-        ? `${formatMetric(num(r.best['ndcg@100']))} (${MODEL_INFO[r.model].epochs ? `ep ${r.best.epoch}` : r.best.lambda !== undefined ? `λ ${r.best.lambda}` : 'fit'})`
+        ? `${formatMetric(num(r.best['ndcg@100']))}${trained(r) ? ` (ep ${r.best.epoch})` : r.best.lambda !== undefined ? ` (λ ${r.best.lambda})` : ''}`
         : '',
   },
-  metricColumn('lastVal', 'Last val NDCG@100', 'Validation NDCG@100 of the last validated epoch', (r) => r.lastValidation?.['ndcg@100']),
+  { ...metricColumn('lastVal', 'Last val NDCG@100', 'Validation NDCG@100 of the last validated epoch', (r) => r.lastValidation?.['ndcg@100']), optional: true },
   metricColumn('testNdcg', 'Test NDCG@100', 'Test NDCG@100 (best-validation weights)', (r) => r.test?.['ndcg@100']),
   metricColumn('testR20', 'Test R@20', 'Test Recall@20', (r) => r.test?.['recall@20']),
   metricColumn('testR50', 'Test R@50', 'Test Recall@50', (r) => r.test?.['recall@50']),
@@ -120,6 +132,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     header: 'Duration',
     description: 'Wall time from creation to finish (or to the last update while running)',
     numeric: true,
+    optional: true,
     value: (r) => runDurationSeconds(r),
     format: (r) => formatDuration(runDurationSeconds(r)),
   },
@@ -128,6 +141,7 @@ export const DETAIL_COLUMNS: readonly Column[] = [
     header: 'Backend',
     description: 'TensorFlow.js backend that ran',
     numeric: false,
+    optional: true,
     value: (r) => r.backend ?? r.config?.backend,
     format: (r) => r.backend ?? r.config?.backend ?? '',
   },

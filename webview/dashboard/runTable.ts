@@ -1,20 +1,25 @@
 /**
- * The run history table: every run with its hyperparameters and results, sortable by header,
- * filterable, with a checkbox per run choosing which runs the charts overlay, and per-run actions.
- * A native <table> (not vscode-table) because sortable column headers need aria-sort on real
- * column headers and the 17 columns need horizontal scrolling; controls inside are vscode-elements.
+ * The run history table: every run with its results, sortable by header, filterable, with a
+ * checkbox per run choosing which runs the charts overlay, and per-run actions. The columns that
+ * matter (status, epochs, validation and test metrics, the reference) fit a 1,200 px editor without
+ * scrolling: the hyperparameters and timings are added with the Columns menu, headers wrap, long
+ * names are cut with their full text on hover. A native <table> (not vscode-table) because sortable
+ * column headers need aria-sort on real column headers; controls inside are vscode-elements.
  */
 import type { DashboardRequest, DashboardRun } from '../../src/shared/dashboardMessages';
 import { modelLabel } from '../../src/shared/modelKinds';
+import { isInspectableRecord } from '../../src/shared/runFormat';
 import { el } from '../shared/dom';
 import { runColour } from './palette';
-import { referencesFor } from './referenceFigures';
-import { DETAIL_COLUMNS, filterRows, formatMetric, sortRows, toRow, type RunRow, type SortState } from './runRows';
+import { referenceFor } from './referenceFigures';
+import { DETAIL_COLUMNS, filterRows, formatMetric, sortRows, toRow, type Column, type RunRow, type SortState } from './runRows';
 
 export interface RunTableEvents {
   /** The user ticked or unticked runs: the full new selection. */
   onSelect(selected: string[]): void;
   onRequest(request: DashboardRequest): void;
+  /** The optional columns shown changed (kept with the view state). */
+  onColumnsChange(columns: string[]): void;
 }
 
 const LEADING_COLUMNS = [
@@ -24,7 +29,11 @@ const LEADING_COLUMNS = [
 ];
 
 /** The reference figures sit right after the run's own test metrics. */
-const REFERENCE_AFTER = DETAIL_COLUMNS.findIndex((c) => c.key === 'testR50') + 1;
+const REFERENCE_AFTER = 'testR50';
+
+export const OPTIONAL_COLUMNS: readonly Column[] = DETAIL_COLUMNS.filter((c) => c.optional);
+
+type RunAction = 'openRunFolder' | 'stopRun' | 'inspectRun' | 'rerunRun';
 
 export class RunTable {
   readonly element: HTMLElement;
@@ -32,12 +41,17 @@ export class RunTable {
   private selected = new Set<string>();
   private sort: SortState = { key: 'created', descending: true };
   private query = '';
+  private shownOptional: Set<string>;
   private readonly tbody = el('tbody');
   private readonly headRow = el('tr');
   private readonly summary = el('span', { class: 'run-count', 'aria-live': 'polite' });
   private readonly exportButtons: HTMLElement[];
 
-  constructor(private readonly events: RunTableEvents) {
+  constructor(
+    private readonly events: RunTableEvents,
+    shownColumns: readonly string[] = [],
+  ) {
+    this.shownOptional = new Set(shownColumns.filter((k) => OPTIONAL_COLUMNS.some((c) => c.key === k)));
     const filter = el('vscode-textfield', { placeholder: 'Filter runs', 'aria-label': 'Filter runs by name, model, status or backend', type: 'search' });
     filter.addEventListener('input', () => {
       this.query = filter.value;
@@ -57,6 +71,7 @@ export class RunTable {
       filter,
       this.summary,
       el('span', { class: 'spacer' }),
+      this.columnMenu(),
       ...this.exportButtons,
     );
     const table = el('table', { class: 'runs-table', 'aria-labelledby': 'runs-title' }, el('thead', {}, this.headRow), this.tbody);
@@ -74,6 +89,36 @@ export class RunTable {
   setSelected(selected: readonly string[]): void {
     this.selected = new Set(selected);
     this.renderBody();
+  }
+
+  /** The detail columns shown, in order, split around the reference column. */
+  private visibleColumns(): { before: Column[]; after: Column[] } {
+    const shown = DETAIL_COLUMNS.filter((c) => !c.optional || this.shownOptional.has(c.key));
+    const cut = DETAIL_COLUMNS.findIndex((c) => c.key === REFERENCE_AFTER) + 1;
+    const index = (c: Column) => DETAIL_COLUMNS.indexOf(c);
+    return { before: shown.filter((c) => index(c) < cut), after: shown.filter((c) => index(c) >= cut) };
+  }
+
+  /** "Columns": a disclosure with a checkbox per optional column. */
+  private columnMenu(): HTMLElement {
+    const boxes = OPTIONAL_COLUMNS.map((c) => {
+      const box = el('input', { type: 'checkbox', 'data-column': c.key });
+      box.checked = this.shownOptional.has(c.key);
+      box.addEventListener('change', () => {
+        if (box.checked) this.shownOptional.add(c.key);
+        else this.shownOptional.delete(c.key);
+        this.events.onColumnsChange(OPTIONAL_COLUMNS.filter((o) => this.shownOptional.has(o.key)).map((o) => o.key));
+        this.renderHead();
+        this.renderBody();
+      });
+      return el('label', { class: 'column-choice', title: c.description }, box, c.header);
+    });
+    return el(
+      'details',
+      { class: 'column-menu' },
+      el('summary', { title: 'Show hyperparameter and timing columns' }, 'Columns'),
+      el('div', { class: 'column-choices', role: 'group', 'aria-label': 'More columns' }, ...boxes),
+    );
   }
 
   private onCheckboxChange(e: Event): void {
@@ -94,18 +139,22 @@ export class RunTable {
     const runId = button?.dataset.runId;
     const action = button?.dataset.action;
     if (!runId) return;
-    if (action === 'openRunFolder' || action === 'stopRun' || action === 'inspectRun') this.events.onRequest({ type: action, runId });
+    if (action === 'openRunFolder' || action === 'stopRun' || action === 'inspectRun' || action === 'rerunRun') this.events.onRequest({ type: action, runId });
   }
 
   private renderHead(): void {
+    const { before, after } = this.visibleColumns();
     const cells: HTMLElement[] = [el('th', { scope: 'col', class: 'col-check' }, el('span', { class: 'sr-only' }, 'Overlay on charts'))];
-    for (const c of [...LEADING_COLUMNS, ...DETAIL_COLUMNS.slice(0, REFERENCE_AFTER)])
-      cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
+    for (const c of [...LEADING_COLUMNS, ...before]) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
     cells.push(
-      el('th', { scope: 'col', class: 'col-ref', title: 'Published test figures, with their dataset and protocol' }, 'Reference NDCG@100 · R@20 · R@50'),
+      el(
+        'th',
+        { scope: 'col', class: 'col-ref', title: 'Published test figures (NDCG@100 · Recall@20 · Recall@50) for the same dataset and protocol as the run' },
+        'Reference',
+      ),
     );
-    for (const c of DETAIL_COLUMNS.slice(REFERENCE_AFTER)) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
-    cells.push(el('th', { scope: 'col' }, 'Actions'));
+    for (const c of after) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
+    cells.push(el('th', { scope: 'col', class: 'col-actions' }, 'Actions'));
     this.headRow.replaceChildren(...cells);
   }
 
@@ -118,7 +167,7 @@ export class RunTable {
     });
     const button = el(
       'button',
-      { class: 'sort', type: 'button', title: `${description} — click to sort`, 'data-focus-key': `sort:${key}` },
+      { class: 'sort', type: 'button', title: `${description} — click to sort`, 'data-focus-key': `sort:${key}`, 'data-column': key },
       header,
       el('span', { class: 'sort-mark', 'aria-hidden': 'true' }, active ? (this.sort.descending ? '▼' : '▲') : ''),
     );
@@ -152,17 +201,19 @@ export class RunTable {
     const focusKey =
       document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>('[data-focus-key]')?.dataset.focusKey : undefined;
     const rows = sortRows(this.visibleRows(), this.sort);
-    this.tbody.replaceChildren(...(rows.length > 0 ? rows.map((r) => this.renderRow(r)) : [this.emptyRow()]));
+    const columns = this.visibleColumns();
+    this.tbody.replaceChildren(...(rows.length > 0 ? rows.map((r) => this.renderRow(r, columns)) : [this.emptyRow(columns)]));
     this.updateSummary(rows.length);
     if (focusKey) this.tbody.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
   }
 
-  private emptyRow(): HTMLElement {
+  private emptyRow(columns: { before: Column[]; after: Column[] }): HTMLElement {
     const text = this.rows.length === 0 ? 'No runs yet. Start a training run and it appears here.' : 'No run matches the filter.';
-    return el('tr', {}, el('td', { colspan: String(LEADING_COLUMNS.length + DETAIL_COLUMNS.length + 3), class: 'empty' }, text));
+    const span = LEADING_COLUMNS.length + columns.before.length + columns.after.length + 3;
+    return el('tr', {}, el('td', { colspan: String(span), class: 'empty' }, text));
   }
 
-  private renderRow(row: RunRow): HTMLElement {
+  private renderRow(row: RunRow, columns: { before: Column[]; after: Column[] }): HTMLElement {
     const checkbox = el('vscode-checkbox', {
       'data-run-id': row.id,
       'data-focus-key': `check:${row.id}`,
@@ -173,7 +224,8 @@ export class RunTable {
     // Damaged runs have no curves, so no colour to match with a legend.
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
     if (row.record) swatch.style.backgroundColor = runColour(row.colour);
-    const nameCell = el('th', { scope: 'row', class: 'name', title: row.id }, swatch, row.name);
+    // The id on hover (and for tests); a long name is cut to the column's width with an ellipsis.
+    const nameCell = el('th', { scope: 'row', class: 'name', title: row.id }, swatch, el('span', { class: 'name-text' }, row.name));
     const cells: HTMLElement[] = [
       el('td', { class: 'col-check' }, checkbox),
       nameCell,
@@ -182,44 +234,44 @@ export class RunTable {
     ];
     const record = row.record;
     if (!record) {
-      cells.push(el('td', { colspan: String(DETAIL_COLUMNS.length + 1), class: 'damaged-reason' }, `Damaged: ${row.damagedReason ?? 'unreadable run'}`));
+      const span = columns.before.length + columns.after.length + 1;
+      cells.push(el('td', { colspan: String(span), class: 'damaged-reason' }, `Damaged: ${row.damagedReason ?? 'unreadable run'}`));
     } else {
-      const detail = (i: number) => el('td', { class: DETAIL_COLUMNS[i].numeric ? 'num' : undefined }, DETAIL_COLUMNS[i].format(record));
-      for (let i = 0; i < REFERENCE_AFTER; i++) cells.push(detail(i));
-      cells.push(this.referenceCell(row));
-      for (let i = REFERENCE_AFTER; i < DETAIL_COLUMNS.length; i++) cells.push(detail(i));
+      const detail = (c: Column) => el('td', { class: c.numeric ? 'num' : undefined, 'data-column': c.key }, c.format(record));
+      cells.push(...columns.before.map(detail), this.referenceCell(row), ...columns.after.map(detail));
     }
-    cells.push(el('td', { class: 'actions' }, ...this.actionButtons(row)));
+    cells.push(el('td', { class: 'col-actions' }, el('div', { class: 'actions' }, ...this.actionButtons(row))));
     return el('tr', { class: this.selected.has(row.id) ? 'selected' : undefined }, ...cells);
   }
 
   private referenceCell(row: RunRow): HTMLElement {
-    const refs = row.model ? referencesFor(row.model) : [];
-    if (refs.length === 0) return el('td', { class: 'col-ref' });
+    if (!row.record) return el('td', { class: 'col-ref' });
+    const match = referenceFor(row.record);
+    if ('none' in match) return el('td', { class: 'col-ref' }, el('span', { class: 'ref-none' }, match.none));
+    const r = match.figure;
+    const label = `${r.dataset.name} · ${r.source === 'PyTorch reference' ? 'PyTorch ref.' : 'paper'}${match.sameSplit ? '' : ', another seed'}`;
     return el(
       'td',
       { class: 'col-ref' },
-      ...refs.map((r) =>
-        el(
-          'div',
-          { class: r.sameProtocol ? 'ref same' : 'ref', title: `${r.source}: ${r.protocol}` },
-          el('span', { class: 'ref-figures' }, [r.ndcg100, r.recall20, r.recall50].map(formatMetric).join(' · ')),
-          ' ',
-          el('span', { class: 'ref-label' }, r.sameProtocol ? 'ML-1M · same protocol (PyTorch ref.)' : 'ML-20M · 10k held-out (paper)'),
-        ),
+      el(
+        'div',
+        { class: 'ref same', title: `${r.source}: ${r.protocol}` },
+        el('span', { class: 'ref-figures' }, [r.ndcg100, r.recall20, r.recall50].map(formatMetric).join(' · ')),
+        el('span', { class: 'ref-label' }, label),
       ),
     );
   }
 
   private actionButtons(row: RunRow): HTMLElement[] {
-    const button = (action: string, label: string, ariaLabel: string) =>
+    const button = (action: RunAction, label: string, ariaLabel: string) =>
       el(
         'vscode-button',
         { secondary: true, 'data-action': action, 'data-run-id': row.id, 'data-focus-key': `${action}:${row.id}`, 'aria-label': ariaLabel, title: ariaLabel },
         label,
       );
     const buttons = [button('openRunFolder', 'Reveal', `Reveal the folder of ${row.name}`)];
-    if (row.status === 'completed') buttons.push(button('inspectRun', 'Inspect', `Inspect the recommendations of ${row.name}`));
+    if (row.record && isInspectableRecord(row.record)) buttons.push(button('inspectRun', 'Inspect', `Inspect the recommendations of ${row.name}`));
+    if (row.record) buttons.push(button('rerunRun', 'Rerun', `Rerun ${row.name} with changes (the new run is overlaid here)`));
     if (row.status === 'running') buttons.push(button('stopRun', 'Stop', `Stop training ${row.name}`));
     return buttons;
   }

@@ -9,6 +9,8 @@ export interface PersistedViewState {
   xAxis: XAxis;
   smoothing: number;
   logY: Partial<Record<ChartMetric, boolean>>;
+  /** The optional run-table columns shown (hyperparameters, timings). */
+  columns: string[];
 }
 
 const host = acquireHost<DashboardRequest, PersistedViewState>();
@@ -28,8 +30,8 @@ export function loadViewState(): PersistedViewState {
   if (typeof s.logY === 'object' && s.logY !== null) {
     for (const [k, v] of Object.entries(s.logY)) if (v === true) logY[k as ChartMetric] = true;
   }
-  const selected = Array.isArray(s.selected) ? s.selected.filter((v): v is string => typeof v === 'string') : [];
-  return { selected, xAxis, smoothing, logY };
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { selected: strings(s.selected), xAxis, smoothing, logY, columns: strings(s.columns) };
 }
 
 export function saveViewState(state: PersistedViewState): void {

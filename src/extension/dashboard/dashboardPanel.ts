@@ -17,7 +17,7 @@ import { PanelHost, type PanelKind, type PanelServices } from '../panelHost/pane
 import type { RunsChange, RunsSource } from '../runsSource';
 import { defaultExportFileName, formatRunsCsv, formatRunsJson, type ExportedRun } from './exportFormat';
 import { colourRuns } from './runColours';
-import { defaultSelection, sanitizeSelection } from './selection';
+import { defaultSelection, runIdOf, sanitizeSelection } from './selection';
 import { UpdateBatcher, type PendingUpdates } from './updateBatcher';
 
 const DASHBOARD: PanelKind = {
@@ -33,6 +33,7 @@ const RUN_COMMANDS = {
   openRunFolder: 'vaerec.revealRunFolder',
   stopRun: 'vaerec.stopTraining',
   inspectRun: 'vaerec.inspectRecommendations',
+  rerunRun: 'vaerec.rerunWithChanges',
 } as const;
 
 export class DashboardPanel {
@@ -43,6 +44,10 @@ export class DashboardPanel {
   private readonly batcher = new UpdateBatcher((batch) => this.flush(batch));
   /** Series are fetched asynchronously: state and series messages go out one after the other, in order. */
   private sending: Promise<void> = Promise.resolve();
+  /** When this panel was opened (or restored): runs created later were started while it was open. */
+  private readonly openedAt = Date.now();
+  /** The runs the panel has seen listed: a run not among them is new. */
+  private readonly seen: Set<string>;
 
   /** Shows the dashboard (creating it if needed); with `selectRunIds`, overlays exactly those runs. */
   static createOrShow(services: PanelServices, source: RunsSource, selectRunIds?: readonly string[]): DashboardPanel {
@@ -72,6 +77,7 @@ export class DashboardPanel {
     initialSelection: readonly string[] | undefined,
   ) {
     DashboardPanel.current = this;
+    this.seen = new Set(source.list().map(runIdOf));
     this.selected = initialSelection ? sanitizeSelection(initialSelection, (id) => source.get(id)) : defaultSelection(source.list());
     this.host = new PanelHost(panel, services, DASHBOARD, {
       parse: parseDashboardRequest,
@@ -150,6 +156,7 @@ export class DashboardPanel {
   }
 
   private onRunsChange(change: RunsChange): void {
+    this.overlayNewRuns();
     if (!this.host.ready) return;
     // Records changed or runs came and went; appends alone leave the table as is.
     if (change.reload || change.runIds.length > 0) this.batcher.markRunsChanged();
@@ -158,6 +165,22 @@ export class DashboardPanel {
     }
     const resampled = change.resampled.filter((id) => this.selected.includes(id));
     if (resampled.length > 0) this.sendSeries(resampled);
+  }
+
+  /**
+   * A run started while the dashboard is open (from the palette, the dashboard's Rerun, the CLI or
+   * another window) is overlaid at once, so its curves show as it trains. Runs that only appear
+   * (another runs directory, a copied folder) were created before: they are listed, not ticked.
+   */
+  private overlayNewRuns(): void {
+    const fresh: string[] = [];
+    for (const entry of this.source.list()) {
+      const id = runIdOf(entry);
+      if (this.seen.has(id)) continue;
+      this.seen.add(id);
+      if (entry.ok && Date.parse(entry.record.createdAt) >= this.openedAt) fresh.push(id);
+    }
+    if (fresh.length > 0) this.setSelection([...fresh, ...this.selected], true);
   }
 
   /** Posts one throttled batch; returns how many messages went out (the batcher paces by that). */
@@ -191,6 +214,7 @@ export class DashboardPanel {
       case 'openRunFolder':
       case 'stopRun':
       case 'inspectRun':
+      case 'rerunRun':
         if (!this.source.get(request.runId)) {
           this.host.log.warn(`${request.type}: no run ${request.runId}`);
           return;

@@ -1,6 +1,8 @@
 /** Which runs the dashboard overlays: pure helpers so the rules are testable without vscode. */
 import type { RunEntry } from '../../shared/runSchema';
 
+export const runIdOf = (entry: RunEntry): string => (entry.ok ? entry.record.id : entry.id);
+
 /** How many of the newest runs are overlaid when nothing was chosen yet. */
 export const DEFAULT_SELECTED_RUNS = 3;
 
