@@ -227,4 +227,71 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     restored.dispose();
     registration.dispose();
   });
+
+  it('after a reload, Export of the restored user says it is still loading, not "Choose a user first"', async () => {
+    const InspectorPanel = await loadPanel();
+    const registration = InspectorPanel.registerSerializer(fakeServices() as unknown as Services, source);
+    const restored = new FakePanel();
+    panels.push(restored);
+    await fakeApi.serializer!.deserializeWebviewPanel(restored, { runId: mvae, user: testUser, k: 7, tab: 'user' });
+    restored.send({ type: 'ready' });
+    calls.warnings.length = 0;
+    // Loading the run takes an inference process and the data: the view is not there yet.
+    assert.equal(restored.state?.view, null);
+    restored.send({ type: 'export', scope: 'user' });
+    await until(() => calls.warnings.length > 0, 'the answer to Export');
+    assert.deepEqual(calls.warnings, [`User ${testUser} is still loading; export once their list is shown.`]);
+    await until(() => restored.state?.view?.result.user === testUser, 'the restored view');
+    restored.dispose();
+    registration.dispose();
+  });
+
+  it('a deleted run: the open tab says the run is gone, drops what it showed and answers nothing more', async () => {
+    const InspectorPanel = await loadPanel();
+    // A runs directory of its own, whose changes this test announces.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-gone-'));
+    fs.cpSync(path.join(runsDir, pop), path.join(dir, pop), { recursive: true });
+    const changes = new Emitter<never>();
+    const own: RunsSource = {
+      runsDir: dir,
+      list: () => listRuns(dir),
+      get: (id) => (fs.existsSync(path.join(dir, id)) ? readRun(path.join(dir, id)) : undefined),
+      metrics: () => [],
+      onDidChange: changes.event as RunsSource['onDidChange'],
+    };
+    try {
+      InspectorPanel.createOrShow(fakeServices() as unknown as Services, own, pop);
+      const fake = panels.at(-1)!;
+      fake.send({ type: 'ready' });
+      await until(() => fake.state?.users.length, 'the run loaded');
+      fake.send({ type: 'showUser', user: testUser });
+      await until(() => fake.state?.view?.result.user === testUser, 'a user shown');
+      fs.rmSync(path.join(dir, pop), { recursive: true, force: true });
+      changes.fire(undefined as never);
+      const s = fake.state!;
+      assert.match(s.error ?? '', new RegExp(`^Run ${pop} is gone: its folder is no longer in `));
+      assert.equal(s.run, null);
+      assert.equal(s.view, null);
+      assert.deepEqual(s.users, []);
+      calls.warnings.length = 0;
+      const posted = fake.posted.length;
+      fake.send({ type: 'showUser', user: testUser });
+      await until(() => calls.warnings.length > 0, 'the answer');
+      assert.match(calls.warnings[0], /is gone: its folder was deleted/);
+      assert.equal(fake.posted.length, posted, 'no answer from the (ended) inference process');
+      fake.dispose();
+
+      // A tab restored after a reload for a run deleted meanwhile says the same at once.
+      const registration = InspectorPanel.registerSerializer(fakeServices() as unknown as Services, own);
+      const restored = new FakePanel();
+      panels.push(restored);
+      await fakeApi.serializer!.deserializeWebviewPanel(restored, { runId: pop, user: testUser });
+      restored.send({ type: 'ready' });
+      assert.match(restored.state?.error ?? '', /is gone/);
+      restored.dispose();
+      registration.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -203,9 +203,13 @@ test('view data: the header, the user list and its limit', () => {
 });
 
 test('view data: the user view, with a hint, an error, the metrics, a second run and the genre mix', () => {
-  assert.deepEqual(userPanel(state()), { error: null, hint: '', user: null });
+  assert.deepEqual(userPanel(state()), { error: null, hint: 'Loading the run…', user: null });
   assert.deepEqual(userPanel(state({ run: run() })), { error: null, hint: 'Enter a user id, or pick a user from the list.', user: null });
   assert.deepEqual(userPanel(state({ run: run(), userError: 'user x does not exist' })), { error: 'user x does not exist', hint: null, user: null });
+  // After a reload the user id comes back before their lists: the pane says it is loading them.
+  assert.deepEqual(userPanel(state({ user: 't1' })), { error: null, hint: 'Loading the run, then user t1…', user: null });
+  assert.deepEqual(userPanel(state({ run: run(), user: 't1' })), { error: null, hint: 'Loading user t1…', user: null });
+  assert.deepEqual(userPanel(state({ error: 'run r1 is gone', user: 't1' })), { error: null, hint: '', user: null }, 'a run-level error is in the status line');
 
   const shown = userPanel(state({ run: run(), view: userView('t1') })).user;
   assert.ok(shown);

@@ -11,8 +11,9 @@ import { userPanel, type Explanation, type GenreShare, type ShownUser } from './
 /** Heavy raters have thousands of ratings: the first rows come at once, the rest on request. */
 const HISTORY_ROWS = 150;
 
+/** The title, with the item id on hover: a history may hold two films of the same title. */
 function titleCell(item: { title?: string; item: string }): HTMLElement {
-  return item.title ? el('td', { class: 'title' }, item.title) : el('td', { class: 'title id' }, `item ${item.item}`);
+  return item.title ? el('td', { class: 'title', title: `item ${item.item}` }, item.title) : el('td', { class: 'title id' }, `item ${item.item}`);
 }
 
 const headRow = (...cells: [string, string?][]) => el('tr', {}, ...cells.map(([text, cls]) => el('th', cls ? { class: cls } : {}, text)));
@@ -125,19 +126,26 @@ export class UserPanel {
     if (u) {
       parts.push(userHeader(u));
       if (u.note) parts.push(el('p', { class: 'note' }, u.note));
-      parts.push(el('div', { class: 'lists' }, recsTable(u.view, u.caption, 'primary', u.explain, u.shared), historyTable(u.view)));
-      const below = el('div', { class: 'lists' });
-      if (u.compare && 'message' in u.compare) below.append(el('p', { class: u.compare.error ? 'error' : 'hint' }, u.compare.message));
-      else if (u.compare) {
-        const overlap = el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap);
-        const explained = u.compare.explain ? ' explained' : '';
-        below.append(
-          el('div', { class: `compare${explained}` }, overlap, recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared)),
-        );
-      }
+      const primary = recsTable(u.view, u.caption, 'primary', u.explain, u.shared);
       const mix = genreMixTable(u.genres);
-      if (mix) below.append(mix);
-      parts.push(below);
+      const history = el('div', { class: 'history-wrap' }, historyTable(u.view));
+      if (u.compare) {
+        // Two runs: their lists side by side (wrapping below each other only when there is no room), then the history.
+        const second =
+          'message' in u.compare
+            ? el('p', { class: u.compare.error ? 'error compare' : 'hint compare' }, u.compare.message)
+            : el(
+                'div',
+                { class: u.compare.explain ? 'compare explained' : 'compare' },
+                el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap),
+                recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared),
+              );
+        parts.push(el('div', { class: 'lists pair' }, el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary), second));
+        parts.push(el('div', { class: 'lists' }, history, ...(mix ? [mix] : [])));
+      } else {
+        parts.push(el('div', { class: 'lists pair' }, el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary), history));
+        if (mix) parts.push(el('div', { class: 'lists' }, mix));
+      }
     }
     this.element.replaceChildren(...parts);
     this.element.dataset.renderMs = String(Math.round(performance.now() - started));

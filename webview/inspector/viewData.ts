@@ -110,10 +110,22 @@ export interface ShownUser {
 const hitsOf = (v: UserView) => v.result.items.filter((i) => i.hit).length;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/**
+ * What the user view says while it has no user to show: nothing under a run-level error (the status
+ * line has it), that the run or a restored user is still loading (after a reload the user id is back
+ * before their lists), or how to pick one.
+ */
+function waitingHint(s: InspectorState): string {
+  if (s.error) return '';
+  if (!s.run) return s.user ? `Loading the run, then user ${s.user}…` : 'Loading the run…';
+  if (s.user) return `Loading user ${s.user}…`;
+  return 'Enter a user id, or pick a user from the list.';
+}
+
 /** The user view: the error of the last request, a hint when no user is shown, and the user's lists. */
 export function userPanel(s: InspectorState): { error: string | null; hint: string | null; user: ShownUser | null } {
   const v = s.view;
-  if (!v) return { error: s.userError, hint: s.userError ? null : s.run ? 'Enter a user id, or pick a user from the list.' : '', user: null };
+  if (!v) return { error: s.userError, hint: s.userError ? null : waitingHint(s), user: null };
   const r = v.result;
   const facts = [ROLE_LABELS[r.role], `${r.knownItems} ${r.role === 'train' ? 'training' : 'fold-in'} items (excluded from the ranking)`];
   if (r.targets !== undefined) facts.push(`${r.targets} held-out items`);

@@ -30,6 +30,8 @@ export class InspectorPanel {
   private generation = 0;
   /** One projection per panel: a second request while it is computed waits for the first. */
   private latentLoading: Promise<void> | undefined;
+  /** The run's folder is gone (deleted): the panel says so and answers nothing more. */
+  private gone = false;
 
   static createOrShow(services: PanelServices, source: RunsSource, runId: string): InspectorPanel {
     const existing = InspectorPanel.panels.get(runId);
@@ -73,25 +75,58 @@ export class InspectorPanel {
     // Appended metrics lines change no compare choice; record changes might.
     this.host.own(
       source.onDidChange((change) => {
-        if (!change.reload && change.runIds.length === 0) return;
+        if (this.gone || (!change.reload && change.runIds.length === 0)) return;
+        if (!source.get(runId)) return this.runGone();
         const choices = compareChoices(source.list(), runId);
         if (JSON.stringify(choices) !== JSON.stringify(this.state.compareChoices)) this.patch({ compareChoices: choices });
       }),
     );
-    void this.load(restored);
+    if (!source.get(runId)) this.runGone();
+    else void this.load(restored);
+  }
+
+  /**
+   * The run was deleted (or its folder moved away) while its tab is open, or before a reload brought
+   * the tab back: the page says so, drops what it showed, and the inference process ends.
+   */
+  private runGone(): void {
+    this.gone = true;
+    this.generation++;
+    this.inference.dispose();
+    this.patch({
+      run: null,
+      busy: null,
+      error: `Run ${this.state.runId} is gone: its folder is no longer in ${this.source.runsDir}. Close this tab.`,
+      users: [],
+      view: null,
+      userError: null,
+      compareChoices: [],
+      compareRunId: null,
+      compareRun: null,
+      compareView: null,
+      compareError: null,
+      latent: null,
+      latentError: null,
+    });
   }
 
   private patch(patch: Partial<InspectorState>): void {
+    // Answers that arrive after the run is gone (a request in flight) are dropped.
+    if (this.gone && !('error' in patch)) return;
     this.state = { ...this.state, ...patch };
     this.host.post({ type: 'patch', patch });
   }
 
   private async load(restored: InspectorRestore): Promise<void> {
     try {
-      this.patch({ run: await this.inference.open(this.state.runId), busy: 'Ranking the held-out users…' });
-      this.patch({ users: await this.inference.ask(this.state.runId, { type: 'users' }), busy: null });
+      const run = await this.inference.open(this.state.runId);
+      if (this.gone) return;
+      this.patch({ run, busy: 'Ranking the held-out users…' });
+      const users = await this.inference.ask(this.state.runId, { type: 'users' });
+      if (this.gone) return;
+      this.patch({ users, busy: null });
     } catch (e) {
-      this.patch({ busy: null, error: errorMessage(e) });
+      if (!this.gone) this.patch({ busy: null, error: errorMessage(e) });
       return;
     }
     if (restored.compareRunId) await this.setCompare(restored.compareRunId);
@@ -99,6 +134,10 @@ export class InspectorPanel {
   }
 
   private async handle(request: Exclude<InspectorRequest, { type: 'ready' }>): Promise<void> {
+    if (this.gone) {
+      void vscode.window.showWarningMessage(`Run ${this.state.runId} is gone: its folder was deleted. Close its inspector tab.`);
+      return;
+    }
     switch (request.type) {
       case 'showUser':
         return this.showUser(request.user);
@@ -179,7 +218,13 @@ export class InspectorPanel {
   private async exportCsv(scope: 'user' | 'test'): Promise<void> {
     const { user, k, runId } = this.state;
     if (scope === 'user' && (!user || !this.state.view)) {
-      void vscode.window.showWarningMessage('Choose a user first.');
+      // After a reload the user is known before their view is back: not the same as no user at all.
+      const why = !user
+        ? 'Choose a user first.'
+        : this.state.userError
+          ? `User ${user} cannot be shown: ${this.state.userError}`
+          : `User ${user} is still loading; export once their list is shown.`;
+      void vscode.window.showWarningMessage(why);
       return;
     }
     const users: UserSet | string[] = scope === 'user' && user ? [user] : 'test';
