@@ -7,7 +7,10 @@
 // platform package adds one line that re-includes its own folder, written to a temporary ignore
 // file passed with --ignoreFile.
 //
-//   node scripts/package.mjs [--targets universal,linux-x64,...] [--out-dir DIR]
+// Every package's details page is resources/marketplace/README.md with its images embedded
+// (scripts/marketplaceReadme.ts): the developers' README.md stays out (.vscodeignore).
+//
+//   node --import tsx scripts/package.mjs [--targets universal,linux-x64,...] [--out-dir DIR]
 //
 // Prints each package's size. Run `npm run build` first (`npm run package` does).
 import { spawnSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeMarketplaceReadme } from './marketplaceReadme.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** vsce target -> the folder of node_modules/webgpu/dist that holds its dawn.node (macOS: one universal binary). */
@@ -40,6 +44,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'trainer.js'))) throw new Error('dist
 
 const { name } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const baseIgnore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+const readme = writeMarketplaceReadme(root);
 fs.mkdirSync(outDir, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-package-'));
 const results = [];
@@ -51,8 +56,8 @@ try {
     const extra = universal ? '' : `\n# ${target}: its own dawn.node (scripts/package.mjs)\n!node_modules/webgpu/dist/${DAWN_FOLDERS[target]}/**\n`;
     fs.writeFileSync(ignoreFile, baseIgnore + extra);
     const args = ['package', ...(universal ? [] : ['--target', target]), '--ignoreFile', ignoreFile];
-    // No repository in package.json: README's relative links (docs/screenshots) are kept as they are.
-    args.push('--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out);
+    // No repository in package.json to rewrite relative links against: the page has none left.
+    args.push('--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--readme-path', readme, '--out', out);
     const r = spawnSync(path.join(root, 'node_modules', '.bin', 'vsce'), args, { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vsce ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     results.push({ target, file: path.relative(root, out) || out, bytes: fs.statSync(out).size });

@@ -69,11 +69,15 @@ describe(
     });
 
     it('packages the universal .vsix without dawn.node and the linux-x64 one with only its own', { timeout: 300_000 }, async () => {
-      const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--targets', 'universal,linux-x64', '--out-dir', tmp], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        timeout: 280_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--targets', 'universal,linux-x64', '--out-dir', tmp],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 280_000,
+        },
+      );
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       process.stdout.write(`package sizes:\n${r.stdout}`);
       const universal = await zipEntries(vsix('universal'));

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import yauzl from 'yauzl';
+import { MARKETPLACE_README, imageSources, isHttps } from '../../scripts/marketplaceReadme';
 import { REPO_ROOT, installExtension } from './codeServer';
 import { RunsOnDisk, chart, expectCompletedEverywhere, expectCurvesGrowWhileRunning, points } from './dashboardChecks';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
@@ -80,6 +81,30 @@ function zipEntries(file: string): Promise<string[]> {
   });
 }
 
+/** The bytes of one file of the .vsix. */
+function zipText(file: string, name: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error('cannot open the .vsix'));
+      zip.on('entry', (e: yauzl.Entry) => {
+        if (e.fileName !== name) return zip.readEntry();
+        zip.openReadStream(e, (streamErr, stream) => {
+          if (streamErr || !stream) return reject(streamErr ?? new Error(`cannot read ${name}`));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            zip.close();
+            resolve(Buffer.concat(chunks));
+          });
+        });
+      });
+      zip.on('end', () => reject(new Error(`${name} is not in the .vsix`)));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
 describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 }, () => {
   before(() => {
     for (const f of ['dist/extension.js', 'dist/trainer.js', 'dist/webview/dashboard.js']) {
@@ -107,8 +132,8 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 
   it('packages the extension with vsce: bundles, TensorFlow.js and its .wasm binaries, no sources', { timeout: 150_000 }, (t) =>
     step('package', async () => {
       const started = Date.now();
-      // `npm run package` (which builds first; test:e2e has just built): the universal package.
-      const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--targets', 'universal', '--out-dir', tmp], {
+      // What `npm run package` runs after its build (test:e2e has just built): the universal package, with its own details page.
+      const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'package.mjs'), '--targets', 'universal', '--out-dir', tmp], {
         cwd: REPO_ROOT,
         encoding: 'utf8',
         timeout: 140_000,
@@ -123,6 +148,21 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 
       const unwanted = entries.filter((e) => FORBIDDEN.some((re) => re.test(e)));
       if (unwanted.length)
         throw new Error(`the .vsix contains ${unwanted.slice(0, 10).join(', ')}${unwanted.length > 10 ? ` and ${unwanted.length - 10} more` : ''}`);
+      // The details page: the users' README, alone (not the developers' one too), every image in it
+      // embedded (the screenshots' own bytes) or an https URL: VS Code's details page shows nothing else.
+      const readmes = entries.filter((e) => /^extension\/readme(\.md|\.txt)?$/i.test(e));
+      if (readmes.join() !== 'extension/readme.md') throw new Error(`the .vsix has the README files ${JSON.stringify(readmes)}`);
+      const page = (await zipText(vsix, 'extension/readme.md')).toString('utf8');
+      if (!page.startsWith('# VAE Recommender Lab\n')) throw new Error(`the details page starts with ${JSON.stringify(page.slice(0, 80))}`);
+      const images = imageSources(page);
+      const shots = imageSources(fs.readFileSync(path.join(REPO_ROOT, MARKETPLACE_README), 'utf8')).map((i) => i.src);
+      if (images.length === 0 || images.length !== shots.length) throw new Error(`${images.length} images on the packaged page, ${shots.length} in its source`);
+      images.forEach(({ src }, i) => {
+        if (isHttps(src)) return;
+        const m = /^data:image\/png;base64,(.+)$/.exec(src);
+        const file = path.resolve(REPO_ROOT, path.dirname(MARKETPLACE_README), shots[i]);
+        if (!m || !Buffer.from(m[1], 'base64').equals(fs.readFileSync(file))) throw new Error(`image ${i + 1} of the details page is not ${shots[i]} embedded`);
+      });
       const mb = (fs.statSync(vsix).size / 1024 / 1024).toFixed(1);
       t.diagnostic(`${path.basename(vsix)}: ${mb} MB, ${entries.length} files, packaged in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }),
@@ -181,6 +221,28 @@ describe('Packaged extension (.vsix) in a real VS Code', { timeout: 10 * 60_000 
       const ms = Number(/Activation: (\d+)ms/.exec(text)?.[1]);
       fs.writeFileSync(path.join(session.logDir, 'activation.json'), JSON.stringify({ extension: EXTENSION_ID, activationMs: ms, shown: text }) + '\n');
       t.diagnostic(`activation (code loading + activate) as VS Code measured it: ${ms} ms ("${text}")`);
+    }),
+  );
+
+  it("shows the package's details page with its screenshots rendered (the Extensions view)", { timeout: 90_000 }, () =>
+    step('details', async () => {
+      const page = session.page;
+      await page.locator('.activitybar [aria-label^="Extensions"]').first().click();
+      const item = page.locator('.extensions-viewlet .monaco-list-row', { hasText: PACKAGE_DISPLAY_NAME }).first();
+      await item.waitFor({ timeout: 30_000 });
+      await item.click();
+      const details = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await details.locator('h1', { hasText: PACKAGE_DISPLAY_NAME }).waitFor({ timeout: 30_000 });
+      await details.locator('h2', { hasText: 'Commands' }).waitFor({ timeout: 5_000 });
+      // Every image is decoded (naturalWidth > 0): none is broken in the page VS Code shows.
+      const widths = await wb.poll(
+        () => details.locator('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth)),
+        (w) => w.length > 0 && w.every((px) => px > 0),
+        'every image of the details page to render',
+        20_000,
+      );
+      if (widths.length !== imageSources(fs.readFileSync(path.join(REPO_ROOT, MARKETPLACE_README), 'utf8')).length)
+        throw new Error(`${widths.length} images rendered`);
     }),
   );
 });
