@@ -33,11 +33,13 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
   const training = new TrainingSession(context, runs, log);
   const tree = new RunsTreeProvider(runs);
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
-  // The Runs view's welcome texts wait for these keys: until the runs directory has been read it
-  // says "Loading runs…", never "no runs yet"; and the trust text follows the trust this extension
-  // sees, not a workbench key that may not be settled yet at start-up. Trust first, so the two
-  // empty-state texts are never chosen on a stale trust value.
-  void setContext('vaerec.trusted', vscode.workspace.isTrusted).then(() => setContext('vaerec.runsListed', true));
+  // The Runs view's welcome texts follow what the extension knows, not the view's own emptiness,
+  // which the workbench reports as empty until the first children arrive: "Loading runs…" until
+  // the runs directory has been read, the empty-state text only when the extension has read it and
+  // found no run, and the trust text from the trust this extension sees (a workbench key may not be
+  // settled yet at start-up). runsListed comes last, so the others are settled when it turns on.
+  const noRuns = () => setContext('vaerec.noRuns', runs.list().length === 0);
+  void Promise.all([setContext('vaerec.trusted', vscode.workspace.isTrusted), noRuns()]).then(() => setContext('vaerec.runsListed', true));
   context.subscriptions.push(
     log,
     runs,
@@ -55,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => runs.setRunsDir(runsDirectory())),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void setContext('vaerec.trusted', true)),
+    runs.onDidChange((change) => change.runIds.length === 0 && void noRuns()),
   );
   return { runs, tree, training };
 }
