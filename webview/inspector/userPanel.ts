@@ -129,9 +129,11 @@ export class UserPanel {
       const primary = recsTable(u.view, u.caption, 'primary', u.explain, u.shared);
       const mix = genreMixTable(u.genres);
       const history = el('div', { class: 'history-wrap' }, historyTable(u.view));
+      // The lists to compare share the first row (the second run's, or the genre mix beside the one
+      // list); the history, a wide table, has a row of its own, so its "In the run" column is never cut.
+      const first: HTMLElement[] = [el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary)];
       if (u.compare) {
-        // Two runs: their lists side by side (wrapping below each other only when there is no room), then the history.
-        const second =
+        first.push(
           'message' in u.compare
             ? el('p', { class: u.compare.error ? 'error compare' : 'hint compare' }, u.compare.message)
             : el(
@@ -139,13 +141,11 @@ export class UserPanel {
                 { class: u.compare.explain ? 'compare explained' : 'compare' },
                 el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap),
                 recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared),
-              );
-        parts.push(el('div', { class: 'lists pair' }, el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary), second));
-        parts.push(el('div', { class: 'lists' }, history, ...(mix ? [mix] : [])));
-      } else {
-        parts.push(el('div', { class: 'lists pair' }, el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary), history));
-        if (mix) parts.push(el('div', { class: 'lists' }, mix));
-      }
+              ),
+        );
+      } else if (mix) first.push(mix);
+      parts.push(el('div', { class: 'lists pair' }, ...first), el('div', { class: 'lists' }, history));
+      if (u.compare && mix) parts.push(el('div', { class: 'lists' }, mix));
     }
     this.element.replaceChildren(...parts);
     this.element.dataset.renderMs = String(Math.round(performance.now() - started));
