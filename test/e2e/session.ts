@@ -27,11 +27,15 @@ export class E2eSession {
     return this.current;
   }
 
-  /** Starts code-server and a browser, opens the workspace and waits for the workbench. */
-  async open(workspace: string, opts: Omit<CodeServerOptions, 'logDir'> = {}): Promise<Workbench> {
+  /**
+   * Starts code-server and a browser, opens the workspace and waits for the workbench. `initScript`
+   * runs in every document of the page before its own scripts, from the first load on (reloads too).
+   */
+  async open(workspace: string, opts: Omit<CodeServerOptions, 'logDir'> & { initScript?: string } = {}): Promise<Workbench> {
     this.server = await startCodeServer({ ...opts, logDir: this.logDir });
     this.browser = await launchBrowser();
     this.current = await this.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    if (opts.initScript) await this.current.addInitScript(opts.initScript);
     const wb = new Workbench(this.current);
     await this.current.goto(this.server.workbenchUrl(workspace));
     await wb.ready();
