@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => runs.setRunsDir(runsDirectory())),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void setContext('vaerec.trusted', true)),
-    runs.onDidChange((change) => change.runIds.length === 0 && void noRuns()),
+    runs.onDidChange((change) => change.reload && void noRuns()),
   );
   return { runs, tree, training };
 }

@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import type { InspectorState, InspectorUpdate } from '../../src/shared/inspectorMessages';
 import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunEntry } from '../../src/shared/runSchema';
-import type { RunsSource } from '../../src/extension/runsSource';
+import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
 import { makeFixtureDir } from '../fixtures/generate';
 import { cli } from '../helpers/cli';
 import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
@@ -251,12 +251,12 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
     // A runs directory of its own, whose changes this test announces.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-insp-gone-'));
     fs.cpSync(path.join(runsDir, pop), path.join(dir, pop), { recursive: true });
-    const changes = new Emitter<never>();
+    const changes = new Emitter<RunsChange>();
     const own: RunsSource = {
       runsDir: dir,
       list: () => listRuns(dir),
       get: (id) => (fs.existsSync(path.join(dir, id)) ? readRun(path.join(dir, id)) : undefined),
-      metrics: () => [],
+      metrics: async () => ({ lines: [], stride: 1, stepLines: 0, bad: 0, tornTail: false }),
       onDidChange: changes.event as RunsSource['onDidChange'],
     };
     try {
@@ -267,7 +267,7 @@ describe('InspectorPanel with the real inference process', { timeout: 300_000 },
       fake.send({ type: 'showUser', user: testUser });
       await until(() => fake.state?.view?.result.user === testUser, 'a user shown');
       fs.rmSync(path.join(dir, pop), { recursive: true, force: true });
-      changes.fire(undefined as never);
+      changes.fire({ reload: true, runIds: [], appended: {}, resampled: [] });
       const s = fake.state!;
       assert.match(s.error ?? '', new RegExp(`^Run ${pop} is gone: its folder is no longer in `));
       assert.equal(s.run, null);

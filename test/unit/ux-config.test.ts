@@ -3,24 +3,13 @@
  * information only), the hyperparameter JSON accepts the natural spelling of the protocol keys and
  * lists the keys that mean something for the model, and configuration errors name what a user of
  * each front end changes: a `vaerec.*` setting in VS Code, a flag in the terminal.
+ * What runs the trainer or the CLI for these items is in test/process/ux-cli.test.ts.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildTrainConfig, mergeOverrides, parseOverridesJson, rerunStart, settingFor } from '../../src/extension/trainSettings';
 import type { RunRecord } from '../../src/shared/runSchema';
-import type { TrainerToParent } from '../../src/shared/trainerMessages';
 import { ConfigError, makeConfig, relevantKeys } from '../../src/shared/trainConfig';
-import { startTrainer } from '../../src/trainer/process/client';
-import { makeFixtureDir } from '../fixtures/generate';
-import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { CLI, cli } from './helpers/cli';
-
-after(removeTempDirs);
-
-const TRAINER = path.join(path.dirname(CLI), 'trainer.js');
 
 /** A finished Mult-VAE run as the trainer records it: 4,839 training users, batches of 500, 20 epochs. */
 function record(extra: Partial<RunRecord> = {}, config: Record<string, unknown> = {}): RunRecord {
@@ -78,22 +67,6 @@ describe('Rerun with Changes keeps "auto" (item 3)', () => {
     const chosen = rerunStart(record({}, { annealSteps: 5000, protocol: { heldoutUsers: 300 } }));
     assert.equal(chosen.overrides.annealSteps, 5000);
     assert.equal((chosen.overrides.protocol as Record<string, unknown>).heldoutUsers, 300);
-  });
-
-  it('the trainer records which fields were auto in run.json, and a rerun of that run starts from auto', () => {
-    const data = removeLater(makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 }));
-    const runs = tempDir();
-    const auto = cli(['train', '--data', data, '--runs-dir', runs, '--model', 'pop', '--json', '--quiet']);
-    assert.equal(auto.code, 0, auto.stderr);
-    const chosen = cli(['train', '--data', data, '--runs-dir', runs, '--model', 'pop', '--heldout', '20', '--anneal-steps', '7', '--json', '--quiet']);
-    assert.equal(chosen.code, 0, chosen.stderr);
-    const read = (out: string) =>
-      JSON.parse(fs.readFileSync(path.join(JSON.parse(out.trim().split('\n').at(-1) ?? '{}').runDir, 'run.json'), 'utf8')) as RunRecord;
-    const a = read(auto.stdout);
-    assert.deepEqual([...(a.auto ?? [])].sort(), ['annealSteps', 'protocol.heldoutUsers']);
-    assert.ok(a.config.protocol.heldoutUsers > 0, 'run.json holds the resolved value');
-    assert.equal((rerunStart(a).overrides.protocol as Record<string, unknown>).heldoutUsers, 'auto');
-    assert.deepEqual(read(chosen.stdout).auto, []);
   });
 });
 
@@ -162,27 +135,5 @@ describe('errors name what the user changes (item 10)', () => {
       () => buildTrainConfig('mvae', '/data', { epochs: 0 }),
       (e: unknown) => e instanceof ConfigError && e.field === 'epochs',
     );
-  });
-
-  it('too few users for the held-out sets: the trainer names the config field, not a CLI flag; the CLI adds --heldout', async () => {
-    const data = removeLater(makeFixtureDir('ml-1m', { users: 60, items: 40, seed: 3, clusters: 2 }));
-    const config = makeConfig('pop', data, { protocol: { heldoutUsers: 500 } });
-    const messages: TrainerToParent[] = [];
-    const handle = startTrainer({
-      trainerScript: TRAINER,
-      request: { type: 'start', config, runsDir: tempDir(), cacheDir: os.tmpdir() },
-      onMessage: (m) => messages.push(m),
-    });
-    await handle.exited;
-    const error = messages.find((m): m is Extract<TrainerToParent, { type: 'error' }> => m.type === 'error');
-    assert.ok(error, 'an error message');
-    assert.equal(error.field, 'protocol.heldoutUsers');
-    assert.match(error.message, /lower the number of held-out users$/);
-    assert.doesNotMatch(error.message, /--/, 'no CLI flag in what VS Code shows');
-    const r = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--heldout', '500']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /lower the number of held-out users \(--heldout\)$/m);
-    const usage = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--anneal-steps', '0']);
-    assert.match(usage.stderr, /--anneal-steps must be an integer >= 1/);
   });
 });

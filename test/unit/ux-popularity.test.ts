@@ -3,11 +3,12 @@
  * learning rate, batch or best epoch; no curve but its validation NDCG@100), in the CLI's summary,
  * the Runs tree, the dashboard's table and charts and the trainer's log; and it has its own palette
  * command, contributed through the model-kind registry.
+ * What runs the trainer or the CLI for these items is in test/process/ux-cli.test.ts.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runDescription, runTooltipMarkdown } from '../../src/extension/runPresentation';
 import { trainerLogLine } from '../../src/extension/trainerLog';
 import { configSummary, editableHyperparameters } from '../../src/extension/trainSettings';
@@ -16,11 +17,6 @@ import type { RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { DashboardModel } from '../../webview/dashboard/dashboardModel';
 import { DETAIL_COLUMNS, toRow } from '../../webview/dashboard/runRows';
-import { makeFixtureDir } from '../fixtures/generate';
-import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
-
-after(removeTempDirs);
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -48,18 +44,6 @@ function pop(extra: Partial<RunRecord> = {}): RunRecord {
 }
 
 describe('popularity runs show what applies to them', () => {
-  it('the CLI summary: fitted in one pass, its validation NDCG@100; no "0 epochs on js, median epoch - s"', () => {
-    const data = removeLater(makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 }));
-    const runs = tempDir();
-    const r = cli(['train', '--data', data, '--runs-dir', runs, '--model', 'pop', '--heldout', '20']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^completed: \S+ {2}Popularity, fitted in one pass\nvalidation NDCG@100 0\.\d{4}\ntest NDCG@100 0\.\d{4}/);
-    assert.doesNotMatch(r.stdout, /epoch/i);
-    const vae = cli(['train', '--data', data, '--runs-dir', runs, '--model', 'mvae', '--heldout', '20', '--epochs', '1', '--backend', 'cpu']);
-    assert.equal(vae.code, 0, vae.stderr);
-    assert.match(vae.stdout, /1 epochs on cpu, median epoch \d+\.\d{2} s\nbest validation NDCG@100 0\.\d{4} \(epoch 1\)/);
-  });
-
   it('the Runs tree: its validation NDCG@100, no epochs, optimiser or backend in the tooltip', () => {
     const entry = { ok: true as const, dir: '/runs/pop-1', record: pop() };
     assert.equal(runDescription(entry), 'Popularity · val NDCG@100 0.221');
@@ -86,7 +70,13 @@ describe('popularity runs show what applies to them', () => {
 
   it('the dashboard charts: overlaid, it is drawn as its validation NDCG@100, not as an empty curve', () => {
     const m = new DashboardModel();
-    m.apply({ type: 'state', runs: [{ entry: { ok: true, dir: '/r', record: pop() }, colour: 2 }], selected: ['pop-1'], series: { 'pop-1': [] } });
+    m.apply({
+      type: 'state',
+      runs: [{ entry: { ok: true, dir: '/r', record: pop() }, colour: 2 }],
+      selected: ['pop-1'],
+      series: { 'pop-1': [] },
+      sampling: {},
+    });
     const [charted] = m.chartRuns();
     assert.deepEqual(charted.fitted, { valNdcg: 0.2214 });
     assert.equal(charted.label, 'popularity · Popularity');

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { FakeEmitter, fakeUri, serveFakeModules, type FakeUri } from './helpers/fakeVscode';
+import { FakeEmitter, fakeUri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
 
 after(removeTempDirs);
 

@@ -3,20 +3,13 @@
  * the run's: the dataset is recognised by the source (the lab's own ml-1m download) or by what the run
  * records about its data (the layout the loader detected and the number of users); everything else
  * says that there is no published reference for it.
+ * What runs the trainer or the CLI for these items is in test/process/ux-cli.test.ts.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { ML_1M, ML_20M, datasetOf, referenceFor } from '../../webview/dashboard/referenceFigures';
-import { makeFixtureDir } from '../fixtures/generate';
-import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
-import { ML1M, ml1mSkip, requireMl1m } from './helpers/ml1m';
-
-after(removeTempDirs);
 
 type Shape = { source?: string; layout?: string; users?: number; heldout?: number; seed?: number; model?: RunRecord['model'] };
 
@@ -75,26 +68,5 @@ describe('reference figures follow the dataset and protocol of the run', () => {
     assert.equal(figures(run({ model: 'mdae' })), 'no published Mult-DAE reference on ML-1M');
     assert.equal(figures(run({ model: 'svae' })), 'no published SVAE reference on ML-1M');
     assert.match(figures(run({ heldout: 30 })), /^the ML-1M reference uses 600 \+ 600 held-out users .*another protocol$/);
-  });
-
-  it('a run trained on a generated MovieLens-1M-layout folder: the layout the loader records, and no reference', () => {
-    const data = removeLater(makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 11, clusters: 3 }));
-    const r = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--heldout', '20', '--json', '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
-    const record = JSON.parse(fs.readFileSync(path.join(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}').runDir, 'run.json'), 'utf8')) as RunRecord;
-    assert.equal(record.fingerprint?.layout, ML_1M.layout);
-    assert.equal(figures(record), 'no published reference for this dataset');
-  });
-
-  it('MovieLens-1M from a folder: recognised, and the popularity run matches its reference figure', { skip: ml1mSkip, timeout: 180_000 }, () => {
-    requireMl1m();
-    const r = cli(['train', '--data', ML1M, '--runs-dir', tempDir(), '--model', 'pop', '--json', '--quiet']);
-    assert.equal(r.code, 0, r.stderr);
-    const record = JSON.parse(fs.readFileSync(path.join(JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}').runDir, 'run.json'), 'utf8')) as RunRecord;
-    assert.equal(datasetOf(record), ML_1M);
-    const m = referenceFor(record);
-    assert.ok('figure' in m, JSON.stringify(m));
-    assert.ok(m.sameSplit);
-    assert.equal(record.test?.['ndcg@100'].toFixed(3), m.figure.ndcg100.toFixed(3), "the same split gives the reference's figure");
   });
 });
