@@ -105,7 +105,14 @@ export class Workbench {
   async contextMenu(runName: string, entry: string): Promise<void> {
     await this.runRows().filter({ hasText: runName }).first().click({ button: 'right' });
     const item = this.page.locator('.context-view').getByRole('menuitem', { name: entry });
-    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    try {
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      // Closed, so that the next steps of the suite are not blocked by an open menu.
+      const offered = await this.page.locator('.context-view').getByRole('menuitem').allTextContents();
+      await this.page.keyboard.press('Escape');
+      throw new Error(`the context menu of ${runName} has no "${entry}": it offers ${JSON.stringify(offered.map((t) => t.trim()).filter(Boolean))}`);
+    }
     await item.hover();
     await item.click();
   }
