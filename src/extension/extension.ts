@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { DashboardPanel } from './dashboard/dashboardPanel';
+import { FollowedRuns } from './followedRuns';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { PanelServices } from './panelHost/panelHost';
 import { RunCommands } from './runCommands';
@@ -19,6 +20,7 @@ export interface VaerecApi {
   runs: RunsStore;
   tree: RunsTreeProvider;
   training: TrainingSession;
+  followed: FollowedRuns;
 }
 
 function setContext(key: string, value: boolean): Thenable<unknown> {
@@ -32,6 +34,9 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
   const runs = new RunsStore(runsDirectory());
   const training = new TrainingSession(context, runs, log);
   const tree = new RunsTreeProvider(runs);
+  // Runs trained by a process this window did not start (its own trainer before a reload, the CLI,
+  // another window) get the status bar, progress, Cancel and end message of a run started here.
+  const followed = new FollowedRuns(runs, (r) => r.id === training.activeRunId || (r.pid !== undefined && r.pid === training.activePid));
   const view = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: false });
   // The Runs view's welcome texts follow what the extension knows, not the view's own emptiness,
   // which the workbench reports as empty until the first children arrive: "Loading runs…" until
@@ -44,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     log,
     runs,
     training,
+    followed,
     tree,
     view,
     ...new TrainCommands(context, runs, training).register(),
@@ -59,5 +65,5 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => void setContext('vaerec.trusted', true)),
     runs.onDidChange((change) => change.reload && void noRuns()),
   );
-  return { runs, tree, training };
+  return { runs, tree, training, followed };
 }

@@ -4,8 +4,9 @@
  * in plain Node.
  */
 import { MODEL_INFO, modelLabel, type ModelKind } from '../shared/modelKinds';
-import type { RunEntry, RunStatus } from '../shared/runSchema';
+import type { MetricsLine, RunEntry, RunRecord, RunStatus } from '../shared/runSchema';
 import { formatDuration, isInspectableRecord, runDurationSeconds } from '../shared/runFormat';
+import { oneLine } from '../shared/text';
 
 export type RunState = RunStatus | 'damaged';
 
@@ -113,6 +114,44 @@ export interface TrainingProgress {
   etaSeconds?: number;
   /** What the trainer does before the first epoch (downloading, loading, splitting...). */
   phase?: string;
+}
+
+/**
+ * The progress of a run this window follows but did not start (a reloaded window, the CLI, another
+ * window), from what the trainer writes: the epoch in progress and the loss of its last metrics line,
+ * the ETA from the mean of the epochs done so far.
+ */
+export function followedProgress(record: RunRecord, last: MetricsLine | undefined): TrainingProgress {
+  if (MODEL_INFO[record.model]?.epochs === false) return { model: record.model, epoch: 0, epochs: 0, phase: 'fitting' };
+  const done = record.epochSeconds;
+  const remaining = record.config.epochs - record.epochsCompleted;
+  const etaSeconds = done.length > 0 && remaining > 0 ? (remaining * done.reduce((a, b) => a + b, 0)) / done.length : undefined;
+  const epoch = last ? (last.kind === 'step' ? last.epoch : Math.min(last.epoch + 1, record.config.epochs)) : record.epochsCompleted;
+  return {
+    model: record.model,
+    epoch,
+    epochs: record.config.epochs,
+    ...(last?.kind === 'step' ? { loss: last.loss } : {}),
+    ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+    ...(last ? {} : { phase: 'preparing the data' }),
+  };
+}
+
+/** What a followed run's end says, as the window that started it would have said it (one bounded line: run.json is untrusted). */
+export function followedEnding(record: RunRecord): { level: 'info' | 'warning' | 'error'; message: string; offerDashboard: boolean } {
+  const name = `${modelLabel(record.model)} run ${record.name}`;
+  switch (record.status) {
+    case 'completed': {
+      const test = record.test ? `: test NDCG@100 ${formatMetric(record.test['ndcg@100'])}` : '';
+      return { level: 'info', message: `${name} completed${test}.`, offerDashboard: true };
+    }
+    case 'cancelled':
+      return { level: 'info', message: `${name} was cancelled; its metrics so far are kept.`, offerDashboard: false };
+    case 'interrupted':
+      return { level: 'warning', message: oneLine(`${name} was interrupted${record.error ? `: ${record.error}` : ''}.`), offerDashboard: false };
+    default:
+      return { level: 'error', message: oneLine(`${name} ${record.status}${record.error ? `: ${record.error}` : ''}`), offerDashboard: false };
+  }
 }
 
 /** Status bar text while a run trains, e.g. "Mult-VAE epoch 3/100 · loss 512.3 · ETA 2m 10s". */

@@ -73,6 +73,11 @@ export class TrainingSession implements vscode.Disposable {
     return this.current?.runId;
   }
 
+  /** The pid of this window's trainer process (run.json records it before the trainer announces the run). */
+  get activePid(): number | undefined {
+    return this.current?.handle.pid;
+  }
+
   get busy(): boolean {
     return this.current !== undefined;
   }
