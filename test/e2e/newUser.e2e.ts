@@ -4,7 +4,8 @@
  * read the runs (at start-up and after "Developer: Reload Window"); a run started while the
  * dashboard is open is overlaid without a click, and so is one started from the dashboard's Rerun;
  * the run table fits a 1,200 px editor; a cancelled run is inspected like a completed one, with the
- * two runs' lists side by side; and the inspector tab of a deleted run says the run is gone.
+ * two runs' lists side by side; the inspector tab of a deleted run says the run is gone; and a run
+ * training when the window reloads is re-attached (status bar, progress with Cancel, its end).
  * Screenshots go to test-results/ on failure.
  */
 import * as fs from 'node:fs';
@@ -266,14 +267,16 @@ describe('What a new user meets (issue 14)', { timeout: 10 * 60_000 }, () => {
         const hover = await frame.locator('table.history td.title').first().getAttribute('title');
         if (!/^item \S+$/.test(hover ?? '')) throw new Error(`a history title's hover is ${JSON.stringify(hover)}`);
         await page.setViewportSize({ width: 1280, height: 800 });
+        await wb.openRunsView();
       }),
   );
 
   it('the inspector tab of a run deleted from the Runs view says the run is gone', { timeout: 90_000 }, () =>
     step('deleted', async () => {
       if (!rerunName) throw new Error('needs the rerun of the overlay test');
-      await wb.runFromPalette('View: Close All Editors');
+      // The palette is reached through the side bar, which an earlier test may have closed.
       await wb.openRunsView();
+      await wb.runFromPalette('View: Close All Editors');
       await wb.contextMenu(rerunName, 'Inspect Recommendations');
       await inspector()
         .locator('.list-summary', { hasText: new RegExp(`^${HELDOUT} users`) })
@@ -296,6 +299,46 @@ describe('What a new user meets (issue 14)', { timeout: 10 * 60_000 }, () => {
         .locator('.run-header .status.error', { hasText: /^Run \S+ is gone: its folder is no longer in / })
         .waitFor({ timeout: 30_000 });
       if ((await inspector().locator('table.recs').count()) > 0) throw new Error("the gone run's lists are still shown");
+    }),
+  );
+  it('a run training when the window reloads is re-attached: status bar, progress with Cancel, and its end message', { timeout: 300_000 }, (t) =>
+    step('reattach', async () => {
+      await wb.openRunsView();
+      await wb.runFromPalette('View: Close All Editors');
+      await setEpochs(400);
+      const name = await startTraining();
+      await wb.waitForRow((l) => nameOf(l) === name && l.includes('best NDCG@100'), `${name} to validate once`, 90_000);
+      await wb.reloadWindow();
+      await wb.openRunsView();
+      // What a run started in this window shows, for the run its trainer goes on training.
+      const status = page.locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/400/ }).first();
+      await status.waitFor({ timeout: 60_000 });
+      t.diagnostic(`after the reload the status bar says "${(await status.innerText()).trim()}"`);
+      const toast = page.locator('.notification-toast', { hasText: `Training Mult-VAE (${name})` }).first();
+      await toast.waitFor({ timeout: 30_000 });
+      await wb.poll(
+        async () => (await toast.innerText()).replace(/\s+/g, ' '),
+        (text) => /epoch \d+\/400/.test(text),
+        'the notification to show the epoch',
+        60_000,
+      );
+      // Its Cancel stops the run (after saying that another process trains it) ...
+      await toast.getByRole('button', { name: 'Cancel' }).click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      await dialog.getByRole('button', { name: 'Stop' }).click();
+      await wb.waitForRow((l) => nameOf(l) === name && l.includes(', cancelled, '), `${name} to be cancelled`, 90_000);
+      // ... and the window says how it ended, and drops the status bar item.
+      await page
+        .locator('.notification-toast', { hasText: `run ${name} was cancelled; its metrics so far are kept.` })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await wb.poll(
+        () => page.locator('.statusbar-item', { hasText: /Mult-VAE epoch \d+\/400/ }).count(),
+        (n) => n === 0,
+        'the status bar item to go',
+        15_000,
+      );
     }),
   );
 });
