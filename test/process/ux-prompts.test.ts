@@ -3,7 +3,8 @@
  * vscode API: the dataset question remembers the last folder (offered first, and where the folder
  * dialog opens) and offers to keep it as the workspace's vaerec.dataset; the hyperparameter JSON of a
  * rerun shows what "auto" resolved to as information; a second Train while one runs is answered by
- * a modal question that cannot outlive the run, not by a notification that stays.
+ * a modal question that cannot outlive the run, not by a notification that stays. Here rather than
+ * in test/unit because it stands in for the trainer's process client (a fake: no process starts).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
