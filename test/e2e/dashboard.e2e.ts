@@ -137,10 +137,9 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
       const record = await expectCompletedEverywhere(name, dash);
       trained.push(record);
       const [first, second] = trained;
-      // The dashboard was opened before this run existed: the user ticks it.
+      // The dashboard was open when this run started: it overlays the run by itself (issue 14, item 2).
       if (!(await isTicked(dash, first.id))) throw new Error(`${first.name} is not ticked any more`);
-      if (await isTicked(dash, second.id)) throw new Error(`${second.name} was ticked without the user`);
-      await dash.locator(`vscode-checkbox[data-run-id="${second.id}"]`).click();
+      if (!(await isTicked(dash, second.id))) throw new Error(`${second.name} started while the dashboard was open but is not overlaid`);
       const elbo = chart(dash, 'negElbo');
       const legend = await wb.poll(
         () => legendTexts(elbo),
