@@ -137,7 +137,8 @@ export function configSummary(config: TrainConfig): string {
   const kind = MODEL_INFO[config.model];
   const heldout = config.protocol.heldoutUsers === 0 ? 'auto' : String(config.protocol.heldoutUsers);
   // A closed-form fit (EASE, popularity) has no epochs, optimiser or architecture: only its own settings.
-  if (!kind.epochs) return ['fitted in one pass', ...(kind.describe ? [kind.describe.summary(config)] : []), `seed ${config.seed}`, `held-out users ${heldout}`].join(', ');
+  if (!kind.epochs)
+    return ['fitted in one pass', ...(kind.describe ? [kind.describe.summary(config)] : []), `seed ${config.seed}`, `held-out users ${heldout}`].join(', ');
   const parts = [
     `${config.epochs} epochs`,
     `batch ${config.batchSize}`,
