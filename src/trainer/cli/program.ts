@@ -7,17 +7,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fsReason } from '../../shared/fsErrors';
-import { MODEL_KINDS, type ModelKind } from '../../shared/modelKinds';
 import { listRuns } from '../../shared/runReader';
 import type { RunEntry } from '../../shared/runSchema';
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../../shared/stats/paired';
+import { SweepSpecError } from '../../shared/sweepSchema';
 import { oneLine, quote } from '../../shared/text';
-import { ConfigError, isBackendChoice, makeConfig } from '../../shared/trainConfig';
+import { ConfigError } from '../../shared/trainConfig';
 import { ComparisonError } from '../stats/perUserMetrics';
 import { compareForCli, formatComparison } from './compareCommand';
 import { EXIT } from './exitCodes';
 import { withFlag } from './flags';
+import { registerSweepCommand } from './sweepCommand';
 import { trainFromCli } from './trainCommand';
+import { addConfigOptions, configFromOptions } from './trainOptions';
 
 export function defaultRunsDir(): string {
   return path.resolve('.vaerec', 'runs');
@@ -36,22 +38,6 @@ function intOption(name: string, min: number) {
     const n = Number(v);
     if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
-  };
-}
-
-function numberOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-    return n;
-  };
-}
-
-function numberListOption(name: string) {
-  return (v: string): number[] => {
-    const parts = v.split(',').map((p) => p.trim());
-    if (parts.some((p) => p === '' || !Number.isFinite(Number(p)))) throw new InvalidArgumentError(`${name} must be numbers separated by commas`);
-    return parts.map(Number);
   };
 }
 
@@ -84,68 +70,18 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined })
     .allowExcessArguments(false);
 
-  program
-    .command('train')
-    .description('train a model; runs are recorded under --runs-dir')
-    .requiredOption('--data <dir|file|ml-1m>', 'a MovieLens directory (any layout), a CSV/TSV file, or ml-1m (downloaded once into the cache)')
-    .option('--model <kind>', `model: ${MODEL_KINDS.join(', ')}`, 'mvae')
-    .option('--epochs <n>', 'training epochs', intOption('--epochs', 1))
-    .option('--seed <n>', 'seed of the split, initialisation, dropout and noise', intOption('--seed', 0))
-    .option('--heldout <n>', 'validation and test users (each); default: 10% of users rounded to hundreds (600 on ML-1M)', intOption('--heldout', 1))
-    .option('--batch-size <n>', 'users per mini-batch', intOption('--batch-size', 1))
-    .option('--lr <x>', 'Adam learning rate', numberOption('--lr'))
-    .option('--l2 <x>', 'L2 penalty on weights', numberOption('--l2'))
-    .option('--anneal-cap <x>', 'largest beta (Mult-VAE)', numberOption('--anneal-cap'))
-    .option('--anneal-steps <n>', 'steps over which beta rises to its cap; default: the whole run', intOption('--anneal-steps', 1))
-    .option('--min-rating <x>', 'ratings above this are positives', numberOption('--min-rating'))
-    .option('--next-k <n>', 'svae: items predicted at each step (1 = next item)', intOption('--next-k', 1))
-    .option('--max-length <n>', 'svae: longer histories keep their most recent n items', intOption('--max-length', 2))
-    .option('--lambda <x>', 'ease: the L2 penalty, fixed (default: chosen on validation NDCG@100)', numberOption('--lambda'))
-    .option('--lambdas <x,y,...>', "ease: the candidates for lambda (default: a list around the data's scale)", numberListOption('--lambdas'))
-    .option('--columns <user,item,rating[,timestamp]>', 'generic CSV/TSV: column names or 0-based indices')
-    .option('--delimiter <d>', 'generic CSV/TSV: field delimiter (default: sniffed)')
-    .option('--skip-bad-rows', 'skip malformed rows (each reported) instead of stopping at the first')
+  const train = program.command('train').description('train a model; runs are recorded under --runs-dir');
+  addConfigOptions(train)
     .option('--name <name>', 'display name of the run')
     .option('--runs-dir <dir>', 'where runs are recorded', defaultRunsDir())
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
-    .option('--backend <b>', 'auto | webgpu | wasm | cpu | tensorflow', 'auto')
     .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
     .option('--quiet', 'no progress output')
     .action(async (o: Record<string, unknown>) => {
-      if (!isBackendChoice(String(o.backend)))
-        throw new UsageError(`unknown backend ${quote(String(o.backend))} (expected auto, webgpu, wasm, cpu or tensorflow)`);
-      const data = String(o.data);
-      const source = data === 'ml-1m' ? data : path.resolve(data);
-      const overrides: Record<string, unknown> = { backend: o.backend };
-      const set = (key: string, v: unknown) => v !== undefined && (overrides[key] = v);
-      set('epochs', o.epochs);
-      set('seed', o.seed);
-      set('batchSize', o.batchSize);
-      set('learningRate', o.lr);
-      set('l2', o.l2);
-      set('annealCap', o.annealCap);
-      set('annealSteps', o.annealSteps);
-      set('nextK', o.nextK);
-      set('maxLength', o.maxLength);
-      set('lambda', o.lambda);
-      set('lambdas', o.lambdas);
-      const protocol: Record<string, unknown> = {};
-      if (o.heldout !== undefined) protocol.heldoutUsers = o.heldout;
-      if (o.minRating !== undefined) protocol.minRating = o.minRating;
-      if (Object.keys(protocol).length) overrides.protocol = protocol;
-      const dataSpec: Record<string, unknown> = {};
-      if (typeof o.columns === 'string') {
-        const cols = o.columns.split(',').map((c) => (/^\d+$/.test(c.trim()) ? Number(c) : c.trim()));
-        if (cols.length < 3 || cols.length > 4) throw new UsageError('--columns takes user,item,rating[,timestamp]');
-        dataSpec.columns = { user: cols[0], item: cols[1], rating: cols[2], ...(cols[3] !== undefined ? { timestamp: cols[3] } : {}) };
-      }
-      if (typeof o.delimiter === 'string') dataSpec.delimiter = o.delimiter === '\\t' ? '\t' : o.delimiter;
-      if (o.skipBadRows) dataSpec.onBadRow = 'skip';
-      if (Object.keys(dataSpec).length) overrides.data = dataSpec;
-      const model = String(o.model) as ModelKind;
-      const config = makeConfig(model, source, overrides);
+      const { config, sweep } = configFromOptions(o, (name) => train.getOptionValueSource(name) === 'cli');
       process.exitCode = await trainFromCli({
         config,
+        sweep,
         runsDir: path.resolve(String(o.runsDir)),
         cacheDir: path.resolve(String(o.cacheDir)),
         name: typeof o.name === 'string' ? o.name : undefined,
@@ -242,6 +178,7 @@ export function buildProgram(): Command {
       }
     });
 
+  registerSweepCommand(program, { runsDir: defaultRunsDir, cacheDir: defaultCacheDir });
   return program;
 }
 
@@ -308,7 +245,10 @@ export async function main(argv: string[]): Promise<void> {
     // An InspectError about the question (unknown user, bad k) is bad input; one about the run (damaged,
     // no weights) is a failure. Matched by name so the inference code loads only for its commands.
     const badInput =
-      err instanceof UsageError || err instanceof ConfigError || (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true);
+      err instanceof UsageError ||
+      err instanceof ConfigError ||
+      err instanceof SweepSpecError ||
+      (e.name === 'InspectError' && (err as { badRequest?: boolean }).badRequest === true);
     process.exitCode = badInput ? EXIT.badInput : EXIT.failed;
   }
 }

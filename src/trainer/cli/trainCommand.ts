@@ -2,7 +2,7 @@
 import { SingleBar } from 'cli-progress';
 import * as path from 'node:path';
 import { MODEL_INFO } from '../../shared/modelKinds';
-import type { TrainConfig } from '../../shared/runSchema';
+import type { RunSweepTag, TrainConfig } from '../../shared/runSchema';
 import { oneLine } from '../../shared/text';
 import type { TrainerToParent } from '../../shared/trainerMessages';
 import { startTrainer } from '../process/client';
@@ -11,6 +11,8 @@ import { withFlag } from './flags';
 
 export interface TrainCliOptions {
   config: TrainConfig;
+  /** Set when a sweep runs this training as one of its trials. */
+  sweep?: RunSweepTag;
   runsDir: string;
   cacheDir: string;
   name?: string;
@@ -23,7 +25,10 @@ const fmt = (v: number | undefined, d = 4) => (v === undefined || !Number.isFini
 /** Signals that cancel a run like Ctrl-C: `kill`, `timeout`, a CI job's cancellation, a closed terminal. */
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Resolves with the process exit code (exitCodes.ts): a run the trainer refused for its data or options is bad input. */
+/**
+ * Resolves with the process exit code (exitCodes.ts): a run stopped by a sweep's early stopping is
+ * ok; a run the trainer refused for its data or options is bad input.
+ */
 export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   const tty = process.stderr.isTTY && !o.quiet && !o.json;
   const verbose = !o.quiet && !o.json;
@@ -93,7 +98,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
 
   const handle = startTrainer({
     trainerScript: path.join(__dirname, 'trainer.js'),
-    request: { type: 'start', config: o.config, runsDir: o.runsDir, cacheDir: o.cacheDir, name: o.name },
+    request: { type: 'start', config: o.config, runsDir: o.runsDir, cacheDir: o.cacheDir, name: o.name, ...(o.sweep ? { sweep: o.sweep } : {}) },
     onMessage,
   });
   // The first signal cancels (the trainer finishes its batch, tests the best weights and records the
@@ -153,6 +158,6 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
       );
     }
   }
-  if (done.status === 'completed') return EXIT.ok;
+  if (done.status === 'completed' || done.status === 'stopped') return EXIT.ok;
   return done.status === 'cancelled' ? EXIT.cancelled : done.badInput ? EXIT.badInput : EXIT.failed;
 }
