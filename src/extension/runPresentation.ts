@@ -17,6 +17,7 @@ export const STATE_ICONS: Record<RunState, string> = {
   failed: 'error',
   cancelled: 'circle-slash',
   interrupted: 'debug-disconnect',
+  stopped: 'stop-circle',
   damaged: 'warning',
 };
 
@@ -101,6 +102,8 @@ export function runTooltipMarkdown(entry: RunEntry): string {
   if (kind.epochs) lines.push(row('backend', escapeMarkdown(String(r.backend ?? c.backend ?? '?'))));
   const duration = runDurationSeconds(r);
   if (duration !== undefined) lines.push(row('duration', formatDuration(duration) || '-'));
+  if (r.sweep) lines.push(row('sweep', `${escapeMarkdown(r.sweep.sweepId)}, trial ${r.sweep.trial}`));
+  if (r.stop) lines.push('', `stopped early: ${escapeMarkdown(r.stop.reason)}`);
   if (r.error) lines.push('', `⚠ ${escapeMarkdown(r.error)}`);
   if (entry.warning) lines.push('', `⚠ ${escapeMarkdown(entry.warning)}`);
   return lines.join('\n');

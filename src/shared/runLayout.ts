@@ -7,6 +7,8 @@
  *                         the popularity counts)
  *   recommendations.json  top-100 recommendations of every test user (TestRecommendations)
  *   split.json            the held-out users and their fold-in/target items, for inspection
+ *   stop-request.json     written by a sweep's coordinator to stop the run early (a RunStop); the
+ *                         trainer reads it when it is cancelled and records the run as `stopped`
  */
 
 export const RUN_FILE = 'run.json';
@@ -14,6 +16,7 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const MODEL_DIR = 'model';
 export const RECOMMENDATIONS_FILE = 'recommendations.json';
 export const SPLIT_FILE = 'split.json';
+export const STOP_REQUEST_FILE = 'stop-request.json';
 
 /** Where a checkpoint swap keeps the last complete copy of `name` while the new one is renamed in. */
 export function previousCheckpointDir(name: string): string {

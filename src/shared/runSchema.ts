@@ -6,8 +6,9 @@ import { isModelKind, type ModelKind } from './modelKinds';
 
 export const RUN_SCHEMA_VERSION = 1;
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted'];
+/** `stopped`: ended early by a sweep's early-stopping rule (see RunRecord.stop); such runs are not tested. */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'interrupted', 'stopped'];
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'tensorflow';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'];
@@ -118,6 +119,29 @@ export interface SplitSummary {
   droppedRatings: number;
 }
 
+/** A run that is a trial of a sweep (`vaerec sweep`): where it belongs. */
+export interface RunSweepTag {
+  sweepId: string;
+  trial: number;
+  /** Launches of the trial so far, this one included: a restarted trial gets a new run. */
+  attempt: number;
+  /** Which of the configuration's repeats (seeds) this is, from 0. */
+  seedIndex: number;
+  /** The swept values, by configuration key (nested keys dotted). */
+  parameters: Record<string, number | string>;
+}
+
+/** Why a run was stopped early: the sweep rule that decided, where, and on what figure. */
+export interface RunStop {
+  rule: 'asha' | 'median';
+  /** The epoch the decision was taken at (ASHA: the rung's epoch); the run may have trained a little further. */
+  epoch: number;
+  /** ASHA's rung, from 0. */
+  rung?: number;
+  metric?: number;
+  reason: string;
+}
+
 export interface RunRecord {
   schemaVersion: number;
   id: string;
@@ -168,6 +192,9 @@ export interface RunRecord {
   error?: string;
   /** What loading the data let through, so that no skipped row goes unrecorded. */
   dataWarnings?: DataWarnings;
+  sweep?: RunSweepTag;
+  /** Set with status `stopped`. */
+  stop?: RunStop;
   /** Paths relative to the run directory. */
   artifacts: { model?: string; recommendations?: string; split?: string };
 }
@@ -276,6 +303,8 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
     if (Array.isArray(record.auto)) record.auto = record.auto.filter((f) => typeof f === 'string');
     else delete record.auto;
   }
+  if (record.sweep !== undefined && parseRunSweepTag(record.sweep) === undefined) delete record.sweep;
+  if (record.stop !== undefined && parseRunStop(record.stop) === undefined) delete record.stop;
   return { record: record as unknown as RunRecord };
 }
 
@@ -286,6 +315,28 @@ function isDataWarnings(v: unknown): boolean {
     skipped === undefined ||
     (isRecord(skipped) && isFiniteNumber(skipped.count) && Array.isArray(skipped.examples) && skipped.examples.every((e) => typeof e === 'string'));
   return skippedOk && [v.duplicateRows, v.itemsWithoutTitle].every((n) => n === undefined || isFiniteNumber(n));
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A sweep tag from disk or a message, or undefined when it is not one. */
+export function parseRunSweepTag(v: unknown): RunSweepTag | undefined {
+  if (!isRecord(v) || typeof v.sweepId !== 'string' || !isValidRunId(v.sweepId)) return undefined;
+  if (!isCount(v.trial) || !isCount(v.attempt) || !isCount(v.seedIndex) || !isRecord(v.parameters)) return undefined;
+  if (!Object.values(v.parameters).every((p) => typeof p === 'string' || isFiniteNumber(p))) return undefined;
+  return { sweepId: v.sweepId, trial: v.trial, attempt: v.attempt, seedIndex: v.seedIndex, parameters: v.parameters as RunSweepTag['parameters'] };
+}
+
+/** A stop record (run.json's `stop`, or the stop-request file) or undefined when it is not one. */
+export function parseRunStop(v: unknown): RunStop | undefined {
+  if (!isRecord(v) || (v.rule !== 'asha' && v.rule !== 'median') || !isCount(v.epoch) || typeof v.reason !== 'string') return undefined;
+  return {
+    rule: v.rule,
+    epoch: v.epoch,
+    reason: v.reason,
+    ...(isCount(v.rung) ? { rung: v.rung } : {}),
+    ...(isFiniteNumber(v.metric) ? { metric: v.metric } : {}),
+  };
 }
 
 function isEpochScore(v: unknown): boolean {

@@ -3,7 +3,7 @@
  * carried over Node's IPC channel (child_process.fork). It carries status and progress only: the
  * metrics go to the run's metrics.jsonl as they are computed, and every reader follows that file.
  */
-import type { RankingMetrics, RunStatus, TrainConfig } from './runSchema';
+import type { MetricsLine, RankingMetrics, RunStatus, RunSweepTag, TrainConfig } from './runSchema';
 import { isRecord } from './runSchema';
 
 export interface StartRequest {
@@ -19,6 +19,8 @@ export interface StartRequest {
    * killed CLI takes its run with it) or 'finish' (a VS Code window: a reload must not end the run).
    */
   whenOrphaned: 'cancel' | 'finish';
+  /** The sweep trial this run is (recorded in run.json; the trainer drops a malformed one). */
+  sweep?: RunSweepTag;
 }
 
 export interface CancelRequest {

@@ -84,7 +84,7 @@ export class RunWriter {
   }
 
   /** Creates a fresh run directory (never reuses one) that already holds its first run.json. */
-  static create(runsDir: string, config: TrainConfig, name?: string): RunWriter {
+  static create(runsDir: string, config: TrainConfig, name?: string, extra: Pick<RunRecord, 'sweep'> = {}): RunWriter {
     try {
       makeDirectory(runsDir);
     } catch (err) {
@@ -115,6 +115,7 @@ export class RunWriter {
       steps: 0,
       epochSeconds: [],
       artifacts: {},
+      ...(extra.sweep ? { sweep: extra.sweep } : {}),
     };
     let metricsFd: number | undefined;
     try {

@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import { MODEL_INFO, trainingPasses } from '../shared/modelKinds';
 import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
-import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, TrainConfig } from '../shared/runSchema';
+import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, RunSweepTag, TrainConfig } from '../shared/runSchema';
 import { ConfigError, autoHeldoutUsers, type AutoField } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
@@ -18,6 +18,7 @@ import { TRAINER_KINDS, type FittedKind, type SteppedKind, type TrainableModel }
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
+import { readStopRequest } from './stopRequest';
 
 /**
  * Training threads for Mult-VAE and SVAE. The wasm and cpu backends use one core each under Node,
@@ -37,6 +38,8 @@ export interface TrainOptions {
   runsDir: string;
   cacheDir: string;
   name?: string;
+  /** Set when the run is a sweep's trial; recorded in run.json. */
+  sweep?: RunSweepTag;
   emit(message: TrainerToParent): void;
   /** Aborted when the parent asks to cancel; checked at every batch boundary, between chunks of a validation pass and inside data loading. */
   signal: AbortSignal;
@@ -165,8 +168,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0, ...(badInput ? { badInput: true } : {}) });
     return undefined;
   }
-  const { config, auto, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
-  const run = RunWriter.create(opts.runsDir, config, opts.name);
+import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, RunSweepTag, TrainConfig } from '../shared/runSchema';
+import { ConfigError, autoHeldoutUsers, type AutoField } from '../shared/trainConfig';
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
   let model: AnyRecommender | undefined;
   let status: RunStatus = 'failed';
@@ -201,7 +204,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     status = 'completed';
   } catch (err) {
     if (opts.signal.aborted || (err as Error).name === 'AbortError') {
-      status = 'cancelled';
+      // A sweep's early stop is a cancel with a reason left in the run directory; such runs are not tested.
+      const stop = readStopRequest(run.dir);
+      status = stop ? 'stopped' : 'cancelled';
+      if (stop) run.update({ stop });
     } else {
       status = 'failed';
       error = (err as Error).message;

@@ -54,6 +54,7 @@ describe('run presentation', () => {
       failed: 'error',
       cancelled: 'circle-slash',
       interrupted: 'debug-disconnect',
+      stopped: 'stop-circle',
       damaged: 'warning',
     });
     assert.equal(runContextValue(ok(record({ status: 'running' }))), 'running');

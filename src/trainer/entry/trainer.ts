@@ -6,10 +6,12 @@
  * (a killed CLI takes its run with it), a VS Code window's trainer finishes it (a reloaded window
  * picks the run up from its directory).
  */
+import { parseRunSweepTag } from '../../shared/runSchema';
 import { oneLine } from '../../shared/text';
 import type { StartRequest, TrainerToParent } from '../../shared/trainerMessages';
 import { isParentMessage } from '../../shared/trainerMessages';
 import { EXIT } from '../cli/exitCodes';
+import { watchStopRequest } from '../stopRequest';
 import { runTraining } from '../train';
 
 const abort = new AbortController();
@@ -51,7 +53,7 @@ function delivered(): Promise<void> {
 
 /** The same codes as the CLI's (the CLI reports from the `done` message; this is for anyone else watching). */
 function exitCode(): number {
-  if (done?.status === 'completed') return EXIT.ok;
+  if (done?.status === 'completed' || done?.status === 'stopped') return EXIT.ok;
   if (done?.status === 'cancelled' || (!done && abort.signal.aborted)) return EXIT.cancelled;
   return done?.badInput ? EXIT.badInput : EXIT.failed;
 }
@@ -89,7 +91,15 @@ process.on('message', (m: unknown) => {
     return;
   }
   request = m;
-  runTraining({ config: m.config, runsDir: m.runsDir, cacheDir: m.cacheDir, name: m.name, emit, signal: abort.signal })
+  const sweep = parseRunSweepTag(m.sweep);
+  if (m.sweep !== undefined && !sweep) emit({ type: 'log', level: 'warn', message: 'ignored a malformed sweep tag' });
+  let unwatch: () => void = () => undefined;
+  const emitAndWatch = (message: TrainerToParent) => {
+    // Once the run directory exists, a sweep may leave a stop request there.
+    if (message.type === 'started') unwatch = watchStopRequest(message.runDir, () => abort.abort());
+    emit(message);
+  };
+  runTraining({ config: m.config, runsDir: m.runsDir, cacheDir: m.cacheDir, name: m.name, sweep, emit: emitAndWatch, signal: abort.signal })
     .catch((err: unknown) => {
       // Only reached when the run directory itself could not be created or written.
       emit({ type: 'error', message: (err as Error).message });
@@ -97,6 +107,7 @@ process.on('message', (m: unknown) => {
     })
     .then(delivered)
     .finally(() => {
+      unwatch();
       process.exitCode = exitCode();
       if (process.connected) process.disconnect();
     });
