@@ -1,0 +1,28 @@
+/**
+ * How many trials the local executor runs at once, and on how many threads each. Measured on this
+ * project's 2-core machine (docs/SWEEPS.md, "Local concurrency"): two one-thread trials give more
+ * epochs per hour than one two-thread trial, because a second thread speeds a step up by less than
+ * 2x (the softmax and Adam's passes over hidden x items are memory-bound, and the halves are joined
+ * at every step) while two independent processes only contend for memory bandwidth. So `auto` runs
+ * one trial per core on one thread each, fewer when memory is short or there are fewer trials, and
+ * gives a lone trial both threads.
+ */
+import type { LocalExecutorSpec } from '../../shared/sweepSchema';
+
+/** A trainer's resident memory on ML-1M is about 0.55 GiB; 1 GiB each leaves room for larger data. */
+const MEMORY_PER_TRIAL = 1 << 30;
+
+export interface LocalPlan {
+  concurrency: number;
+  threadsPerTrial: 1 | 2;
+}
+
+export function localPlan(spec: LocalExecutorSpec, machine: { cores: number; freeMemoryBytes: number }, trials: number): LocalPlan {
+  const cores = Math.max(1, machine.cores);
+  if (spec.concurrency === 'auto') {
+    const byMemory = Math.max(1, Math.floor(machine.freeMemoryBytes / MEMORY_PER_TRIAL));
+    const concurrency = Math.max(1, Math.min(cores, byMemory, trials));
+    return { concurrency, threadsPerTrial: spec.threadsPerTrial ?? (concurrency === 1 && cores >= 2 ? 2 : 1) };
+  }
+  return { concurrency: spec.concurrency, threadsPerTrial: spec.threadsPerTrial ?? (spec.concurrency * 2 <= cores ? 2 : 1) };
+}

@@ -1,0 +1,88 @@
+/**
+ * Where sweeps live and how their record is kept: `<runs dir>/../sweeps/<id>/sweep.json` (so
+ * `.vaerec/sweeps/` beside `.vaerec/runs/`), rewritten atomically at every change, the only thing
+ * `resume` needs. Also finds a trial's run directory by the sweep tag in its run.json, for trials
+ * whose run id the coordinator never learnt (it died, or Slurm started the run).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listRuns } from '../../shared/runReader';
+import type { RunEntry } from '../../shared/runSchema';
+import { isValidRunId } from '../../shared/runSchema';
+import type { SweepRecord } from '../../shared/sweepSchema';
+import { SWEEP_FILE, validateSweepRecord } from '../../shared/sweepSchema';
+import { writeFileAtomic } from '../runStore';
+
+export class SweepLookupError extends Error {}
+
+/** The sweeps directory that goes with a runs directory. */
+export function sweepsDirFor(runsDir: string): string {
+  return path.join(path.dirname(path.resolve(runsDir)), 'sweeps');
+}
+
+function timestampId(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Creates a new sweep directory `<name>-<time>` (never reusing one); returns its id and path. */
+export function createSweepDir(sweepsDir: string, name: string): { id: string; dir: string } {
+  try {
+    fs.mkdirSync(sweepsDir, { recursive: true });
+  } catch (err) {
+    throw new Error(`cannot create the sweeps directory ${sweepsDir}: ${(err as Error).message}`);
+  }
+  const base = `${name}-${timestampId(new Date())}`;
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const dir = path.join(sweepsDir, id);
+    try {
+      fs.mkdirSync(dir);
+      return { id, dir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create a sweep directory in ${sweepsDir}: ${(err as Error).message}`);
+    }
+  }
+}
+
+export function writeSweep(dir: string, record: SweepRecord): void {
+  writeFileAtomic(path.join(dir, SWEEP_FILE), JSON.stringify(record, null, 1) + '\n');
+}
+
+export function readSweep(dir: string): { record: SweepRecord } | { reason: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, SWEEP_FILE), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { reason: code === 'ENOENT' ? `${path.join(dir, SWEEP_FILE)} does not exist` : `${path.join(dir, SWEEP_FILE)} cannot be read (${code})` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { reason: `${path.join(dir, SWEEP_FILE)} is truncated or not valid JSON` };
+  }
+  const v = validateSweepRecord(parsed);
+  if ('reason' in v) return { reason: `${path.join(dir, SWEEP_FILE)}: ${v.reason}` };
+  // The folder is the sweep, as a run's folder is the run.
+  const id = path.basename(dir);
+  return { record: v.record.id === id ? v.record : { ...v.record, id } };
+}
+
+/**
+ * A sweep named on the command line: a directory holding sweep.json, the sweep.json itself, or an id
+ * in the sweeps directory.
+ */
+export function resolveSweepDir(arg: string, sweepsDir: string): string {
+  const p = path.resolve(arg);
+  if (fs.existsSync(path.join(p, SWEEP_FILE))) return p;
+  if (path.basename(p) === SWEEP_FILE && fs.existsSync(p)) return path.dirname(p);
+  if (isValidRunId(arg) && fs.existsSync(path.join(sweepsDir, arg, SWEEP_FILE))) return path.join(sweepsDir, arg);
+  throw new SweepLookupError(`no sweep "${arg}": not a directory with ${SWEEP_FILE}, nor a sweep id in ${sweepsDir}`);
+}
+
+/** Every run of a sweep, found by the tag in its run.json (a trial may have left several: one per attempt). */
+export function sweepRuns(runsDir: string, sweepId: string): RunEntry[] {
+  return listRuns(runsDir).filter((e) => e.ok && e.record.sweep?.sweepId === sweepId);
+}
