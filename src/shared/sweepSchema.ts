@@ -71,8 +71,8 @@ export interface SweepSpec {
   method: 'grid' | 'random';
   /** Random search: configurations drawn. */
   trials?: number;
-  /** Random search: seed of the draws. */
-  seed: number;
+  /** Random search: seed of the draws (default 0). */
+  seed?: number;
   repeats: number;
   metric: SweepMetric;
   earlyStopping: EarlyStoppingSpec;
@@ -304,7 +304,7 @@ export function parseSweepSpec(v: unknown): SweepSpec {
   if (method === 'random') trials = int(s.trials, 'trials', 1, 1_000_000);
   else if (s.trials !== undefined) fail('trials', 'applies to "method": "random" (a grid has one trial per combination)');
   if (method === 'grid' && s.seed !== undefined) fail('seed', 'seeds the random draws of "method": "random"; the training seed goes in base.seed');
-  const seed = s.seed === undefined ? 0 : int(s.seed, 'seed', 0, 0xffffffff);
+  const seed = method === 'random' ? (s.seed === undefined ? 0 : int(s.seed, 'seed', 0, 0xffffffff)) : undefined;
   const repeats = s.repeats === undefined ? 1 : int(s.repeats, 'repeats', 1, 1000);
   const metric = parseMetric(s.metric);
   const earlyStopping = parseEarlyStopping(s.earlyStopping, base, paramsIn);

@@ -43,7 +43,7 @@ function draw(p: ParameterSpec, u: number): ParameterValue {
 export function configurations(spec: SweepSpec): Record<string, ParameterValue>[] {
   const names = Object.keys(spec.parameters);
   if (spec.method === 'random') {
-    const rng = new NumpyRandomState(spec.seed);
+    const rng = new NumpyRandomState(spec.seed ?? 0);
     const out: Record<string, ParameterValue>[] = [];
     for (let t = 0; t < (spec.trials ?? 0); t++) {
       const c: Record<string, ParameterValue> = {};
