@@ -71,9 +71,10 @@ function makeDisplay(o: { json?: boolean; quiet?: boolean }): SweepDisplay {
   return process.stderr.isTTY ? new TtyDisplay(process.stderr) : new LineDisplay(process.stderr);
 }
 
-function checkSlurm(): void {
+/** `where`: the sweep file, for `run`; a sweep being resumed names none. */
+function checkSlurm(where?: string): void {
   const missing = missingProgram(SLURM_PROGRAMS);
-  if (missing) throw new SweepInputError(`executor.type: slurm needs ${missing} on the PATH (is this a Slurm login node?)`);
+  if (missing) throw new SweepInputError(`${where ? `${where}: ` : ''}executor.type: slurm needs ${missing} on the PATH (is this a Slurm login node?)`);
 }
 
 function makeExecutor(record: SweepRecord, sweepDir: string, wake: () => void): Executor {
@@ -115,7 +116,7 @@ function prepare(file: string, o: RunOptions): { record: SweepRecord; dir: strin
       throw err;
     }
   }
-  if (spec.executor.type === 'slurm') checkSlurm();
+  if (spec.executor.type === 'slurm') checkSlurm(specFile);
   const plan =
     spec.executor.type === 'local'
       ? localPlan(spec.executor, { cores: os.availableParallelism(), freeMemoryBytes: os.freemem() }, trials.length)
@@ -271,8 +272,13 @@ async function sweepStop(arg: string, o: { runsDir: string }): Promise<number> {
   }
   if (live !== undefined) {
     process.kill(live, 'SIGTERM');
+    // The coordinator records the end before it exits (and an exited one may linger as a zombie until its parent reaps it).
+    const over = () => {
+      const r = readSweep(dir);
+      return ('record' in r && r.record.status !== 'running') || !isProcessAlive(live);
+    };
     const deadline = Date.now() + 180_000;
-    while (Date.now() < deadline && isProcessAlive(live)) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < deadline && !over()) await new Promise((r) => setTimeout(r, 250));
     const after = readSweep(dir);
     process.stdout.write(`sweep ${record.id}: ${'record' in after ? after.record.status : 'stop requested'}\n`);
     return 0;
@@ -350,7 +356,7 @@ export function registerSweepCommand(program: Command, defaults: SweepDefaults):
             `sweep ${record.id} is being run by ${live === 'elsewhere' ? `a coordinator on ${record.coordinator?.host}` : `pid ${live}`}`,
           );
         if (record.status === 'completed' || record.status === 'failed') {
-          if (!o.json) process.stderr.write(`sweep ${record.id} is already over (${record.status}): nothing to do\n`);
+          process.stderr.write(`sweep ${record.id} is already over (${record.status}): nothing to do\n`);
           printResult(record, dir, o);
           return record.status === 'completed' ? 0 : 1;
         }
