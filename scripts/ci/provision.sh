@@ -2,7 +2,9 @@
 # Installs what the integration and e2e suites need: Debian's chromium (driven by playwright-core),
 # and code-server (a real VS Code served to the browser) into a cache directory outside the repo;
 # and what the GPU unit tests need: the Vulkan loader (libvulkan1), through which Dawn reaches
-# SwiftShader, the software Vulkan driver chromium ships (/usr/lib/chromium/vk_swiftshader_icd.json).
+# SwiftShader, the software Vulkan driver chromium ships (/usr/lib/chromium/vk_swiftshader_icd.json);
+# and Slurm with munge for the sweep suite (test/unit/sweep-slurm.test.ts starts its own
+# single-node cluster from these binaries and does not use the services the packages install).
 # Idempotent and fast when already done. Versions are pinned in scripts/ci/versions.json.
 set -euo pipefail
 
@@ -23,6 +25,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1)
+command -v slurmctld >/dev/null || need_apt+=(slurm-wlm)
+command -v munged >/dev/null || need_apt+=(munge)
 if ((${#need_apt[@]})); then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
