@@ -176,7 +176,7 @@ async function coordinate(record: SweepRecord, dir: string, o: { json?: boolean;
   try {
     if (resumed) await c.reconcile();
     const final = await c.run();
-    printResult(final, dir, o);
+    printResult(final, dir, { ...o, liveTable: display instanceof TtyDisplay });
     return final.status === 'completed' ? 0 : final.status === 'stopped' ? 130 : 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -186,7 +186,7 @@ async function coordinate(record: SweepRecord, dir: string, o: { json?: boolean;
 
 const f4 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 
-function printResult(record: SweepRecord, dir: string, o: { json?: boolean }, status: SweepStatus = record.status): void {
+function printResult(record: SweepRecord, dir: string, o: { json?: boolean; liveTable?: boolean }, status: SweepStatus = record.status): void {
   if (o.json) {
     process.stdout.write(JSON.stringify(statusJson(record, dir, status)) + '\n');
     return;
@@ -198,8 +198,8 @@ function printResult(record: SweepRecord, dir: string, o: { json?: boolean }, st
     .map((st) => `${count(st)} ${st}`)
     .join(', ');
   const lines = [
-    ...formatTable(tableRows(record)),
-    '',
+    // The live display has left the table on the terminal already.
+    ...(o.liveTable ? [] : [...formatTable(tableRows(record)), '']),
     `sweep ${record.id}: ${status}; ${record.trials.length} trials (${counts}); ${s.progress.epochsDone} epochs in ${formatDuration(record.elapsedSeconds)}`,
   ];
   const b = s.best;
