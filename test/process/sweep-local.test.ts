@@ -329,6 +329,9 @@ describe('stopping and resuming', () => {
     const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs], f.dir);
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
     await waitFor('a long trial training', () => (record(sweepDir).trials[2].epochs >= 1 ? true : undefined));
+    const twice = cliInBackground(['sweep', 'resume', sweepDir], f.dir);
+    assert.equal(await twice.exited, 2, 'a sweep with a live coordinator is not resumed a second time');
+    assert.match(twice.stderr(), new RegExp(`^vaerec: error: sweep ${path.basename(sweepDir)} is being run by pid ${coordinator.pid}\n$`));
     // In the background too: this process must stay free to reap the coordinator when it exits.
     const stop = cliInBackground(['sweep', 'stop', sweepDir], f.dir);
     assert.equal(await stop.exited, 0, stop.stderr());
