@@ -4,7 +4,8 @@
  * the trainer cannot be missing from one of them (a unit test checks the table against the defaults).
  * Ranges are not repeated here: makeConfig (trainConfig.ts) validates every value.
  */
-import type { ModelKind, TrainConfig } from './runSchema';
+import { MODEL_INFO, MODEL_KINDS, type ModelKind } from './modelKinds';
+import type { TrainConfig } from './runSchema';
 import { BACKEND_CHOICES, isRecord } from './runSchema';
 
 export type ConfigValueType = 'int' | 'number' | 'choice';
@@ -17,11 +18,11 @@ export interface ConfigKey {
   type: ConfigValueType;
   choices?: readonly string[];
   description: string;
-  /** Models the key applies to; absent: all that train. */
+  /** The kinds whose own hyperparameter it is (ModelKindInfo.ownKeys); absent: every kind's. */
   models?: readonly ModelKind[];
 }
 
-export const CONFIG_KEYS: readonly ConfigKey[] = [
+const ROWS: readonly Omit<ConfigKey, 'models'>[] = [
   { key: 'epochs', flag: 'epochs', type: 'int', description: 'training epochs' },
   { key: 'seed', flag: 'seed', type: 'int', description: 'seed of the split, initialisation, dropout and noise' },
   { key: 'batchSize', flag: 'batch-size', type: 'int', description: 'users per mini-batch' },
@@ -43,12 +44,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'validation and test users (each); 0: 10% of users rounded to hundreds (600 on ML-1M)',
   },
   { key: 'protocol.targetFraction', flag: 'target-fraction', type: 'number', description: "share of a held-out user's items used as targets" },
-  { key: 'embedding', flag: 'embedding', type: 'int', description: 'item embedding width', models: ['svae'] },
-  { key: 'rnn', flag: 'rnn', type: 'int', description: 'GRU state width', models: ['svae'] },
-  { key: 'nextK', flag: 'next-k', type: 'int', description: 'items predicted at each step (1 = next item)', models: ['svae'] },
-  { key: 'maxLength', flag: 'max-length', type: 'int', description: 'longer histories keep their most recent n items', models: ['svae'] },
-  { key: 'weightDecay', flag: 'weight-decay', type: 'number', description: 'Adam weight decay (PyTorch style)', models: ['svae'] },
+  { key: 'embedding', flag: 'embedding', type: 'int', description: 'item embedding width' },
+  { key: 'rnn', flag: 'rnn', type: 'int', description: 'GRU state width' },
+  { key: 'nextK', flag: 'next-k', type: 'int', description: 'items predicted at each step (1 = next item)' },
+  { key: 'maxLength', flag: 'max-length', type: 'int', description: 'longer histories keep their most recent n items' },
+  { key: 'weightDecay', flag: 'weight-decay', type: 'number', description: 'Adam weight decay (PyTorch style)' },
 ];
+
+const owners = (key: string) => MODEL_KINDS.filter((m) => MODEL_INFO[m].ownKeys.some((r) => r.key === key));
+
+export const CONFIG_KEYS: readonly ConfigKey[] = ROWS.map((row) => (owners(row.key).length > 0 ? { ...row, models: owners(row.key) } : row));
 
 const BY_KEY = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
 

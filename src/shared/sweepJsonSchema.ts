@@ -6,7 +6,7 @@
  * stays the authority: it also checks ranges and combinations a schema cannot express.
  */
 import { CONFIG_KEYS, type ConfigKey } from './configKeys';
-import { MODEL_KINDS } from './runSchema';
+import { MODEL_KINDS } from './modelKinds';
 import { GRID_TRIAL_LIMIT, SWEEP_METRICS } from './sweepSchema';
 
 type Schema = Record<string, unknown>;

@@ -5,8 +5,9 @@
  * prints (SweepStatusJson). Pure: no file system, so a VS Code view can use all of it.
  */
 import { CONFIG_KEYS, configKey, mergeConfigs, setConfigValue } from './configKeys';
-import type { ModelKind, RankingMetrics, RunStop } from './runSchema';
-import { MODEL_KINDS, isRecord, isValidRunId, parseRunStop } from './runSchema';
+import { MODEL_KINDS, type ModelKind } from './modelKinds';
+import type { RankingMetrics, RunStop } from './runSchema';
+import { isRecord, isValidRunId, parseRunStop } from './runSchema';
 import { ConfigError, DEFAULT_CONFIG, makeConfig } from './trainConfig';
 
 export const SWEEP_FILE = 'sweep.json';

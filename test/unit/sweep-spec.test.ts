@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { CONFIG_KEYS, configArgs, configKey } from '../../src/shared/configKeys';
 import { sweepJsonSchema } from '../../src/shared/sweepJsonSchema';
 import { SweepSpecError, parseSweepSpec } from '../../src/shared/sweepSchema';
-import { DEFAULT_CONFIG, SVAE_DEFAULTS } from '../../src/shared/trainConfig';
+import { MODEL_INFO, MODEL_KINDS } from '../../src/shared/modelKinds';
+import { DEFAULT_CONFIG } from '../../src/shared/trainConfig';
 
 const root = path.resolve(__dirname, '../..');
 const valid = {
@@ -180,11 +181,14 @@ describe('sweep file validation', () => {
 describe('configuration keys and flags', () => {
   it('every configuration key the trainer knows has a flag, and no two keys share one', () => {
     const keys = new Set<string>();
-    for (const [k, v] of Object.entries({ ...DEFAULT_CONFIG, ...SVAE_DEFAULTS })) {
+    for (const [k, v] of Object.entries(DEFAULT_CONFIG)) {
       if (k === 'protocol') for (const p of Object.keys(v as object)) keys.add(`protocol.${p}`);
       else keys.add(k);
     }
+    for (const m of MODEL_KINDS) for (const k of [...Object.keys(MODEL_INFO[m].defaults), ...MODEL_INFO[m].ownKeys.map((r) => r.key)]) keys.add(k);
     for (const k of keys) assert.ok(configKey(k), `no flag for ${k}`);
+    // A kind's own hyperparameters are marked as its, from the registry.
+    for (const m of MODEL_KINDS) for (const r of MODEL_INFO[m].ownKeys) assert.ok(configKey(r.key)?.models?.includes(m), `${r.key} of ${m}`);
     assert.equal(new Set(CONFIG_KEYS.map((k) => k.flag)).size, CONFIG_KEYS.length);
     assert.deepEqual(configArgs({ hidden: 300, protocol: { heldoutUsers: 20 }, learningRate: 0.001 }), ['--lr', '0.001', '--hidden', '300', '--heldout', '20']);
   });

@@ -7,8 +7,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_KEYS, flagProperty, mergeConfigs, parseConfigValue, setConfigValue } from '../../shared/configKeys';
-import type { ModelKind, RunSweepTag, TrainConfig } from '../../shared/runSchema';
-import { MODEL_KINDS, isRecord, parseRunSweepTag } from '../../shared/runSchema';
+import { MODEL_KINDS, type ModelKind } from '../../shared/modelKinds';
+import type { RunSweepTag, TrainConfig } from '../../shared/runSchema';
+import { isRecord, parseRunSweepTag } from '../../shared/runSchema';
 import { ConfigError, makeConfig } from '../../shared/trainConfig';
 
 export function addConfigOptions(cmd: Command): Command {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { METRICS_FILE } from '../../shared/runReader';
+import { METRICS_FILE } from '../../shared/runLayout';
 import { parseMetricsLines } from '../../shared/runSchema';
 import type { SweepMetricName } from '../../shared/sweepSchema';
 import type { Curve } from './earlyStopping';
