@@ -238,6 +238,30 @@ describe('a local sweep end to end', () => {
   });
 });
 
+describe('budget', () => {
+  it('maxHours: no trial starts once the time is spent; the rest are skipped and the sweep still answers', () => {
+    const f = sweepFolder({
+      name: 'budget',
+      model: 'mvae',
+      dataset: data,
+      base: { epochs: 2, protocol: { heldoutUsers: 20 } },
+      parameters: { dropout: { values: [0.2, 0.3, 0.4] } },
+      // 0.36 s: the first trial starts at once and takes longer than that.
+      budget: { maxHours: 0.0001 },
+      executor: { type: 'local', concurrency: 1 },
+    });
+    const r = cli(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = lastJson<StatusJson>(r.stdout);
+    assert.deepEqual(
+      out.trials.map((t) => t.status),
+      ['completed', 'skipped', 'skipped'],
+    );
+    assert.equal(out.best?.index, 0);
+    assert.equal(fs.readdirSync(f.runs).length, 1);
+  });
+});
+
 interface RecordTrial {
   index: number;
   state: string;

@@ -9,7 +9,12 @@ import { Command } from 'commander';
 import { describe, it } from 'node:test';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { addConfigOptions, configFromOptions } from '../../src/trainer/cli/trainOptions';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { localPlan } from '../../src/trainer/sweep/concurrency';
+import { sbatchScript } from '../../src/trainer/sweep/slurmExecutor';
 import { allTrials, configurations, expandTrials, trialArgs, trialConfig } from '../../src/trainer/sweep/trials';
 
 describe('grid trials', () => {
@@ -164,5 +169,62 @@ describe('local concurrency', () => {
     assert.deepEqual(localPlan({ type: 'local', concurrency: 1 }, machine, 16), { concurrency: 1, threadsPerTrial: 2 });
     assert.deepEqual(localPlan({ type: 'local', concurrency: 2 }, machine, 16), { concurrency: 2, threadsPerTrial: 1 });
     assert.deepEqual(localPlan({ type: 'local', concurrency: 2, threadsPerTrial: 2 }, machine, 16), { concurrency: 2, threadsPerTrial: 2 });
+  });
+});
+
+describe('the sbatch script of a trial', () => {
+  const args = [
+    'train',
+    '--data',
+    "/data/it's here",
+    '--name',
+    'grid #3',
+    '--sweep-trial',
+    JSON.stringify({ sweepId: 'g-1', trial: 3, parameters: { dropout: 0.5 } }),
+  ];
+  const script = (spec: Record<string, unknown>, nodePath = '/usr/bin/node', cliPath = '/opt/vaerec/dist/cli.js') =>
+    sbatchScript({
+      spec: parseSweepSpec({ name: 's', model: 'mvae', dataset: 'ml-1m', executor: { type: 'slurm', ...spec } }).executor as never,
+      sweepId: 'g-1',
+      trial: 3,
+      attempt: 2,
+      params: { dropout: 0.5 },
+      outputFile: '/shared/sweeps/g 1/jobs/trial-3-a2.out',
+      nodePath,
+      cliPath,
+      args,
+    });
+
+  it('asks for what the spec says, GPUs included, and names the job after the sweep, trial and attempt', () => {
+    const text = script({ partition: 'gpu', cpusPerTask: 4, gpus: 'a100:1', time: '02:00:00', mem: '8G', sbatchArgs: ['--account=lab', '--qos=short'] });
+    const directives = text.split('\n').filter((l) => l.startsWith('#SBATCH'));
+    assert.deepEqual(directives, [
+      '#SBATCH --job-name=vaerec-g-1-t3-a2',
+      '#SBATCH --output="/shared/sweeps/g 1/jobs/trial-3-a2.out"',
+      '#SBATCH --ntasks=1',
+      '#SBATCH --cpus-per-task=4',
+      '#SBATCH --partition=gpu',
+      '#SBATCH --time=02:00:00',
+      '#SBATCH --mem=8G',
+      '#SBATCH --gpus=a100:1',
+      '#SBATCH --account=lab',
+      '#SBATCH --qos=short',
+    ]);
+    assert.match(text, /^export VAEREC_THREADS=2$/m);
+    assert.match(script({ cpusPerTask: 1 }), /^export VAEREC_THREADS=1$/m);
+    assert.doesNotMatch(script({}), /--gpus|--partition/);
+  });
+
+  it('passes every argument through /bin/sh unchanged', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-sbatch-'));
+    try {
+      const file = path.join(dir, 'job.sh');
+      // printf stands in for node: it prints each argument it receives on a line.
+      fs.writeFileSync(file, script({}, 'printf', '%s\\n'));
+      const printed = execFileSync('/bin/sh', [file], { encoding: 'utf8' }).split('\n').slice(0, -1);
+      assert.deepEqual(printed, [...args, '--quiet', '--json']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
