@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CONFIG_KEYS, configArgs, configKey } from '../../src/shared/configKeys';
 import { sweepJsonSchema } from '../../src/shared/sweepJsonSchema';
-import { SweepSpecError, parseSweepSpec } from '../../src/shared/sweepSchema';
+import { SweepSpecError, parseSweepSpec, validateSweepRecord } from '../../src/shared/sweepSchema';
 import { MODEL_INFO, MODEL_KINDS } from '../../src/shared/modelKinds';
 import { DEFAULT_CONFIG } from '../../src/shared/trainConfig';
 
@@ -230,5 +230,75 @@ describe('the JSON Schema for *.sweep.json', () => {
     ]) {
       assert.equal(validate(bad), false, JSON.stringify(bad));
     }
+  });
+});
+
+describe('the sweep record reader', () => {
+  const spec = parseSweepSpec(valid);
+  const trial = {
+    index: 0,
+    configIndex: 0,
+    seedIndex: 0,
+    params: { dropout: 0.2 },
+    seed: 98765,
+    state: 'completed',
+    command: [],
+    attempt: 1,
+    epochs: 3,
+    rungs: [],
+    previousAttempts: [],
+  };
+  const record = {
+    schemaVersion: 1,
+    id: 'mvae-grid-20261130-010203',
+    name: 'mvae-grid',
+    status: 'completed',
+    specFile: '/x/s.sweep.json',
+    spec,
+    dataSource: 'ml-1m',
+    runsDir: '/x/runs',
+    cacheDir: '/x/cache',
+    createdAt: '2026-11-30T01:02:03.000Z',
+    updatedAt: '2026-11-30T01:02:03.000Z',
+    elapsedSeconds: 3,
+    executor: { type: 'local', concurrency: 2, threadsPerTrial: 1 },
+    trials: [trial],
+    log: [],
+  };
+
+  it('reads a record back as written', () => {
+    const v = validateSweepRecord(structuredClone(record));
+    assert.ok('record' in v, JSON.stringify(v));
+    assert.deepEqual(v.record, record);
+  });
+
+  it('gives a reason, never an exception, for damaged records; drops ids and pids that could point elsewhere', () => {
+    const damaged: unknown[] = [
+      null,
+      [],
+      'x',
+      { ...record, id: '../other' },
+      { ...record, status: 'paused' },
+      { ...record, schemaVersion: 99 },
+      { ...record, spec: { ...spec, parameters: { hiden: { values: [1] } } } },
+      { ...record, trials: [{ ...trial, index: 5 }] },
+      { ...record, trials: [{ ...trial, state: 'weird' }] },
+      { ...record, trials: 'none' },
+      { ...record, runsDir: 7 },
+    ];
+    for (const d of damaged) {
+      const v = validateSweepRecord(d);
+      assert.ok('reason' in v, JSON.stringify(d)?.slice(0, 80));
+    }
+    const v = validateSweepRecord({
+      ...record,
+      trials: [{ ...trial, runId: '../../etc', pid: -1, jobId: '1; rm -rf /' }],
+      coordinator: { pid: 0, host: 'h', startedAt: 'x' },
+    });
+    assert.ok('record' in v);
+    assert.equal(v.record.trials[0].runId, undefined);
+    assert.equal(v.record.trials[0].pid, undefined);
+    assert.equal(v.record.trials[0].jobId, undefined);
+    assert.equal(v.record.coordinator, undefined);
   });
 });
