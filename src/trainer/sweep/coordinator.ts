@@ -48,8 +48,11 @@ export class SweepCoordinator {
   private readonly configs = new Map<number, TrainConfig>();
   private readonly cancelled = new Set<number>();
   private stopping = false;
+  private refreshFailing = false;
   private wakeUp?: () => void;
   private lastScan = 0;
+  /** Runs of the runs directory already read that belong to no trial still looking for its run. */
+  private readonly otherRuns = new Set<string>();
   private readonly sessionStart = Date.now();
   private readonly elapsedBefore: number;
 
@@ -113,10 +116,10 @@ export class SweepCoordinator {
     const missing = this.record.trials.filter((t) => t.state === 'running' && !t.runId);
     if (missing.length === 0 || (!force && Date.now() - this.lastScan < RUN_SCAN_MS)) return;
     this.lastScan = Date.now();
-    const runs = sweepRuns(this.runsDir, this.record.id);
-    for (const t of missing) {
-      const found = runs.find((e) => e.ok && e.record.sweep?.trial === t.index && e.record.sweep.attempt === t.attempt);
-      if (found?.ok) t.runId = found.record.id;
+    for (const e of sweepRuns(this.runsDir, this.record.id, this.otherRuns)) {
+      const tag = e.ok ? e.record.sweep : undefined;
+      const t = missing.find((m) => tag?.trial === m.index && tag.attempt === m.attempt);
+      if (t && e.ok) t.runId = e.record.id;
     }
   }
 
@@ -199,6 +202,8 @@ export class SweepCoordinator {
     if (status === 'completed') {
       t.state = 'completed';
       if (r?.test) t.test = r.test;
+      // A stop that arrived after the last epoch changed nothing.
+      delete t.stop;
     } else if (status === 'stopped' || (t.stop && status !== 'failed')) {
       // Asked to stop: whether the trainer recorded it, was cancelled first, or had to be killed, the rule ended it.
       t.state = 'stopped';
@@ -385,7 +390,16 @@ export class SweepCoordinator {
     for (;;) {
       if (fs.existsSync(stopFile)) this.stopping = true;
       const running = this.record.trials.filter((t) => t.state === 'running');
-      await this.o.executor.refresh(running);
+      try {
+        await this.o.executor.refresh(running);
+        this.refreshFailing = false;
+      } catch (err) {
+        // squeue can fail for a moment (a busy or restarting slurmctld): keep the last states and look again.
+        if (!this.refreshFailing) this.note(`could not read the trials' states, trying again: ${(err as Error).message.split('\n')[0]}`);
+        this.refreshFailing = true;
+        await this.sleep(this.o.pollMs);
+        continue;
+      }
       this.scanForRuns();
       const newEpochs = new Map<number, number[]>();
       let changed = false;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listRuns } from '../../shared/runReader';
+import { readRun } from '../../shared/runReader';
 import type { RunEntry } from '../../shared/runSchema';
 import { isValidRunId } from '../../shared/runSchema';
 import type { SweepRecord } from '../../shared/sweepSchema';
@@ -82,7 +82,23 @@ export function resolveSweepDir(arg: string, sweepsDir: string): string {
   throw new SweepLookupError(`no sweep "${arg}": not a directory with ${SWEEP_FILE}, nor a sweep id in ${sweepsDir}`);
 }
 
-/** Every run of a sweep, found by the tag in its run.json (a trial may have left several: one per attempt). */
-export function sweepRuns(runsDir: string, sweepId: string): RunEntry[] {
-  return listRuns(runsDir).filter((e) => e.ok && e.record.sweep?.sweepId === sweepId);
+/**
+ * Runs of a sweep, found by the tag in their run.json (a trial may have left several: one per
+ * attempt). `skip`: run ids read before; ids of readable runs that are not a match are added to it,
+ * so that a large runs directory is read once, not at every look.
+ */
+export function sweepRuns(runsDir: string, sweepId: string, skip = new Set<string>()): RunEntry[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runsDir).filter((n) => isValidRunId(n) && !skip.has(n));
+  } catch {
+    return [];
+  }
+  const found: RunEntry[] = [];
+  for (const name of names) {
+    const e = readRun(path.join(runsDir, name));
+    if (e.ok && e.record.sweep?.sweepId === sweepId) found.push(e);
+    else if (e.ok) skip.add(name);
+  }
+  return found;
 }
