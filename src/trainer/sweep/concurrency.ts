@@ -1,11 +1,11 @@
 /**
- * How many trials the local executor runs at once, and on how many threads each. Measured on this
- * project's 2-core machine (docs/SWEEPS.md, "Local concurrency"): two one-thread trials give more
- * epochs per hour than one two-thread trial, because a second thread speeds a step up by less than
- * 2x (the softmax and Adam's passes over hidden x items are memory-bound, and the halves are joined
- * at every step) while two independent processes only contend for memory bandwidth. So `auto` runs
- * one trial per core on one thread each, fewer when memory is short or there are fewer trials, and
- * gives a lone trial both threads.
+ * How many trials the local executor runs at once, and on how many threads each. A second training
+ * thread speeds a Mult-VAE step up by 1.37x on this project's 2-core machine, while two independent
+ * trainers slow each other by about 16% (README figures), so two one-thread trials should give about
+ * 1.26x the epochs per hour of one two-thread trial; a measurement of whole trials here was
+ * inconclusive under load (docs/SWEEPS.md, "Local concurrency", with the command to repeat it). So
+ * `auto` runs one trial per core on one thread each, fewer when memory is short or there are fewer
+ * trials, and gives a lone trial both threads.
  */
 import type { LocalExecutorSpec } from '../../shared/sweepSchema';
 
