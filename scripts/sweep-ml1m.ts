@@ -5,7 +5,7 @@
  * validation and test NDCG@100; then ASHA against the goal (within 0.005 validation NDCG@100 of the
  * grid's best with at most 35% of its epochs).
  *
- *   npm run build && node --import tsx scripts/sweep-ml1m.ts [--runs-dir DIR] [--only grid|asha] [--epochs 30]
+ *   npm run build && node --import tsx scripts/sweep-ml1m.ts [--runs-dir DIR] [--only grid|asha] [--epochs 10]
  *
  * Hours of training on two cores: run it on a quiet machine. An interrupted run goes on with
  * `vaerec sweep resume ID --runs-dir DIR` (the sweep record says how far each sweep got).
@@ -18,7 +18,7 @@ import { CLI, ROOT, option } from './benchCommon';
 
 const runsDir = path.resolve(option('runs-dir', path.join(ROOT, '.vaerec', 'sweep-ml1m', 'runs')));
 const only = option('only', 'both');
-/** --epochs 30: the reduced twins (grace 3, eta 3) that fit an hour or so on a loaded machine. */
+/** --epochs 10: the reduced twins (ASHA grace 1, eta 3) that fit an hour or so on a loaded machine. */
 const suffix = option('epochs', '100') === '100' ? '' : `-${option('epochs')}`;
 const SWEEPS = { grid: `mvae-ml1m-grid${suffix}.sweep.json`, asha: `mvae-ml1m-grid-asha${suffix}.sweep.json` };
 
