@@ -3,7 +3,7 @@
 # and code-server (a real VS Code served to the browser) into a cache directory outside the repo;
 # and what the GPU unit tests need: the Vulkan loader (libvulkan1), through which Dawn reaches
 # SwiftShader, the software Vulkan driver chromium ships (/usr/lib/chromium/vk_swiftshader_icd.json);
-# and Slurm with munge for the sweep suite (test/unit/sweep-slurm.test.ts starts its own
+# and Slurm with munge for the sweep suite (test/process/sweep-slurm.test.ts starts its own
 # single-node cluster from these binaries and does not use the services the packages install).
 # Idempotent and fast when already done. Versions are pinned in scripts/ci/versions.json.
 set -euo pipefail

@@ -90,3 +90,8 @@ export function trainerLiveness(record: RunRecord, now: number = Date.now(), pro
   const minutes = Number.isFinite(age) ? `${Math.round(age / 60_000)} minutes` : 'an unknown time';
   return { alive: false, reason: `the trainer${where} stopped reporting ${minutes} ago; metrics up to its last epoch are kept` };
 }
+
+/** Whether a pid on this machine names a live process, not a zombie: for a pid kept without its start time (a sweep's coordinator). */
+export function isProcessAlive(pid: number, probe: ProcessProbe = localProbe): boolean {
+  return probe.state(pid) === 'alive';
+}

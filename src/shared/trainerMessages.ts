@@ -3,7 +3,7 @@
  * carried over Node's IPC channel (child_process.fork). It carries status and progress only: the
  * metrics go to the run's metrics.jsonl as they are computed, and every reader follows that file.
  */
-import type { MetricsLine, RankingMetrics, RunStatus, RunSweepTag, TrainConfig } from './runSchema';
+import type { RankingMetrics, RunStatus, RunSweepTag, TrainConfig } from './runSchema';
 import { isRecord } from './runSchema';
 
 export interface StartRequest {

@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from '../fixtures/slurmCluster';
 import { removeTempDirs } from '../fixtures/tempDir';
-import { cli } from './helpers/cli';
-import { cliInBackground, lastJson, onlySweepDir, readJson, sweepFixture, sweepFolder, waitFor, type StatusJson } from './helpers/sweep';
+import { cli } from '../helpers/cli';
+import { cliInBackground, lastJson, onlySweepDir, readJson, sweepFixture, sweepFolder, waitFor, type StatusJson } from '../helpers/sweep';
 
 const unavailable = slurmUnavailable();
 const ci = process.env.CI === 'true' || process.env.CI === '1';

@@ -11,7 +11,7 @@ import { listRuns } from '../../shared/runReader';
 import type { RunEntry } from '../../shared/runSchema';
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../../shared/stats/paired';
 import { SweepSpecError } from '../../shared/sweepSchema';
-import { oneLine, quote } from '../../shared/text';
+import { oneLine } from '../../shared/text';
 import { ConfigError } from '../../shared/trainConfig';
 import { ComparisonError } from '../stats/perUserMetrics';
 import { compareForCli, formatComparison } from './compareCommand';

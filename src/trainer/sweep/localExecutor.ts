@@ -1,13 +1,15 @@
 /**
  * Trials as trainer child processes on this machine (the same dist/trainer.js `vaerec train` and the
  * extension start), each with its threads fixed by VAEREC_THREADS. Each trainer's stderr goes to
- * `<sweep>/logs/trial-<i>-a<attempt>.log`. Trainers are not detached: Ctrl-C in the terminal reaches
- * them too, while a coordinator killed on its own leaves them training, for `resume` to adopt.
+ * `<sweep>/logs/trial-<i>-a<attempt>.log`. Trainers are detached (own process group, and they finish
+ * their run when the coordinator goes away): a coordinator killed however it dies leaves them
+ * training, for `resume` to adopt; Ctrl-C reaches them through the coordinator, which cancels them
+ * (and kills them at a second Ctrl-C).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isProcessAlive } from '../../shared/runReader';
+import { isProcessAlive, trainerLiveness } from '../../shared/runLiveness';
 import type { RunRecord } from '../../shared/runSchema';
 import type { SweepTrial } from '../../shared/sweepSchema';
 import type { TrainerExit, TrainerHandle } from '../process/client';
@@ -19,6 +21,7 @@ const STOP_GRACE_MS = 60_000;
 
 interface LocalTrial {
   handle?: TrainerHandle;
+  killTimer?: NodeJS.Timeout;
   /** An adopted trainer (started by an earlier coordinator) is known by its pid only. */
   pid?: number;
   exit?: TrainerExit;
@@ -59,6 +62,7 @@ export class LocalExecutor implements Executor {
       trainerScript: this.opts.trainerScript,
       request: { type: 'start', config: l.config, runsDir: this.opts.runsDir, cacheDir: this.opts.cacheDir, name: l.name, sweep: l.tag },
       env: { VAEREC_THREADS: String(this.opts.threadsPerTrial) },
+      detached: true,
       onStderr: (line) => fs.writeSync(log, line + '\n'),
       onMessage: (m) => {
         if (m.type === 'started') entry.runDir = m.runDir;
@@ -70,6 +74,7 @@ export class LocalExecutor implements Executor {
     this.trials.set(l.trial.index, entry);
     void entry.handle.exited.then((exit) => {
       entry.exit = exit;
+      clearTimeout(entry.killTimer);
       fs.closeSync(log);
       this.opts.wake();
     });
@@ -95,7 +100,8 @@ export class LocalExecutor implements Executor {
   async adopt(trial: SweepTrial, run?: RunRecord): Promise<string | undefined> {
     if (run?.host !== undefined && run.host !== os.hostname()) return undefined;
     const pid = run?.pid ?? trial.pid;
-    if (pid === undefined || !isProcessAlive(pid)) return undefined;
+    // The run's own record says best whether its trainer lives (a reused pid is not it).
+    if (pid === undefined || !(run?.status === 'running' ? trainerLiveness(run).alive : isProcessAlive(pid))) return undefined;
     this.trials.set(trial.index, { pid });
     return `its trainer (pid ${pid}) is still running`;
   }
@@ -104,8 +110,10 @@ export class LocalExecutor implements Executor {
     const e = this.trials.get(trial.index);
     if (!e) return;
     if (e.handle) {
-      if (how === 'cancel') e.handle.cancel(STOP_GRACE_MS);
-      else e.handle.kill();
+      if (how === 'kill') return e.handle.kill();
+      e.handle.cancel();
+      const handle = e.handle;
+      e.killTimer ??= setTimeout(() => handle.kill(), STOP_GRACE_MS);
       return;
     }
     if (e.pid === undefined) return;
