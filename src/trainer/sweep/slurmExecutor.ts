@@ -16,6 +16,8 @@ import type { Executor, TrialLaunch, TrialProcessInfo } from './executor';
 
 const run = promisify(execFile);
 const SLURM_TIMEOUT_MS = 60_000;
+/** How long a running job asked to stop (through its run's stop request) may take before it is scancelled. */
+const STOP_GRACE_MS = 60_000;
 
 /** Slurm job states in which the job still holds (or waits for) its resources. */
 const LIVE_STATES = new Set([
@@ -106,6 +108,8 @@ interface SlurmTrial {
   outputFile?: string;
   /** `scontrol show job` of the ended job, read once. */
   ended?: string;
+  /** When the coordinator asked the running trainer to stop (Date.now()); scancel follows after the grace. */
+  stopAskedAt?: number;
 }
 
 export interface SlurmExecutorOptions {
@@ -171,6 +175,10 @@ export class SlurmExecutor implements Executor {
       const q = queue.get(j.jobId);
       j.state = q && LIVE_STATES.has(q.state) ? q.state : 'GONE';
       if (j.state === 'GONE' && j.ended === undefined) j.ended = await this.describeEnded(j.jobId);
+      if (j.state !== 'GONE' && j.stopAskedAt !== undefined && Date.now() - j.stopAskedAt > STOP_GRACE_MS) {
+        j.stopAskedAt = Infinity;
+        await this.scancelJob(j);
+      }
     }
   }
 
@@ -222,7 +230,10 @@ export class SlurmExecutor implements Executor {
 
   private async scancel(trial: SweepTrial, signal?: string): Promise<void> {
     const j = this.jobs.get(trial.index);
-    if (!j || j.state === 'GONE') return;
+    if (j && j.state !== 'GONE') await this.scancelJob(j, signal);
+  }
+
+  private async scancelJob(j: SlurmTrial, signal?: string): Promise<void> {
     try {
       // Slurm sends SIGTERM to the job's processes, then SIGKILL after KillWait: the trainer records its end in between.
       await run('scancel', [...(signal ? [`--signal=${signal}`, '--full'] : []), j.jobId], { timeout: SLURM_TIMEOUT_MS });
@@ -231,8 +242,17 @@ export class SlurmExecutor implements Executor {
     }
   }
 
+  /**
+   * The coordinator has written the run's stop request, which the trainer polls and obeys within a
+   * second, recording 'stopped'. A running job is scancelled only if it is still there after the
+   * grace: a trainer ends at once at a second signal, and a scancelled trainer was seen to leave its
+   * run 'running' (scancel's SIGTERM reaching it more than once is the likely cause). A job not yet
+   * running is scancelled now.
+   */
   async stop(trial: SweepTrial): Promise<void> {
-    await this.scancel(trial);
+    const j = this.jobs.get(trial.index);
+    if (j && j.state === 'RUNNING') j.stopAskedAt ??= Date.now();
+    else await this.scancel(trial);
   }
 
   async cancel(trial: SweepTrial): Promise<void> {
