@@ -8,7 +8,8 @@ import { MODEL_INFO, MODEL_KINDS, type ModelKind } from './modelKinds';
 import type { TrainConfig } from './runSchema';
 import { BACKEND_CHOICES, isRecord } from './runSchema';
 
-export type ConfigValueType = 'int' | 'number' | 'choice';
+/** `numberList`: comma-separated on the command line, a JSON array in a configuration. */
+export type ConfigValueType = 'int' | 'number' | 'numberList' | 'choice';
 
 export interface ConfigKey {
   /** The key as in a run's `config`; nested keys dotted (`protocol.heldoutUsers`). */
@@ -49,6 +50,11 @@ const ROWS: readonly Omit<ConfigKey, 'models'>[] = [
   { key: 'nextK', flag: 'next-k', type: 'int', description: 'items predicted at each step (1 = next item)' },
   { key: 'maxLength', flag: 'max-length', type: 'int', description: 'longer histories keep their most recent n items' },
   { key: 'weightDecay', flag: 'weight-decay', type: 'number', description: 'Adam weight decay (PyTorch style)' },
+  { key: 'lambda', flag: 'lambda', type: 'number', description: 'the L2 penalty, fixed; 0: chosen on validation NDCG@100 from lambdas' },
+  { key: 'lambdas', flag: 'lambdas', type: 'numberList', description: "the candidates for lambda, comma-separated; empty: a list around the data's scale" },
+  { key: 'gamma', flag: 'gamma', type: 'number', description: "KL weight per item of the user's history" },
+  { key: 'encoderEpochs', flag: 'encoder-epochs', type: 'int', description: 'encoder passes per epoch' },
+  { key: 'decoderEpochs', flag: 'decoder-epochs', type: 'int', description: 'decoder passes per epoch' },
 ];
 
 const owners = (key: string) => MODEL_KINDS.filter((m) => MODEL_INFO[m].ownKeys.some((r) => r.key === key));
@@ -96,9 +102,14 @@ export function mergeConfigs(...parts: Record<string, unknown>[]): Record<string
 }
 
 /** Parses a flag's text as the key's type; returns the value or the reason it is not one. */
-export function parseConfigValue(k: ConfigKey, text: string): { value: number | string } | { reason: string } {
+export function parseConfigValue(k: ConfigKey, text: string): { value: number | string | number[] } | { reason: string } {
   if (k.type === 'choice') {
     return k.choices?.includes(text) ? { value: text } : { reason: `--${k.flag} must be one of ${(k.choices ?? []).join(', ')}` };
+  }
+  if (k.type === 'numberList') {
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.some((p) => p === '' || !Number.isFinite(Number(p)))) return { reason: `--${k.flag} must be numbers separated by commas` };
+    return { value: parts.map(Number) };
   }
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n)) return { reason: `--${k.flag} must be ${k.type === 'int' ? 'an integer' : 'a number'}` };
@@ -114,7 +125,7 @@ export function configArgs(values: Record<string, unknown>): string[] {
   const args: string[] = [];
   for (const k of CONFIG_KEYS) {
     const v = getConfigValue(values, k.key);
-    if (v !== undefined) args.push(`--${k.flag}`, String(v));
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) args.push(`--${k.flag}`, Array.isArray(v) ? v.join(',') : String(v));
   }
   return args;
 }

@@ -13,6 +13,7 @@ type Schema = Record<string, unknown>;
 
 function valueSchema(k: ConfigKey): Schema {
   if (k.type === 'choice') return { type: 'string', enum: [...(k.choices ?? [])] };
+  if (k.type === 'numberList') return { type: 'array', items: { type: 'number' } };
   return { type: k.type === 'int' ? 'integer' : 'number' };
 }
 
@@ -74,7 +75,8 @@ function baseSchema(): Schema {
 const int = (min: number, description: string, extra: Schema = {}): Schema => ({ type: 'integer', minimum: min, description, ...extra });
 
 export function sweepJsonSchema(): Schema {
-  const sweepable = CONFIG_KEYS.filter((k) => k.key !== 'seed');
+  // A list of candidates (EASE's lambdas) is tried within one run: a sweep varies the single value instead.
+  const sweepable = CONFIG_KEYS.filter((k) => k.key !== 'seed' && k.type !== 'numberList');
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'vaerec sweep',

@@ -159,6 +159,7 @@ function parseParameter(name: string, v: unknown, spec: { model: ModelKind; base
   if (name === 'model' || name === 'data' || name.startsWith('data.')) fail(key, 'the model and the dataset are set by the sweep\'s "model" and "dataset"');
   if (!k) fail(key, `vaerec train has no such configuration key (known: ${CONFIG_KEYS.map((c) => c.key).join(', ')})`);
   if (k.models && !k.models.includes(spec.model)) fail(key, `applies to ${k.models.join(', ')} only, not ${spec.model}`);
+  if (k.type === 'numberList') fail(key, 'is a list of candidates tried within one run: sweep the single value (lambda) instead');
   const p = obj(v, key);
   const withValue = (value: unknown) => {
     const partial = mergeConfigs(spec.base);

@@ -168,8 +168,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     emit({ type: 'done', status: cancelled ? 'cancelled' : 'failed', epochs: 0, ...(badInput ? { badInput: true } : {}) });
     return undefined;
   }
-import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, RunSweepTag, TrainConfig } from '../shared/runSchema';
-import { ConfigError, autoHeldoutUsers, type AutoField } from '../shared/trainConfig';
+  const { config, auto, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
+  const run = RunWriter.create(opts.runsDir, config, opts.name, { sweep: opts.sweep });
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
   let model: AnyRecommender | undefined;
   let status: RunStatus = 'failed';

@@ -1,20 +1,12 @@
 /**
  * The `vaerec train` flag of each config field, so a configuration mistake reported by the shared
  * validation or by the trainer (which name config fields) can tell a terminal user which flag to change.
+ * Derived from the configuration-key table, the one list of flags.
  */
+import { CONFIG_KEYS } from '../../shared/configKeys';
+
 export const TRAIN_FLAGS: Readonly<Record<string, string>> = {
-  epochs: '--epochs',
-  seed: '--seed',
-  'protocol.heldoutUsers': '--heldout',
-  'protocol.minRating': '--min-rating',
-  batchSize: '--batch-size',
-  learningRate: '--lr',
-  l2: '--l2',
-  annealCap: '--anneal-cap',
-  annealSteps: '--anneal-steps',
-  nextK: '--next-k',
-  maxLength: '--max-length',
-  backend: '--backend',
+  ...Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, `--${k.flag}`])),
   'data.source': '--data',
   model: '--model',
 };

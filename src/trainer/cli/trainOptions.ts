@@ -18,7 +18,7 @@ export function addConfigOptions(cmd: Command): Command {
     .option('--model <kind>', `model: ${MODEL_KINDS.join(', ')} (default mvae)`)
     .option('--config <file.json>', "a full or partial configuration (as a run's config in run.json); flags given as well win");
   for (const k of CONFIG_KEYS) {
-    const placeholder = k.type === 'choice' ? (k.choices ?? []).join('|') : k.type === 'int' ? 'n' : 'x';
+    const placeholder = k.type === 'choice' ? (k.choices ?? []).join('|') : k.type === 'int' ? 'n' : k.type === 'numberList' ? 'x,y,...' : 'x';
     const description = k.models ? `${k.models.join(', ')}: ${k.description}` : k.description;
     cmd.option(`--${k.flag} <${placeholder}>`, `${description} [${k.key}]`, (text: string) => {
       const parsed = parseConfigValue(k, text);
