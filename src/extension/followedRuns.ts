@@ -55,11 +55,15 @@ export class FollowedRuns implements vscode.Disposable {
     if (change.reload || change.runIds.length > 0) this.update();
   }
 
-  /** Follows the running runs not trained by this window; ends the ones that stopped running. */
+  /**
+   * Follows the running runs not trained by this window; ends the ones that stopped running. A
+   * sweep's trials are left out: a sweep runs many, each would bring its own notification, and the
+   * sweep's coordinator (`vaerec sweep status`) is what follows them.
+   */
   private update(): void {
     const running = new Set<string>();
     for (const entry of this.source.list()) {
-      if (!entry.ok || entry.record.status !== 'running' || this.ownRun(entry.record)) continue;
+      if (!entry.ok || entry.record.status !== 'running' || entry.record.sweep || this.ownRun(entry.record)) continue;
       const id = runId(entry);
       running.add(id);
       const f = this.followed.get(id);

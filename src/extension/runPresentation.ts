@@ -150,6 +150,12 @@ export function followedEnding(record: RunRecord): { level: 'info' | 'warning' |
     }
     case 'cancelled':
       return { level: 'info', message: `${name} was cancelled; its metrics so far are kept.`, offerDashboard: false };
+    case 'stopped':
+      return {
+        level: 'info',
+        message: oneLine(`${name} was stopped early by its sweep${record.stop ? `: ${record.stop.reason}` : ''}.`),
+        offerDashboard: false,
+      };
     case 'interrupted':
       return { level: 'warning', message: oneLine(`${name} was interrupted${record.error ? `: ${record.error}` : ''}.`), offerDashboard: false };
     default:

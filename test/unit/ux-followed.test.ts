@@ -121,6 +121,12 @@ describe('runs trained by another process are followed like a run started here (
       message: 'Mult-VAE run run a was interrupted: the trainer process is gone.',
       offerDashboard: false,
     });
+    const stop = { rule: 'asha' as const, epoch: 3, reason: 'ASHA rung 0 (epoch 3): val_ndcg@100 0.30 is not in the top 1 of 3' };
+    assert.deepEqual(followedEnding(record('a', { status: 'stopped', stop })), {
+      level: 'info',
+      message: `Mult-VAE run run a was stopped early by its sweep: ${stop.reason}.`,
+      offerDashboard: false,
+    });
   });
 
   it('a running run found at activation: status bar, a cancellable notification that follows its metrics, Cancel stops it, the end is told', async () => {
@@ -130,11 +136,12 @@ describe('runs trained by another process are followed like a run started here (
       { ok: true, dir: '/runs/a', record: record('a', { epochsCompleted: 1, epochSeconds: [60] }) },
       { ok: true, dir: '/runs/own', record: record('own', { pid: 7 }) },
       { ok: true, dir: '/runs/done', record: record('done', { status: 'completed' }) },
+      { ok: true, dir: '/runs/trial', record: record('trial', { sweep: { sweepId: 's1', trial: 0, attempt: 1, seedIndex: 0, parameters: { dropout: 0.5 } } }) },
     ];
     const { source, fire } = fakeSource(entries, { a: [step(2, 100)] });
     const followed = new FollowedRuns(source, (r) => r.pid === 7);
     await settle();
-    assert.deepEqual(followed.runIds, ['a'], 'only the running run this window does not train');
+    assert.deepEqual(followed.runIds, ['a'], 'only the running run this window does not train, and not a sweep trial');
     assert.equal(ui.statusBars.length, 1);
     assert.equal(ui.statusBars[0].text, '$(sync~spin) Mult-VAE epoch 2/10 · loss 100.0 · ETA 9m 00s');
     assert.ok(ui.statusBars[0].shown);
