@@ -42,7 +42,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [vscodeBan], patterns: [tensorflowBan, { group: ['**/extension/**'], message: 'src/shared never imports the extension host.' }] },
+        {
+          paths: [vscodeBan],
+          patterns: [
+            tensorflowBan,
+            { group: ['**/extension/**'], message: 'src/shared never imports the extension host.' },
+            { group: ['**/trainer/**'], message: 'src/shared is below the trainer: the trainer imports it, never the reverse.' },
+          ],
+        },
       ],
     },
   },

@@ -11,7 +11,7 @@
  * step); its memory is measured, not extrapolated. Prints one JSON line per configuration.
  */
 import { SpdInverter, type KernelChoice } from '../src/trainer/linalg/spdInverse';
-import { Rng } from '../src/trainer/model/rng';
+import { Rng } from '../src/shared/rng';
 import { median, option } from './benchCommon';
 
 const n = Number(option('n', '3497'));

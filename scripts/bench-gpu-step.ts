@@ -13,7 +13,7 @@ import { BackendChoice, selectBackend } from '../src/trainer/backend';
 import { topK } from '../src/trainer/metrics';
 import { createDeviceMultVae } from '../src/trainer/model/deviceMultVae';
 import { MultVaeConfig, createMultVae } from '../src/trainer/model/multvae';
-import { Rng } from '../src/trainer/model/rng';
+import { Rng } from '../src/shared/rng';
 import { SparseBatch } from '../src/trainer/model/types';
 import { median, option } from './benchCommon';
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendChoice, selectBackend } from '../src/trainer/backend';
 import { createMultVae } from '../src/trainer/model/multvae';
-import { Rng } from '../src/trainer/model/rng';
+import { Rng } from '../src/shared/rng';
 import { SparseBatch } from '../src/trainer/model/types';
 import { median, option } from './benchCommon';
 

@@ -16,7 +16,7 @@ import type { TrainerToParent } from '../../src/shared/trainerMessages';
 import { selectBackend } from '../../src/trainer/backend';
 import { createDeviceMultVae } from '../../src/trainer/model/deviceMultVae';
 import { createMultVae, type MultVaeConfig } from '../../src/trainer/model/multvae';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import type { SparseBatch } from '../../src/trainer/model/types';
 import { runTraining } from '../../src/trainer/train';
 import { activeDevice, readTensor } from '../../src/trainer/webgpu';

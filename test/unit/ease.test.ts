@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { evaluateHeldOut } from '../../src/trainer/evaluate';
 import { EaseModel } from '../../src/trainer/model/ease';
 import { defaultLambdas, fitEase, gramLowerTriangle } from '../../src/trainer/model/easeFit';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import type { HeldOut, UserRows } from '../../src/trainer/protocol/split';
 import { rowsToBatch } from '../../src/trainer/protocol/split';
 

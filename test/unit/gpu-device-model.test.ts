@@ -14,7 +14,7 @@ import { DeviceParams, deviceBatch, deviceGradients } from '../../src/trainer/mo
 import { type MultVaeConfig, createMultVae, loadMultVae } from '../../src/trainer/model/multvae';
 import { forwardBackward } from '../../src/trainer/model/network';
 import { Dims, PARAM_NAMES, initParams, paramCount, paramShapes, viewParams } from '../../src/trainer/model/params';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import type { SparseBatch } from '../../src/trainer/model/types';
 import type { HeldOut } from '../../src/trainer/protocol/split';
 import { describeAdapter, isSoftwareAdapter } from '../../src/trainer/webgpu';

@@ -15,7 +15,7 @@ import { gaussianBackward, gaussianForward } from '../../src/trainer/model/kerne
 import { Uploads, packsA, productABt, productAtB, productTensor } from '../../src/trainer/model/kernels/products';
 import { GradientWay, OUTPUT_CHUNK_ROWS, Targets, cheaperWay, softmaxOutputTrain } from '../../src/trainer/model/kernels/softmaxOutput';
 import { Workspace } from '../../src/trainer/model/kernels/workspace';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 
 function normals(n: number, rng: Rng, std = 1): Float32Array {
   const a = new Float32Array(n);

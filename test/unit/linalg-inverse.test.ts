@@ -11,7 +11,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { KernelChoice, SpdInverter } from '../../src/trainer/linalg/spdInverse';
 import { NotPositiveDefiniteError } from '../../src/trainer/linalg/symmetricSweep';
 import { gramLowerTriangle } from '../../src/trainer/model/easeFit';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 
 /** Inverts the n x n matrix whose lower triangle `entry` gives, returning P row-major (n x n). */
 async function invert(n: number, entry: (i: number, j: number) => number, options: { threads?: 1 | 2; block?: number; kernel?: KernelChoice } = {}) {

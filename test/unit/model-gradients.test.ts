@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../src/trainer/backend';
 import { forwardBackward } from '../../src/trainer/model/network';
 import { Dims, PARAM_NAMES, ParamName, ParamViews, initParams, paramCount, paramShapes, viewParams } from '../../src/trainer/model/params';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { SparseBatch } from '../../src/trainer/model/types';
 
 const DROPOUT = 0.5;

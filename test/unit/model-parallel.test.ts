@@ -6,7 +6,7 @@ import { MultVaeConfig, createMultVae } from '../../src/trainer/model/multvae';
 import { GradientWorker } from '../../src/trainer/model/parallel';
 import { paramCount } from '../../src/trainer/model/params';
 import { RecVaeConfig, createRecVae } from '../../src/trainer/model/recvae';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { SvaeConfig, createSvae } from '../../src/trainer/model/svae';
 import { splitForThreads, trainingSteps } from '../../src/trainer/model/svaeBatch';
 import { Recommender, SparseBatch } from '../../src/trainer/model/types';

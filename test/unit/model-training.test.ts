@@ -6,7 +6,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { MultVaeConfig, createMultVae } from '../../src/trainer/model/multvae';
 import { forwardBackward } from '../../src/trainer/model/network';
 import { Dims, paramCount, viewParams, initParams } from '../../src/trainer/model/params';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { SparseBatch } from '../../src/trainer/model/types';
 
 const NUM_ITEMS = 60;

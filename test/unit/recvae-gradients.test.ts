@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../src/trainer/backend';
 import { decoderStep, encoderStep } from '../../src/trainer/model/recvaeNetwork';
 import { RecVaeDims, encoderArrays, encoderViews, initRecVae, recvaeLayout, viewRecVae } from '../../src/trainer/model/recvaeParams';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { SparseBatch } from '../../src/trainer/model/types';
 
 const DROPOUT = 0.5;

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { forestImportance } from '../../src/shared/stats/forest';
 import { fanovaImportance, levelsOf, type ImportanceTrial } from '../../src/shared/stats/importance';
 import type { ImportanceResult } from '../../src/shared/statsContracts';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 
 const close = (a: number, b: number, what: string, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const byName = (r: ImportanceResult, name: string) => {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Gradient definitions are opt-in in tfjs-core; only the reference implementation needs them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../src/trainer/backend';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { pack, trainingSteps } from '../../src/trainer/model/svaeBatch';
 import { svaeForwardBackward, svaeScore } from '../../src/trainer/model/svaeNetwork';
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from '../../src/trainer/model/svaeParams';

@@ -10,7 +10,7 @@ import { before, test } from 'node:test';
 import type { Interactions } from '../../src/trainer/data/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { loadDataset } from '../../src/trainer/data/load';
-import { Rng } from '../../src/trainer/model/rng';
+import { Rng } from '../../src/shared/rng';
 import { createSvae } from '../../src/trainer/model/svae';
 import { nextTargets, pack } from '../../src/trainer/model/svaeBatch';
 import { SparseBatch } from '../../src/trainer/model/types';

@@ -8,7 +8,7 @@
  * shadow's importance is the parameter's chance level.
  */
 // The models' seeded generator: a pure class without imports, so shared code may use it.
-import { Rng } from '../../trainer/model/rng';
+import { Rng } from '../rng';
 import type { ImportanceResult, ParameterImportance } from '../statsContracts';
 import type { ImportanceTrial, ParamValue } from './importance';
 

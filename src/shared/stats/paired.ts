@@ -4,7 +4,7 @@
  * Definitions, references and the validation against scipy: docs/STATISTICS.md.
  */
 // The models' seeded generator: a pure class without imports, so shared code may use it.
-import { Rng } from '../../trainer/model/rng';
+import { Rng } from '../rng';
 import type { BootstrapInterval, MetricComparison, PairedTTest, WilcoxonTest } from '../statsContracts';
 import { mean, quantileSorted, sampleSd } from './descriptive';
 import { normalTwoSided, studentTTwoSided } from './distributions';

@@ -16,7 +16,7 @@ import { validateBatch } from './batch';
 import { DeviceParams, deviceBatch, deviceGradients, deviceLogits } from './devicePasses';
 import { MultVae, MultVaeConfig, MultVaeOptions, SAVE_FORMAT, createMultVae, drawNoise, loadMultVae, readSavedMultVae, validateConfig } from './multvae';
 import { Dims, PARAM_NAMES, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 import { DeviceRecommender, RankedRows, SparseBatch, StepStats } from './types';
 import { saveWeights } from './weightsIo';
 

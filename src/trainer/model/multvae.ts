@@ -10,7 +10,7 @@ import { Workspace } from './kernels/workspace';
 import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './network';
 import { GradientWorker, TrainingBuffers } from './parallel';
 import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
 

@@ -3,7 +3,7 @@
  * tf.Variables: the sparse input layer and Adam run as JS loops over them, and a flat buffer can
  * be shared with or copied to other threads in one piece.
  */
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 
 export interface Dims {
   numItems: number;

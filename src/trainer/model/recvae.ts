@@ -15,7 +15,7 @@ import { Workspace } from './kernels/workspace';
 import { GradientWorker, TrainingBuffers } from './parallel';
 import { RecVaeLoss, decoderStep, encodeMean, encoderStep, scoreLogits } from './recvaeNetwork';
 import { RecVaeDims, RecVaeParams, encoderArrays, encoderViews, initRecVae, recvaeLayout, viewRecVae } from './recvaeParams';
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
 

@@ -5,7 +5,7 @@
  * which no optimiser touches. Weights are row-major fanIn x fanOut (x @ W); the output layer's
  * columns are [mu | logvar], the reference's fc_mu and fc_logvar side by side.
  */
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 
 export interface RecVaeDims {
   numItems: number;

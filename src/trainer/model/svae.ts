@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
 import { sliceRows, validateBatch } from './batch';
 import { GradientWorker, TrainingBuffers } from './parallel';
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 import { Workspace } from './kernels/workspace';
 import { splitForThreads, trainingSteps } from './svaeBatch';
 import { SvaeLossParts, SvaeTrainOptions, svaeForwardBackward, svaeScore } from './svaeNetwork';

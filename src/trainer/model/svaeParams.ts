@@ -4,7 +4,7 @@
  * Weights are row-major fanIn x fanOut (x @ W); the GRU's gates are stacked [reset, update, new]
  * along the columns, in PyTorch's order and with PyTorch's two bias vectors (input and hidden).
  */
-import { Rng } from './rng';
+import { Rng } from '../../shared/rng';
 
 export interface SvaeDims {
   numItems: number;

@@ -1,6 +1,8 @@
 /**
- * Seeded randomness for the models. Everything random (initialisation, dropout masks, the VAE's
- * noise) comes from here, never from tf.random*, so one seed gives one run on any backend.
+ * Seeded randomness for the models and the statistics. Everything random (initialisation, dropout
+ * masks, the VAE's noise, bootstrap resamples) comes from here, never from tf.random*, so one seed
+ * gives one run on any backend. It lives in src/shared because the statistics, which the extension
+ * host also runs, need it, and src/shared imports nothing from the trainer (lint-enforced).
  */
 
 /** sfc32: small, fast, passes PractRand; state is four 32-bit words. */
