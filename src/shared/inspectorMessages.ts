@@ -63,6 +63,25 @@ export function initialInspectorState(restore: InspectorRestore, compareChoices:
   };
 }
 
+/** What a tab whose run is gone (deleted, or its folder moved away) keeps: the message, nothing it showed. */
+export function runGonePatch(error: string): Partial<InspectorState> {
+  return {
+    run: null,
+    busy: null,
+    error,
+    users: [],
+    view: null,
+    userError: null,
+    compareChoices: [],
+    compareRunId: null,
+    compareRun: null,
+    compareView: null,
+    compareError: null,
+    latent: null,
+    latentError: null,
+  };
+}
+
 export type InspectorUpdate = { type: 'state'; state: InspectorState } | { type: 'patch'; patch: Partial<InspectorState> };
 
 export type InspectorRequest =

@@ -4,20 +4,13 @@
  * PanelHost's).
  */
 import * as vscode from 'vscode';
-import {
-  parseDashboardRequest,
-  restoredSelection,
-  type DashboardRequest,
-  type DashboardRun,
-  type DashboardUpdate,
-  type SeriesSampling,
-} from '../../shared/dashboardMessages';
-import type { MetricsLine } from '../../shared/runSchema';
+import { parseDashboardRequest, restoredSelection, type DashboardRequest, type DashboardRun, type DashboardUpdate } from '../../shared/dashboardMessages';
 import { PanelHost, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsChange, RunsSource } from '../runsSource';
-import { defaultExportFileName, formatRunsCsv, formatRunsJson, type ExportedRun } from './exportFormat';
+import { exportRuns } from './exportRuns';
 import { colourRuns } from './runColours';
-import { defaultSelection, runIdOf, sanitizeSelection } from './selection';
+import { defaultSelection, runIdOf, runsStartedSince, sanitizeSelection } from './selection';
+import { sendWithSeries } from './seriesSnapshot';
 import { UpdateBatcher, type PendingUpdates } from './updateBatcher';
 
 const DASHBOARD: PanelKind = {
@@ -102,27 +95,6 @@ export class DashboardPanel {
     return colourRuns(this.source.list(), this.services.context.workspaceState, (e) => this.host.log.warn(`could not save run colours: ${String(e)}`));
   }
 
-  /**
-   * The series of these runs, each taken with the lines queued for it until then (they are in it);
-   * lines that arrive later wait in the batcher until `post` has sent the series (see hold/release).
-   */
-  private async withSeries(runIds: readonly string[], post: (series: Record<string, MetricsLine[]>, sampling: Record<string, SeriesSampling>) => void) {
-    this.batcher.hold(runIds);
-    const series: Record<string, MetricsLine[]> = {};
-    const sampling: Record<string, SeriesSampling> = {};
-    try {
-      for (const id of runIds) {
-        const s = await this.source.metrics(id);
-        this.batcher.forget(id);
-        series[id] = s.lines;
-        if (s.stride > 1) sampling[id] = { stride: s.stride, stepLines: s.stepLines };
-      }
-      if (this.host.ready) post(series, sampling);
-    } finally {
-      this.batcher.release(runIds);
-    }
-  }
-
   private enqueue(task: () => Promise<void>): void {
     this.sending = this.sending.then(task).catch((e: unknown) => this.host.log.error(`dashboard update failed: ${String(e)}`));
   }
@@ -133,12 +105,19 @@ export class DashboardPanel {
       const runs = this.dashboardRuns();
       this.selected = sanitizeSelection(this.selected, (id) => this.source.get(id));
       const selected = [...this.selected];
-      await this.withSeries(selected, (series, sampling) => this.host.post({ type: 'state', runs, selected, series, sampling }));
+      await sendWithSeries(
+        this.source,
+        this.batcher,
+        selected,
+        (series, sampling) => this.host.ready && this.host.post({ type: 'state', runs, selected, series, sampling }),
+      );
     });
   }
 
   private sendSeries(runIds: readonly string[]): void {
-    this.enqueue(() => this.withSeries(runIds, (series, sampling) => this.host.post({ type: 'series', series, sampling })));
+    this.enqueue(() =>
+      sendWithSeries(this.source, this.batcher, runIds, (series, sampling) => this.host.ready && this.host.post({ type: 'series', series, sampling })),
+    );
   }
 
   /**
@@ -167,19 +146,8 @@ export class DashboardPanel {
     if (resampled.length > 0) this.sendSeries(resampled);
   }
 
-  /**
-   * A run started while the dashboard is open (from the palette, the dashboard's Rerun, the CLI or
-   * another window) is overlaid at once, so its curves show as it trains. Runs that only appear
-   * (another runs directory, a copied folder) were created before: they are listed, not ticked.
-   */
   private overlayNewRuns(): void {
-    const fresh: string[] = [];
-    for (const entry of this.source.list()) {
-      const id = runIdOf(entry);
-      if (this.seen.has(id)) continue;
-      this.seen.add(id);
-      if (entry.ok && Date.parse(entry.record.createdAt) >= this.openedAt) fresh.push(id);
-    }
+    const fresh = runsStartedSince(this.source.list(), this.seen, this.openedAt);
     if (fresh.length > 0) this.setSelection([...fresh, ...this.selected], true);
   }
 
@@ -210,7 +178,7 @@ export class DashboardPanel {
       case 'select':
         return this.setSelection(request.runIds, false);
       case 'export':
-        return this.exportRuns(request.format, request.runIds);
+        return exportRuns(this.host, this.source, request.format, request.runIds);
       case 'openRunFolder':
       case 'stopRun':
       case 'inspectRun':
@@ -221,34 +189,5 @@ export class DashboardPanel {
         }
         await vscode.commands.executeCommand(RUN_COMMANDS[request.type], request.runId);
     }
-  }
-
-  private async exportRuns(format: 'csv' | 'json', runIds: readonly string[]): Promise<void> {
-    const runs: ExportedRun[] = [];
-    const thinned: string[] = [];
-    for (const id of runIds) {
-      const entry = this.source.get(id);
-      if (!entry?.ok) continue;
-      const series = await this.source.metrics(id);
-      runs.push({ record: entry.record, lines: series.lines });
-      if (series.stride > 1) thinned.push(`${id} (every ${series.stride}th of ${series.stepLines} steps)`);
-    }
-    // A file too large to hold whole is exported as charted, and the user is told.
-    if (thinned.length > 0) void vscode.window.showWarningMessage(`The export has the charted steps only: ${thinned.join(', ')}. metrics.jsonl has them all.`);
-    if (runs.length === 0) {
-      void vscode.window.showWarningMessage('Select at least one readable run to export.');
-      return;
-    }
-    const now = new Date();
-    const counted = runs.length === 1 ? 'one run' : `${runs.length} runs`;
-    await this.host.exportFile(
-      {
-        title: `Export ${runs.length === 1 ? 'run' : `${runs.length} runs`} as ${format.toUpperCase()}`,
-        fileName: defaultExportFileName(format, runs, now),
-        extension: format,
-        fallbackFolder: this.source.runsDir,
-      },
-      () => ({ text: format === 'csv' ? formatRunsCsv(runs) : formatRunsJson(runs, now), summary: counted }),
-    );
   }
 }

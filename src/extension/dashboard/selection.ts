@@ -22,3 +22,20 @@ export function sanitizeSelection(runIds: readonly string[], get: (id: string) =
     return get(id)?.ok === true;
   });
 }
+
+/**
+ * Runs listed for the first time that were created after `openedAt`: started while the dashboard
+ * was open (from the palette, the dashboard's Rerun, the CLI or another window), so they are
+ * overlaid at once. Runs that only appear (another runs directory, a copied folder) were created
+ * before: they are listed, not ticked. Adds every listed id to `seen`.
+ */
+export function runsStartedSince(entries: readonly RunEntry[], seen: Set<string>, openedAt: number): string[] {
+  const fresh: string[] = [];
+  for (const entry of entries) {
+    const id = runIdOf(entry);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (entry.ok && Date.parse(entry.record.createdAt) >= openedAt) fresh.push(id);
+  }
+  return fresh;
+}

@@ -4,12 +4,12 @@
  * and message path are the PanelHost's.
  */
 import * as vscode from 'vscode';
-import type { UserSet } from '../../shared/inferenceResults';
-import { initialInspectorState, parseInspectorRequest, parseInspectorRestore } from '../../shared/inspectorMessages';
+import { initialInspectorState, parseInspectorRequest, parseInspectorRestore, runGonePatch } from '../../shared/inspectorMessages';
 import type { InspectorRequest, InspectorRestore, InspectorState, InspectorUpdate } from '../../shared/inspectorMessages';
 import { PanelHost, errorMessage, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import { runLabel } from '../runPresentation';
 import type { RunsSource } from '../runsSource';
+import { exportRecommendations } from './exportRecommendations';
 import { InferenceSession } from './inferenceSession';
 import { compareChoices, isInspectable } from './inspectableRuns';
 
@@ -40,8 +40,7 @@ export class InspectorPanel {
       return existing;
     }
     const entry = source.get(runId);
-    const panel = PanelHost.createPanel(services, INSPECTOR, `Inspect: ${entry ? runLabel(entry) : runId}`);
-    return new InspectorPanel(panel, services, source, { runId });
+    return new InspectorPanel(PanelHost.createPanel(services, INSPECTOR, `Inspect: ${entry ? runLabel(entry) : runId}`), services, source, { runId });
   }
 
   static registerSerializer(services: PanelServices, source: RunsSource): vscode.Disposable {
@@ -93,21 +92,7 @@ export class InspectorPanel {
     this.gone = true;
     this.generation++;
     this.inference.dispose();
-    this.patch({
-      run: null,
-      busy: null,
-      error: `Run ${this.state.runId} is gone: its folder is no longer in ${this.source.runsDir}. Close this tab.`,
-      users: [],
-      view: null,
-      userError: null,
-      compareChoices: [],
-      compareRunId: null,
-      compareRun: null,
-      compareView: null,
-      compareError: null,
-      latent: null,
-      latentError: null,
-    });
+    this.patch(runGonePatch(`Run ${this.state.runId} is gone: its folder is no longer in ${this.source.runsDir}. Close this tab.`));
   }
 
   private patch(patch: Partial<InspectorState>): void {
@@ -134,10 +119,7 @@ export class InspectorPanel {
   }
 
   private async handle(request: Exclude<InspectorRequest, { type: 'ready' }>): Promise<void> {
-    if (this.gone) {
-      void vscode.window.showWarningMessage(`Run ${this.state.runId} is gone: its folder was deleted. Close its inspector tab.`);
-      return;
-    }
+    if (this.gone) return void vscode.window.showWarningMessage(`Run ${this.state.runId} is gone: its folder was deleted. Close its inspector tab.`);
     switch (request.type) {
       case 'showUser':
         return this.showUser(request.user);
@@ -152,7 +134,7 @@ export class InspectorPanel {
       case 'loadLatent':
         return this.loadLatent();
       case 'export':
-        return this.exportCsv(request.scope);
+        return exportRecommendations(this.host, this.inference, this.source.runsDir, this.state, request.scope);
     }
   }
 
@@ -202,43 +184,14 @@ export class InspectorPanel {
 
   private loadLatent(): Promise<void> {
     if (this.state.latent || !this.state.run) return Promise.resolve();
-    this.latentLoading ??= this.computeLatent().finally(() => (this.latentLoading = undefined));
+    this.latentLoading ??= (async () => {
+      this.patch({ busy: 'Encoding every user and projecting (PCA)…' });
+      try {
+        this.patch({ latent: await this.inference.ask(this.state.runId, { type: 'latent' }), latentError: null, busy: null });
+      } catch (e) {
+        this.patch({ latentError: errorMessage(e), busy: null });
+      }
+    })().finally(() => (this.latentLoading = undefined));
     return this.latentLoading;
-  }
-
-  private async computeLatent(): Promise<void> {
-    this.patch({ busy: 'Encoding every user and projecting (PCA)…' });
-    try {
-      this.patch({ latent: await this.inference.ask(this.state.runId, { type: 'latent' }), latentError: null, busy: null });
-    } catch (e) {
-      this.patch({ latentError: errorMessage(e), busy: null });
-    }
-  }
-
-  private async exportCsv(scope: 'user' | 'test'): Promise<void> {
-    const { user, k, runId } = this.state;
-    if (scope === 'user' && (!user || !this.state.view)) {
-      // After a reload the user is known before their view is back: not the same as no user at all.
-      const why = !user
-        ? 'Choose a user first.'
-        : this.state.userError
-          ? `User ${user} cannot be shown: ${this.state.userError}`
-          : `User ${user} is still loading; export once their list is shown.`;
-      void vscode.window.showWarningMessage(why);
-      return;
-    }
-    const users: UserSet | string[] = scope === 'user' && user ? [user] : 'test';
-    await this.host.exportFile(
-      {
-        title: scope === 'user' ? `Export the recommendations of user ${user}` : 'Export the recommendations of every test user',
-        fileName: `${runId}-${scope === 'user' ? `user-${(user ?? '').replace(/[^\w.-]+/g, '_')}` : 'test-users'}-top${k}.csv`,
-        extension: 'csv',
-        fallbackFolder: this.source.runsDir,
-      },
-      async () => {
-        const out = await this.inference.ask(runId, { type: 'export', users, k });
-        return { text: out.csv, summary: `${out.rows} recommendations for ${out.users === 1 ? 'one user' : `${out.users} users`}` };
-      },
-    );
   }
 }
