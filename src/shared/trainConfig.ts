@@ -84,6 +84,11 @@ const NUMBER_RULES: NumberRule[] = [
   { key: 'evalEvery', min: 1, max: 100_000, integer: true },
 ];
 
+/** The range a top-level number key must lie in (the first kind that owns a model-specific key), for messages that state it up front. */
+export function numberRule(key: string): NumberRule | undefined {
+  return NUMBER_RULES.find((r) => r.key === key) ?? MODEL_KINDS.flatMap((m) => MODEL_INFO[m].ownKeys).find((r) => r.key === key);
+}
+
 function checkNumber(name: string, v: unknown, min: number, max: number, integer = false, exclusiveMin = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v))
     throw new ConfigError(`${name} must be a number (got ${typeof v === 'string' ? quote(v) : oneLine(String(JSON.stringify(v)), 80)})`, name);

@@ -74,8 +74,9 @@ describe('errors name what the user changes (item 10)', () => {
     const r = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--heldout', '500']);
     assert.equal(r.code, BAD_INPUT);
     assert.match(r.stderr, /lower the number of held-out users \(--heldout\)$/m);
-    const usage = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--anneal-steps', '0']);
-    assert.match(usage.stderr, /--anneal-steps must be an integer >= 1/);
+    // 0 is "auto" (the whole run), so the first value out of range is -1.
+    const usage = cli(['train', '--data', data, '--runs-dir', tempDir(), '--model', 'pop', '--anneal-steps', '-1']);
+    assert.match(usage.stderr, /--anneal-steps must be an integer >= 0/);
   });
 });
 

@@ -10,7 +10,7 @@ import { CONFIG_KEYS, flagProperty, mergeConfigs, parseConfigValue, setConfigVal
 import { MODEL_KINDS, type ModelKind } from '../../shared/modelKinds';
 import type { RunSweepTag, TrainConfig } from '../../shared/runSchema';
 import { isRecord, parseRunSweepTag } from '../../shared/runSchema';
-import { ConfigError, makeConfig } from '../../shared/trainConfig';
+import { ConfigError, makeConfig, numberRule } from '../../shared/trainConfig';
 
 export function addConfigOptions(cmd: Command): Command {
   cmd
@@ -22,6 +22,17 @@ export function addConfigOptions(cmd: Command): Command {
     const description = k.models ? `${k.models.join(', ')}: ${k.description}` : k.description;
     cmd.option(`--${k.flag} <${placeholder}>`, `${description} [${k.key}]`, (text: string) => {
       const parsed = parseConfigValue(k, text);
+      // A bad number states the range at once ("--epochs must be an integer >= 1"); the rest of the
+      // range (its maximum) is makeConfig's to check, as for --config and sweep files.
+      const rule = numberRule(k.key);
+      const below =
+        rule &&
+        typeof parsed === 'object' &&
+        'value' in parsed &&
+        typeof parsed.value === 'number' &&
+        (parsed.value < rule.min || (rule.exclusiveMin && parsed.value === rule.min));
+      if (rule && !rule.list && ('reason' in parsed || below))
+        throw new InvalidArgumentError(`--${k.flag} must be ${rule.integer ? 'an integer' : 'a number'} ${rule.exclusiveMin ? '>' : '>='} ${rule.min}`);
       if ('reason' in parsed) throw new InvalidArgumentError(parsed.reason);
       return parsed.value;
     });
