@@ -98,6 +98,22 @@ describe('model kinds', () => {
     assert.deepEqual([...registered].sort(), [...contributed].sort());
   });
 
+  it('each train command is in the palette and the Runs view only in a trusted workspace, and every menu entry names a command', () => {
+    type MenuEntry = { command?: string; when?: string };
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, MenuEntry[]> } };
+    const menus = manifest.contributes.menus;
+    for (const [menu, entries] of Object.entries(menus)) for (const e of entries) assert.ok(e.command, `${menu}: an entry without a command`);
+    for (const kind of MODEL_KINDS) {
+      const command = MODEL_INFO[kind].trainCommand;
+      if (!command) continue;
+      const palette = menus.commandPalette.filter((e) => e.command === command);
+      assert.deepEqual(palette, [{ command, when: 'isWorkspaceTrusted' }], `${command} in the palette`);
+      const title = menus['view/title'].filter((e) => e.command === command);
+      assert.equal(title.length, 1, `${command} in the Runs view's title menu`);
+      assert.match(title[0].when ?? '', /^view == vaerec\.runs && isWorkspaceTrusted$/, `${command} in the Runs view's title menu`);
+    }
+  });
+
   describe('through the registry alone: split, make, a training step, save, load', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-kinds-'));
     const data = interactions();

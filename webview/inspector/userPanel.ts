@@ -131,14 +131,14 @@ export class UserPanel {
       const history = el('div', { class: 'history-wrap' }, historyTable(u.view));
       // The lists to compare share the first row (the second run's, or the genre mix beside the one
       // list); the history, a wide table, has a row of its own, so its "In the run" column is never cut.
-      const first: HTMLElement[] = [el('div', { class: u.explain ? 'list-wrap explained' : 'list-wrap' }, primary)];
+      const first: HTMLElement[] = [el('div', { class: 'list-wrap' }, primary)];
       if (u.compare) {
         first.push(
           'message' in u.compare
             ? el('p', { class: u.compare.error ? 'error compare' : 'hint compare' }, u.compare.message)
             : el(
                 'div',
-                { class: u.compare.explain ? 'compare explained' : 'compare' },
+                { class: 'compare' },
                 el('p', { class: 'overlap', 'data-overlap': String(u.compare.shared.size) }, u.compare.overlap),
                 recsTable(u.compare.view, u.compare.caption, 'second', u.compare.explain, u.compare.shared),
               ),
