@@ -272,13 +272,15 @@ interface RecordTrial {
 }
 
 describe('stopping and resuming', () => {
-  // Two short trials then two long ones, two at a time.
+  // Two short trials then two long ones, two at a time. The long ones must outlive a killed
+  // coordinator until resume looks for them: 60 epochs of the fixture (~3 s on a quiet machine)
+  // could finish first, so they train 400.
   const spec = () => ({
     name: 'resumable',
     model: 'mvae',
     dataset: data,
     base: { protocol: { heldoutUsers: 20 } },
-    parameters: { epochs: { values: [4, 60] }, dropout: { values: [0.3, 0.5] } },
+    parameters: { epochs: { values: [4, 400] }, dropout: { values: [0.3, 0.5] } },
     executor: { type: 'local', concurrency: 2 },
   });
   const record = (dir: string) => readJson<{ status: string; trials: RecordTrial[]; log: string[] }>(path.join(dir, 'sweep.json'));
