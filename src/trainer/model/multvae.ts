@@ -1,7 +1,7 @@
 /**
  * Mult-VAE and Mult-DAE (Liang et al., WWW 2018): [I -> hidden -> latent -> hidden -> I], tanh,
  * multinomial likelihood, dropout on the L2-normalised input, Adam. Maths as
- * /work/shared/bench/ref_multvae.py; the passes themselves are in network.ts.
+ * ../shared/bench/ref_multvae.py (beside the repository); the passes themselves are in network.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamConfig, TORCH_ADAM, adamUpdate } from './adam';
