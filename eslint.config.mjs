@@ -63,8 +63,9 @@ export default tseslint.config(
           patterns: [
             tensorflowBan,
             {
-              regex: String.raw`(^|/)trainer/(?!(process/client|process/inferenceClient|data/download)$)`,
-              message: 'src/extension may import from src/trainer only process/client, process/inferenceClient and data/download.',
+              regex: String.raw`(^|/)trainer/(?!(process/client|process/inferenceClient|data/download|stats/runComparison)$)`,
+              message:
+                'src/extension may import from src/trainer only process/client, process/inferenceClient, data/download and stats/runComparison (reads per-user metrics; no TensorFlow.js).',
             },
           ],
         },

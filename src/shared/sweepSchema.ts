@@ -26,6 +26,9 @@ export interface SweepMetric {
   goal: 'max' | 'min';
 }
 
+/** Whether metric value a beats b under the goal. */
+export const better = (goal: SweepMetric['goal'], a: number, b: number): boolean => (goal === 'max' ? a > b : a < b);
+
 export interface AshaSpec {
   type: 'asha';
   graceEpochs: number;

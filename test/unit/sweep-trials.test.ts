@@ -11,7 +11,8 @@ import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { addConfigOptions, configFromOptions } from '../../src/trainer/cli/trainOptions';
 import { localPlan } from '../../src/trainer/sweep/concurrency';
 import { sbatchScript } from '../../src/trainer/sweep/slurmExecutor';
-import { allTrials, configurations, expandTrials, trialArgs, trialConfig } from '../../src/trainer/sweep/trials';
+import { trialConfig } from '../../src/shared/sweepTrialConfig';
+import { allTrials, configurations, expandTrials, trialArgs } from '../../src/trainer/sweep/trials';
 
 describe('grid trials', () => {
   const spec = parseSweepSpec({

@@ -22,9 +22,11 @@ import { bestUpTo } from '../sweep/earlyStopping';
 import type { Executor } from '../sweep/executor';
 import { LocalExecutor } from '../sweep/localExecutor';
 import { SLURM_PROGRAMS, SlurmExecutor, missingProgram } from '../sweep/slurmExecutor';
-import { statusJson } from '../sweep/summary';
-import { SweepLookupError, createSweepDir, readSweep, resolveSweepDir, sweepsDirFor, writeSweep } from '../sweep/sweepStore';
-import { allTrials, expandTrials, trialConfig } from '../sweep/trials';
+import { statusJson } from '../../shared/sweepSummary';
+import { SweepLookupError, readSweep, resolveSweepDir, sweepsDirFor } from '../../shared/sweepReader';
+import { createSweepDir, writeSweep } from '../sweep/sweepStore';
+import { trialConfig } from '../../shared/sweepTrialConfig';
+import { allTrials, expandTrials } from '../sweep/trials';
 
 /** Bad input to a sweep command: one line, exit 2. */
 class SweepInputError extends Error {}

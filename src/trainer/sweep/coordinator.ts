@@ -17,9 +17,11 @@ import { formatParams } from './display';
 import { ashaStep, bestUpTo, medianStep, type TrialCurveView } from './earlyStopping';
 import type { Executor } from './executor';
 import { restartInterruptedTrial } from './restart';
-import { bestConfiguration } from './summary';
-import { sweepRuns, writeSweep } from './sweepStore';
-import { trialArgs, trialConfig } from './trials';
+import { bestConfiguration } from '../../shared/sweepSummary';
+import { sweepRuns } from '../../shared/sweepReader';
+import { writeSweep } from './sweepStore';
+import { trialConfig } from '../../shared/sweepTrialConfig';
+import { trialArgs } from './trials';
 
 /** A file in the sweep directory that asks the coordinator to stop the sweep (`vaerec sweep stop`). */
 export const SWEEP_STOP_FILE = 'stop-request';

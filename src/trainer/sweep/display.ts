@@ -5,7 +5,7 @@
  */
 import type { TrainConfig } from '../../shared/runSchema';
 import type { SweepRecord, SweepTrial } from '../../shared/sweepSchema';
-import { plannedEpochs, progressOf } from './summary';
+import { plannedEpochs, progressOf } from '../../shared/sweepSummary';
 
 export interface SweepDisplay {
   /** Something happened (a trial started, ended, was stopped); `notable`: what resume did, budget notices. */

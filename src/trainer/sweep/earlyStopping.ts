@@ -16,6 +16,7 @@
  */
 import type { RunStop } from '../../shared/runSchema';
 import type { AshaSpec, MedianSpec, RungResult, SweepMetric } from '../../shared/sweepSchema';
+import { better } from '../../shared/sweepSchema';
 
 export interface CurvePoint {
   epoch: number;
@@ -27,8 +28,6 @@ export interface Curve {
   points: CurvePoint[];
   lastEpoch: number;
 }
-
-export const better = (goal: SweepMetric['goal'], a: number, b: number): boolean => (goal === 'max' ? a > b : a < b);
 
 /** The best value up to and including `epoch`, or undefined if no epoch up to it has the metric. */
 export function bestUpTo(curve: Curve, epoch: number, goal: SweepMetric['goal']): CurvePoint | undefined {

@@ -5,10 +5,11 @@
  * one per parameter in key order. Each configuration is repeated `repeats` times, the repeat index
  * added to the base seed; trial index = configuration index x repeats + repeat index.
  */
-import { configArgs, configKey, mergeConfigs, setConfigValue } from '../../shared/configKeys';
-import type { RunSweepTag, TrainConfig } from '../../shared/runSchema';
+import { configArgs, configKey } from '../../shared/configKeys';
+import type { RunSweepTag } from '../../shared/runSchema';
 import type { ParameterSpec, ParameterValue, SweepSpec } from '../../shared/sweepSchema';
-import { DEFAULT_CONFIG, makeConfig } from '../../shared/trainConfig';
+import { trialOverrides } from '../../shared/sweepTrialConfig';
+import { DEFAULT_CONFIG } from '../../shared/trainConfig';
 import { NumpyRandomState } from '../protocol/mt19937';
 
 export interface TrialPlan {
@@ -79,19 +80,6 @@ export function allTrials(spec: SweepSpec): TrialPlan[] {
 export function expandTrials(spec: SweepSpec): TrialPlan[] {
   const all = allTrials(spec);
   return spec.budget.maxTrials !== undefined ? all.slice(0, spec.budget.maxTrials) : all;
-}
-
-/** The partial configuration of a trial: base, then its parameters, its seed and (ASHA) the epochs. */
-export function trialOverrides(spec: SweepSpec, plan: Pick<TrialPlan, 'params' | 'seed'>): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(plan.params)) setConfigValue(params, k, v);
-  const fixed: Record<string, unknown> = { seed: plan.seed };
-  if (spec.earlyStopping.type === 'asha') fixed.epochs = spec.earlyStopping.maxEpochs;
-  return mergeConfigs(spec.base, params, fixed);
-}
-
-export function trialConfig(spec: SweepSpec, dataSource: string, plan: Pick<TrialPlan, 'params' | 'seed'>): TrainConfig {
-  return makeConfig(spec.model, dataSource, trialOverrides(spec, plan));
 }
 
 /**

@@ -2,10 +2,10 @@
  * A sweep's answer and its status object: the best configuration (by the mean of its repeats' best
  * metric) with its test metrics' mean and standard deviation, and the `--json` status.
  */
-import type { TrainConfig } from '../../shared/runSchema';
-import type { SweepBest, SweepRecord, SweepStatusJson, SweepTrial } from '../../shared/sweepSchema';
-import { better } from './earlyStopping';
-import { trialConfig } from './trials';
+import type { TrainConfig } from './runSchema';
+import type { SweepBest, SweepRecord, SweepStatusJson, SweepTrial } from './sweepSchema';
+import { better } from './sweepSchema';
+import { trialConfig } from './sweepTrialConfig';
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
