@@ -1,11 +1,12 @@
 /** Worker-thread entry for parallel.ts: computes gradients and Adam updates for its share. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackendChoice, selectBackend } from '../backend';
+import { serveJobs } from '../helperThread';
 import { adamUpdate, adamUpdateWithDecay } from '../model/adam';
 import { Workspace } from '../model/kernels/workspace';
 import { forwardBackward } from '../model/network';
 import { paramSegments, viewParams } from '../model/params';
-import { Control, WorkerInit, WorkerJob } from '../model/parallel';
+import { GRADIENT_WORKER, WorkerInit, WorkerJob } from '../model/parallel';
 import { decoderStep, encoderStep } from '../model/recvaeNetwork';
 import { viewRecVae } from '../model/recvaeParams';
 import { svaeForwardBackward } from '../model/svaeNetwork';
@@ -54,31 +55,12 @@ function handlerFor(init: WorkerInit): Handler {
   };
 }
 
-/**
- * Every failure goes through the control buffer: the owner waits in Atomics.wait, so it would not
- * see a worker 'error' event until its wait timed out.
- */
-async function main(): Promise<void> {
-  const init = workerData as WorkerInit;
-  const control = new Control(init.control);
-  let handle: Handler;
-  try {
-    const port = parentPort;
-    if (port === null) throw new Error('gradWorker must run in a worker thread');
-    await selectBackend(init.backend as BackendChoice, () => undefined);
-    handle = handlerFor(init);
-    port.on('message', (job: WorkerJob) => {
-      try {
-        control.done(handle(job));
-      } catch (err) {
-        control.fail(err);
-      }
-    });
-  } catch (err) {
-    control.fail(err);
-    return;
-  }
-  control.done();
-}
-
-void main();
+const init = workerData as WorkerInit;
+void serveJobs<WorkerJob>(parentPort, init.status, GRADIENT_WORKER.label, async () => {
+  await selectBackend(init.backend as BackendChoice, () => undefined);
+  const handle = handlerFor(init);
+  return (job) => {
+    const parts = handle(job);
+    return parts && [parts.nll, parts.kl];
+  };
+});

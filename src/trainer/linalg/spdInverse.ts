@@ -6,7 +6,7 @@
  * takes about half of every block step's rows; both share the matrix). EASE inverts X^T X + lambda I
  * with it.
  */
-import { HelperThread } from './helperThread';
+import { HelperThread, type HelperNames } from '../helperThread';
 import { BlockStep, SweepBuffers, TILE, TileKernel, balancedSplit, finishBlock, gatherBlock, jsKernel, negateAndMirror, updateRows } from './symmetricSweep';
 import { WasmLayout, newMemory, sweepModule, wasmBuffers, wasmKernel, wasmLayout } from './wasmKernel';
 
@@ -21,7 +21,7 @@ export type InverseWorkerData =
   | { kernel: 'wasm'; module: WebAssembly.Module; memory: WebAssembly.Memory; layout: WasmLayout; stride: number; block: number }
   | { kernel: 'js'; a: SharedArrayBuffer; u: SharedArrayBuffer; w: SharedArrayBuffer; d: SharedArrayBuffer; stride: number; block: number };
 
-export const INVERSE_WORKER = 'inverseWorker';
+export const INVERSE_WORKER: HelperNames = { script: 'inverseWorker', label: 'inverse helper thread', fallback: 'inverting on one thread' };
 
 /** Pivots per block: large enough that the update dominates each step, small enough for the panels to stay in cache. */
 export const DEFAULT_BLOCK = 64;
@@ -84,7 +84,7 @@ export class SpdInverter {
       data = { kernel: 'js', a: bytes(stride * stride), u: bytes(stride * block), w: bytes(stride * block), d: bytes(block * block), stride, block };
     }
     const { buf, kernel } = threadSide(data);
-    const helper = threads > 1 ? HelperThread.start<InverseJob>(INVERSE_WORKER, { ...data }) : null;
+    const helper = threads > 1 ? HelperThread.start<InverseJob>(INVERSE_WORKER, data) : null;
     return new SpdInverter(n, data.kernel, buf, kernel, helper);
   }
 

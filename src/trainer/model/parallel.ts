@@ -3,13 +3,10 @@
  * single-threaded under Node, so one worker thread with its own tfjs + wasm instance computes the
  * gradient of part of each batch while the main thread does the rest; then each thread runs Adam
  * over half of the parameters. Parameters, moments and both gradient buffers are SharedArrayBuffers; a small
- * control buffer with Atomics.wait/notify makes the exchange synchronous, because
+ * status buffer with Atomics.wait/notify (helperThread.ts) makes the exchange synchronous, because
  * Recommender.trainStep is synchronous.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { HelperThread, type HelperNames } from '../helperThread';
 import { AdamBuffers, AdamConfig } from './adam';
 import { LossParts } from './network';
 import { Dims } from './params';
@@ -35,7 +32,8 @@ export interface WorkerInit {
   backend: string;
   model: WorkerModel;
   buffers: SharedBuffers;
-  control: SharedArrayBuffer;
+  /** The helper thread's status buffer (helperThread.ts). */
+  status: SharedArrayBuffer;
 }
 
 export type WorkerJob =
@@ -48,145 +46,30 @@ export type WorkerJob =
   /** SVAE's Adam (PyTorch weight decay on every parameter) over [from, to). */
   | { kind: 'adamDecay'; adam: AdamConfig; t: number; decay: number; from: number; to: number };
 
-const BUSY = 0;
-const DONE = 1;
-const FAILED = 2;
-const MESSAGE_BYTES = 2048;
-/** A step's share takes seconds at most (SVAE with large batches); this only catches a worker that hangs. */
-const WAIT_LIMIT_MS = 120_000;
+/** Its errors say "gradient worker: ..."; when it cannot start, the model trains alone. */
+export const GRADIENT_WORKER: HelperNames = { script: 'gradWorker', label: 'gradient worker', fallback: 'training on one thread' };
 
-/** Status word, two result numbers and an error message, shared by the two threads. */
-export class Control {
-  private readonly status: Int32Array;
-  private readonly results: Float64Array;
-  private readonly message: Uint8Array;
-
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8 + 16 + MESSAGE_BYTES)) {
-    this.status = new Int32Array(buffer, 0, 1);
-    this.results = new Float64Array(buffer, 8, 2);
-    this.message = new Uint8Array(buffer, 24, MESSAGE_BYTES);
-  }
-
-  begin(): void {
-    Atomics.store(this.status, 0, BUSY);
-  }
-
-  done(parts: LossParts = { nll: 0, kl: 0 }): void {
-    this.results[0] = parts.nll;
-    this.results[1] = parts.kl;
-    Atomics.store(this.status, 0, DONE);
-    Atomics.notify(this.status, 0);
-  }
-
-  /** Records the first failure; later ones (a worker's exit after its error) keep it. */
-  fail(err: unknown): void {
-    if (Atomics.load(this.status, 0) === FAILED) return;
-    const text = new TextEncoder().encode(err instanceof Error ? err.message : String(err)).subarray(0, MESSAGE_BYTES - 1);
-    this.message.fill(0);
-    this.message.set(text);
-    Atomics.store(this.status, 0, FAILED);
-    Atomics.notify(this.status, 0);
-  }
-
-  /** Blocks until the other side reports; returns its results or throws its error. */
-  wait(): LossParts {
-    const deadline = Date.now() + WAIT_LIMIT_MS;
-    while (Atomics.load(this.status, 0) === BUSY) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('gradient worker did not answer (it may have crashed)');
-      Atomics.wait(this.status, 0, BUSY, left);
-    }
-    this.throwIfFailed();
-    return { nll: this.results[0], kl: this.results[1] };
-  }
-
-  throwIfFailed(): void {
-    if (Atomics.load(this.status, 0) !== FAILED) return;
-    const end = this.message.indexOf(0);
-    // TextDecoder refuses views of shared memory: copy the bytes out first.
-    throw new Error(`gradient worker: ${new TextDecoder().decode(this.message.slice(0, end < 0 ? MESSAGE_BYTES : end))}`);
-  }
-}
-
-/**
- * The worker's script: gradWorker.js next to the bundle (dist/, which build.mjs emits from
- * entry/gradWorker.ts), else entry/gradWorker.ts through tsx when running from source.
- */
-function workerScript(): { code: string; evaluate: boolean } | null {
-  const js = path.join(__dirname, 'gradWorker.js');
-  if (existsSync(js)) return { code: js, evaluate: false };
-  const ts = path.join(__dirname, '../entry/gradWorker.ts');
-  if (!existsSync(ts)) return null;
-  // Worker threads refuse .ts entry files even under tsx, so register tsx's require hook in the worker first.
-  let tsx: string;
-  try {
-    tsx = createRequire(__filename).resolve('tsx/cjs');
-  } catch {
-    return null;
-  }
-  return { code: `require(${JSON.stringify(tsx)}); require(${JSON.stringify(ts)});`, evaluate: true };
-}
-
+/** The worker computing part of each step's gradient (entry/gradWorker.ts). */
 export class GradientWorker {
-  private disposed = false;
-
-  private constructor(
-    private readonly worker: Worker,
-    private readonly control: Control,
-  ) {}
+  private constructor(private readonly thread: HelperThread<WorkerJob>) {}
 
   /**
    * Starts the worker and waits until its backend is up (a fraction of a second). Null when its
-   * script cannot be found or it fails to start, with the reason as a process warning (the
-   * trainer's stderr): the caller then trains on one thread and records that.
+   * script cannot be found or it fails to start, with the reason as a process warning.
    */
-  static start(init: Omit<WorkerInit, 'control'>): GradientWorker | null {
-    const script = workerScript();
-    if (script === null) return null;
-    const control = new Control();
-    control.begin();
-    const worker = new Worker(script.code, { eval: script.evaluate, workerData: { ...init, control: control.buffer } satisfies WorkerInit });
-    const gw = new GradientWorker(worker, control);
-    // Errors and an unexpected exit are reported through the control buffer, so a wait ends at once.
-    worker.on('error', (err) => control.fail(err));
-    worker.on('exit', (code) => gw.disposed || control.fail(new Error(`exited (code ${code})`)));
-    // An idle worker must not keep the process alive if the owner forgets dispose().
-    worker.unref();
-    try {
-      control.wait();
-    } catch (err) {
-      gw.dispose();
-      process.emitWarning(`training on one thread: ${(err as Error).message}`);
-      return null;
-    }
-    return gw;
+  static start(init: Omit<WorkerInit, 'status'>): GradientWorker | null {
+    const thread = HelperThread.start<WorkerJob>(GRADIENT_WORKER, init);
+    return thread && new GradientWorker(thread);
   }
 
-  /**
-   * Runs `job` on the worker while `mine` runs here, and returns both results. The worker's result
-   * is collected even when `mine` throws, so no job is left in flight; that error is the one thrown.
-   */
+  /** Runs `job` on the worker while `mine` runs here (see HelperThread.alongside). */
   alongside<T>(job: WorkerJob, mine: () => T): { mine: T; theirs: LossParts } {
-    this.control.throwIfFailed();
-    this.control.begin();
-    this.worker.postMessage(job);
-    let own: T;
-    try {
-      own = mine();
-    } catch (err) {
-      try {
-        this.control.wait();
-      } catch {
-        // The main thread's error explains the step; the worker's may only be a consequence.
-      }
-      throw err;
-    }
-    return { mine: own, theirs: this.control.wait() };
+    const { mine: own, theirs } = this.thread.alongside(job, mine);
+    return { mine: own, theirs: { nll: theirs[0], kl: theirs[1] } };
   }
 
   dispose(): void {
-    this.disposed = true;
-    void this.worker.terminate();
+    this.thread.dispose();
   }
 }
 
