@@ -86,6 +86,10 @@ export function sweepJsonSchema(): Schema {
     additionalProperties: false,
     properties: {
       $schema: { type: 'string' },
+      $comment: {
+        description: 'Notes for the reader (JSON has no comments): one string or a list of lines. Ignored by vaerec.',
+        oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+      },
       name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Names the sweep and its folder (.vaerec/sweeps/<name>-<time>).' },
       model: { enum: [...MODEL_KINDS] },
       dataset: { type: 'string', description: 'ml-1m, or a MovieLens folder or CSV/TSV file; a relative path is relative to this file.', examples: ['ml-1m'] },

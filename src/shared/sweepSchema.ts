@@ -97,6 +97,7 @@ export class SweepSpecError extends Error {
 
 const TOP_KEYS = [
   '$schema',
+  '$comment',
   'name',
   'model',
   'dataset',
@@ -282,6 +283,10 @@ function parseExecutor(v: unknown): ExecutorSpec {
 export function parseSweepSpec(v: unknown): SweepSpec {
   const s = obj(v, '(the sweep file)');
   onlyKeys(s, TOP_KEYS, '');
+  // JSON has no comments: a sweep file explains itself in "$comment" (one line or a list of lines), read by nobody.
+  const comment = s.$comment;
+  if (comment !== undefined && typeof comment !== 'string' && !(Array.isArray(comment) && comment.every((l) => typeof l === 'string')))
+    fail('$comment', 'must be a string or a list of strings');
   const name = str(s.name, 'name');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) fail('name', 'must be 1-64 letters, digits, ".", "_" or "-" (it names the sweep\'s folder)');
   if (!(MODEL_KINDS as readonly unknown[]).includes(s.model)) fail('model', `must be one of ${MODEL_KINDS.join(', ')} (got ${JSON.stringify(s.model)})`);

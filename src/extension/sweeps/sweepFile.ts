@@ -1,0 +1,131 @@
+/**
+ * Sweep files as the editor handles them: checking one before it is started (the CLI's own
+ * validator, so the editor refuses exactly what `vaerec sweep run` would), the starter file "New
+ * Sweep" writes for a model, and the file "Rerun best with N seeds" derives from a finished sweep.
+ * Free of `vscode`, so unit-tested in plain Node.
+ */
+import { setConfigValue } from '../../shared/configKeys';
+import { MODEL_INFO, type ModelKind } from '../../shared/modelKinds';
+import type { SweepBest, SweepRecord, SweepSpec } from '../../shared/sweepSchema';
+import { SweepSpecError, parseSweepSpec } from '../../shared/sweepSchema';
+import { DEFAULT_CONFIG } from '../../shared/trainConfig';
+
+export const SWEEP_FILE_SUFFIX = '.sweep.json';
+
+export type SweepFileCheck = { spec: SweepSpec; trials: number } | { error: string; key?: string };
+
+/** The sweep file's text checked as `vaerec sweep run` checks it: JSON, then parseSweepSpec (the message names the key). */
+export function checkSweepText(text: string): SweepFileCheck {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { error: `not valid JSON (${(err as Error).message})` };
+  }
+  try {
+    const spec = parseSweepSpec(raw);
+    return { spec, trials: trialCount(spec) };
+  } catch (err) {
+    if (err instanceof SweepSpecError) return { error: err.message, key: err.key };
+    throw err;
+  }
+}
+
+/** Trials the sweep will run: one per configuration (grid: every combination; random: `trials` draws) and repeat, cut by the budget. */
+export function trialCount(spec: SweepSpec): number {
+  const configurations =
+    spec.method === 'random' ? (spec.trials ?? 0) : Object.values(spec.parameters).reduce((n, p) => n * ('values' in p ? p.values.length : 1), 1);
+  const all = configurations * spec.repeats;
+  return spec.budget.maxTrials === undefined ? all : Math.min(all, spec.budget.maxTrials);
+}
+
+/** What a starter file searches for each model: a few values of the settings that matter most for it. */
+const STARTER_PARAMETERS: Record<ModelKind, Record<string, (number | string)[]>> = {
+  mvae: { annealCap: [0.1, 0.2, 0.3], dropout: [0.2, 0.5] },
+  mdae: { learningRate: [0.0003, 0.001, 0.003], dropout: [0.2, 0.5] },
+  svae: { learningRate: [0.001, 0.002], annealCap: [0.1, 0.2] },
+  recvae: { gamma: [0.003, 0.005, 0.01], dropout: [0.3, 0.5] },
+  ease: { lambda: [100, 300, 500, 1000] },
+  // Nothing to tune: repeats over seeds show how much the split alone moves the metric.
+  pop: {},
+};
+
+/**
+ * The starter sweep of a model: a small grid with ASHA for models trained over epochs, plain
+ * repeats for the others, explained in "$comment" (JSON has no comments; parseSweepSpec ignores it).
+ */
+export function starterSweep(model: ModelKind, dataset: string): Record<string, unknown> {
+  const info = MODEL_INFO[model];
+  const parameters = Object.fromEntries(Object.entries(STARTER_PARAMETERS[model]).map(([k, values]) => [k, { values }]));
+  const epochs = info.defaults.epochs ?? DEFAULT_CONFIG.epochs;
+  const grace = Math.max(1, Math.round(epochs / 10));
+  const names = Object.keys(parameters);
+  const comment = [
+    `A ${info.label} hyperparameter search: "Run sweep" above (or \`vaerec sweep run <this file>\`) starts it; docs/SWEEPS.md explains every key.`,
+    'dataset: "ml-1m" (downloaded once), or a MovieLens folder or CSV/TSV file; a relative path is relative to this file.',
+    'base: the configuration every trial shares (any key of `vaerec train`, as in a run\'s "config").',
+    names.length > 0
+      ? `parameters: the values to try (${names.join(', ')}); a grid trains every combination, "method": "random" draws "trials" of them.`
+      : 'parameters: none, so the repeats differ only by their seed (which also draws the split).',
+    info.epochs
+      ? `earlyStopping: ASHA stops the weaker trials at epochs ${grace}, ${grace * 3}, ${grace * 9}, ... ("none" trains every trial to the end; "median" is the other rule).`
+      : `earlyStopping: none (${info.label} is fitted in one pass, there are no epochs to stop at).`,
+    'executor: "local" runs trials on this machine\'s cores; { "type": "slurm", ... } submits one sbatch job per trial.',
+  ];
+  return {
+    $comment: comment,
+    name: `${model}-sweep`,
+    model,
+    dataset,
+    base: info.epochs ? { epochs } : {},
+    parameters,
+    method: 'grid',
+    repeats: names.length > 0 ? 1 : 3,
+    metric: 'val_ndcg@100',
+    earlyStopping: info.epochs ? { type: 'asha', graceEpochs: grace, reductionFactor: 3, maxEpochs: epochs } : 'none',
+    executor: { type: 'local', concurrency: 'auto' },
+  };
+}
+
+export function sweepFileText(spec: Record<string, unknown>): string {
+  return JSON.stringify(spec, null, 2) + '\n';
+}
+
+/** A sweep name with a suffix, kept within the 64 characters a name may have. */
+function suffixed(name: string, suffix: string): string {
+  return `${name.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+/**
+ * "Rerun best with N seeds": the best configuration's parameters fixed in `base`, nothing searched,
+ * `repeats` N (seeds base.seed ... base.seed + N - 1), no early stopping (the repeats are not
+ * competing), the dataset as the sweep resolved it and the same executor and metric. Validated
+ * with parseSweepSpec, as the file will be when it is started.
+ */
+export function bestRepeatsSweep(record: SweepRecord, best: SweepBest, repeats: number): Record<string, unknown> {
+  const spec = record.spec;
+  const base: Record<string, unknown> = structuredClone(spec.base);
+  for (const [k, v] of Object.entries(best.params)) setConfigValue(base, k, v);
+  if (spec.earlyStopping.type === 'asha') base.epochs = spec.earlyStopping.maxEpochs;
+  const params = Object.entries(best.params)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const derived = {
+    $comment: [
+      `The best configuration of sweep ${record.id} (trial ${best.index}: ${params || 'its base configuration'}), trained with ${repeats} seeds.`,
+      `Written by "Rerun best with N seeds" from ${record.specFile}.`,
+    ],
+    name: suffixed(spec.name, `-best-x${repeats}`),
+    model: spec.model,
+    dataset: record.dataSource,
+    base,
+    parameters: {},
+    method: 'grid',
+    repeats,
+    metric: spec.metric,
+    earlyStopping: 'none',
+    executor: spec.executor,
+  };
+  parseSweepSpec(derived);
+  return derived;
+}
