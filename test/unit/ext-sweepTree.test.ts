@@ -208,6 +208,13 @@ describe('the Runs tree model of sweeps', () => {
     assert.equal(sweepDescription(fresh), 'running · 0/2 trials · best val NDCG@100 0.1200 so far');
     assert.equal(sweepContextValue(fresh), 'sweep running', 'no completed configuration: nothing to rerun');
     assert.equal(sweepContextValue(listing(sweepRecord(SWEEP), 'interrupted')), 'sweep interrupted best');
+    // Trials a stop cancelled are not over: Resume trains them again.
+    const stopped = sweepRecord(SWEEP, {
+      status: 'stopped',
+      trials: [trial(0, { state: 'completed', metric: 0.3 }), trial(1, { state: 'cancelled' }), trial(2, {})],
+    });
+    assert.equal(sweepDescription(listing(stopped)), 'stopped · 1/3 trials · 1 cancelled · best val NDCG@100 0.3000');
+    assert.equal(sweepContextValue(listing(stopped)), 'sweep stopped best');
   });
 
   it('shows a damaged sweep.json with its reason', () => {

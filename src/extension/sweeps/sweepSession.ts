@@ -12,11 +12,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SweepRecord } from '../../shared/sweepSchema';
-import { bestConfiguration, progressOf } from '../../shared/sweepSummary';
+import { bestConfiguration } from '../../shared/sweepSummary';
 import { oneLine } from '../../shared/text';
 import { trainerRuntime } from '../trainerRuntime';
 import type { SweepsChange, SweepsStore } from './sweepsStore';
-import { bestSoFar, formatParams, formatSweepMetric, metricLabel, type SweepListing } from './sweepTreeModel';
+import { bestSoFar, formatParams, formatSweepMetric, metricLabel, trialsDone, type SweepListing } from './sweepTreeModel';
 
 export const CLI_BUNDLE = 'dist/cli.js';
 /** While a sweep of this window has no record yet, the sweeps folder is looked at this often. */
@@ -222,7 +222,7 @@ export class SweepSession implements vscode.Disposable {
     if (!r || !a.progress) return;
     const text = progressLine(r);
     if (text === a.shown) return;
-    const done = progressOf(r).trialsDone;
+    const done = trialsDone(r).done;
     a.progress.report({ message: text, increment: r.trials.length > 0 ? (100 * Math.max(0, done - a.trialsDone)) / r.trials.length : 0 });
     a.trialsDone = done;
     a.shown = text;
@@ -242,7 +242,7 @@ export class SweepSession implements vscode.Disposable {
       this.statusBar.command = { title: 'Open Sweep View', command: 'vaerec.showSweep', arguments: [{ sweepDir: s.dir }] };
     } else {
       const trials = running.reduce((n, s) => n + (s.record?.trials.length ?? 0), 0);
-      const done = running.reduce((n, s) => n + (s.record ? progressOf(s.record).trialsDone : 0), 0);
+      const done = running.reduce((n, s) => n + (s.record ? trialsDone(s.record).done : 0), 0);
       const count = running.length + starting;
       this.statusBar.text = `$(sync~spin) ${count} sweep${count > 1 ? 's' : ''}: ${done}/${trials} trials`;
       this.statusBar.tooltip = 'Sweeps running: click to show them in the Runs view';
@@ -288,11 +288,10 @@ function readQuietly(file: string): string {
 
 /** "5/16 trials · best val NDCG@100 0.3049 (trial 3)". */
 export function progressLine(r: SweepRecord): string {
-  const p = progressOf(r);
+  const p = trialsDone(r);
   const best = bestSoFar(r);
-  const running = r.trials.filter((t) => t.state === 'running').length;
-  const parts = [`${p.trialsDone}/${p.trials} trials`];
-  if (running > 0) parts.push(`${running} running`);
+  const parts = [`${p.done}/${p.total} trials`];
+  if (p.running > 0) parts.push(`${p.running} running`);
   if (best) parts.push(`best ${metricLabel(r.spec.metric.name)} ${formatSweepMetric(best.metric)} (trial ${best.index}${best.final ? '' : ', so far'})`);
   return parts.join(' · ');
 }

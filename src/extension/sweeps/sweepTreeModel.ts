@@ -129,12 +129,23 @@ export function sweepLabel(s: SweepListing): string {
   return s.record?.name ?? s.id;
 }
 
+/**
+ * Trials over and trials in all. A trial cancelled by a stop is not over (Resume trains it again),
+ * unlike in the coordinator's progress, which counts it among the trials no longer running.
+ */
+export function trialsDone(r: SweepRecord): { done: number; total: number; cancelled: number; running: number } {
+  const count = (state: TrialState) => r.trials.filter((t) => t.state === state).length;
+  const cancelled = count('cancelled');
+  return { done: progressOf(r).trialsDone - cancelled, total: r.trials.length, cancelled, running: count('running') };
+}
+
 /** "running · 5/16 trials · best val NDCG@100 0.3049". */
 export function sweepDescription(s: SweepListing): string {
   const r = s.record;
   if (!r) return 'damaged';
-  const p = progressOf(r);
-  const parts = [s.status, `${p.trialsDone}/${p.trials} trials`];
+  const p = trialsDone(r);
+  const parts = [s.status, `${p.done}/${p.total} trials`];
+  if (p.cancelled > 0) parts.push(`${p.cancelled} cancelled`);
   const best = bestSoFar(r);
   if (best) parts.push(`best ${metricLabel(r.spec.metric.name)} ${formatSweepMetric(best.metric)}${best.final ? '' : ' so far'}`);
   return parts.join(' · ');
