@@ -27,6 +27,13 @@ const COMMANDS = [
   'vaerec.deleteRun',
   'vaerec.revealRunFolder',
   'vaerec.refreshRuns',
+  'vaerec.newSweep',
+  'vaerec.startSweep',
+  'vaerec.validateSweep',
+  'vaerec.stopSweep',
+  'vaerec.resumeSweep',
+  'vaerec.rerunBestSweep',
+  'vaerec.showSweep',
 ];
 
 function item(api: VaerecApi, id: string): vscode.TreeItem {
