@@ -140,6 +140,7 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
 
   it('saves a screenshot of a sweep in the Runs tree', { timeout: 30_000 }, async (t) => {
     if (session.failures > 0) return t.skip('an earlier test failed: its own screenshot is in test-results/');
+    await wb.runFromPalette('Notifications: Clear All Notifications');
     // Widen the side bar (drag its sash) so the descriptions are not cut off.
     const sidebar = await page.locator('.part.sidebar').boundingBox();
     if (sidebar) {
