@@ -2,7 +2,7 @@
  * End-to-end, as a user (issue 16, items 1 and 2): in a real VS Code (code-server, headless
  * Chromium) on a workspace whose settings name a small generated dataset, "Recommender: New
  * Sweep" writes and opens a Mult-VAE starter sweep file; edited to a tiny grid with a mistake, the
- * CodeLens names the key and "Run sweep" refuses; corrected, "Run sweep" starts it, and the sweep
+ * CodeLens names the key, the mistake is underlined, and "Run sweep" refuses; corrected, "Run sweep" starts it, and the sweep
  * node and its trials fill in the Runs tree to completion (the best trial marked), while the
  * trials' runs stay off the top level. Then "Rerun Best with N Seeds" on it; and a sweep started
  * from the CLI appears and updates live, is stopped from the tree (the CLI's coordinator ends with
@@ -89,6 +89,8 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
       fs.writeFileSync(sweepFile, JSON.stringify(tinySweep(starter, [0.2, 1.5]), null, 2) + '\n');
       const mistake = page.locator('.codelens-decoration', { hasText: 'parameters.dropout.values[1]: dropout must be' }).first();
       await mistake.waitFor({ timeout: 30_000 });
+      // The same mistake underlined in place (the schema does not check ranges: this is the validator's).
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
       await page.locator('.codelens-decoration a', { hasText: 'Run sweep' }).first().click();
       await page
         .locator('.notification-toast', { hasText: 'Cannot run sweep mvae.sweep.json: parameters.dropout.values[1]: dropout must be' })
@@ -104,6 +106,12 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
       fs.writeFileSync(sweepFile, JSON.stringify(tinySweep(starter, [0.2, 0.5]), null, 2) + '\n');
       const lens = page.locator('.codelens-decoration a', { hasText: 'Run sweep (2 trials, local)' }).first();
       await lens.waitFor({ timeout: 30_000 });
+      await wb.poll(
+        () => page.locator('.monaco-editor .squiggly-error').count(),
+        (n) => n === 0,
+        'the underline to go once the file is valid',
+        10_000,
+      );
       await lens.click();
       // The progress notification and the sweep node, running.
       await page.locator('.notification-toast', { hasText: 'Sweep mvae.sweep.json' }).first().waitFor({ timeout: 30_000 });

@@ -10,7 +10,7 @@ import { MODEL_INFO, MODEL_KINDS } from '../../src/shared/modelKinds';
 import type { SweepRecord, SweepTrial } from '../../src/shared/sweepSchema';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { bestConfiguration } from '../../src/shared/sweepSummary';
-import { bestRepeatsSweep, checkSweepText, starterSweep, sweepFileText, trialCount } from '../../src/extension/sweeps/sweepFile';
+import { bestRepeatsSweep, checkSweepText, locateKey, starterSweep, sweepFileText, trialCount } from '../../src/extension/sweeps/sweepFile';
 import { allTrials, expandTrials } from '../../src/trainer/sweep/trials';
 
 describe('the starter sweep of New Sweep', () => {
@@ -79,6 +79,56 @@ describe('checking a sweep file before it starts', () => {
     const bad = checkSweepText(JSON.stringify({ ...valid, $comment: 3 }));
     assert.ok('error' in bad);
     assert.equal(bad.key, '$comment');
+  });
+});
+
+describe("where the validator's key is in the file (the diagnostic's place)", () => {
+  const text = JSON.stringify(
+    {
+      name: 'g',
+      model: 'mvae',
+      dataset: 'ml-1m',
+      base: { protocol: { heldoutUsers: 30 } },
+      parameters: { 'protocol.heldoutUsers': { values: [10, -5] }, dropout: { values: [0.2, 1.5] } },
+      extra: true,
+    },
+    null,
+    2,
+  );
+  const at = (key: string) => {
+    const where = locateKey(text, key);
+    assert.ok(where, key);
+    return text.slice(where.offset, where.offset + where.length);
+  };
+
+  it('points at a list element, through dotted parameter names', () => {
+    assert.equal(at('parameters.dropout.values[1]'), '1.5');
+    assert.equal(at('parameters.protocol.heldoutUsers.values[1]'), '-5');
+  });
+
+  it("points at a property's name: an unknown key, a nested key", () => {
+    assert.equal(at('extra'), '"extra"');
+    assert.equal(at('base.protocol.heldoutUsers'), '"heldoutUsers"');
+    assert.equal(at('parameters.dropout'), '"dropout"');
+  });
+
+  it('points at the deepest part that exists: a missing key at the object that lacks it, the file itself at its start', () => {
+    assert.equal(at('earlyStopping.graceEpochs'), '{');
+    assert.equal(at('base.protocol.minRating'), '"protocol"');
+    assert.equal(at('(the sweep file)'), '{');
+    assert.equal(locateKey('[1, 2]', 'name'), undefined, 'not an object: nothing to point at');
+    assert.equal(locateKey('{ "name": ', 'name')?.offset, 2, 'a property cut before its value: its name');
+  });
+
+  it('points at the mistake the validator reports, by its key', () => {
+    const check = checkSweepText(text);
+    assert.ok('error' in check && check.key);
+    assert.equal(at(check.key), '"extra"');
+    const next = text.replace(',\n  "extra": true', '');
+    const second = checkSweepText(next);
+    assert.ok('error' in second && second.key);
+    const where = locateKey(next, second.key);
+    assert.equal(where && next.slice(where.offset, where.offset + where.length), '-5');
   });
 });
 

@@ -15,6 +15,7 @@ import type { RunsStore } from '../runsStore';
 import { datasetCacheDirectory, datasetSetting } from '../settings';
 import { requireTrust } from '../trust';
 import { SWEEP_FILE_SELECTOR, SweepCodeLensProvider } from './sweepCodeLens';
+import { SweepDiagnostics } from './sweepDiagnostics';
 import { SWEEP_FILE_SUFFIX, bestRepeatsSweep, checkSweepText, starterSweep, sweepFileText } from './sweepFile';
 import type { SweepSession } from './sweepSession';
 import type { SweepsStore } from './sweepsStore';
@@ -56,6 +57,7 @@ export class SweepCommands {
   register(): vscode.Disposable[] {
     return [
       vscode.languages.registerCodeLensProvider(SWEEP_FILE_SELECTOR, new SweepCodeLensProvider()),
+      new SweepDiagnostics(),
       vscode.commands.registerCommand('vaerec.newSweep', (model?: unknown) => this.newSweep(model)),
       vscode.commands.registerCommand('vaerec.startSweep', (file?: unknown) => this.start(file)),
       vscode.commands.registerCommand('vaerec.validateSweep', (file?: unknown) => this.validate(file)),

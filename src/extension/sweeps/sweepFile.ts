@@ -4,6 +4,7 @@
  * Sweep" writes for a model, and the file "Rerun best with N seeds" derives from a finished sweep.
  * Free of `vscode`, so unit-tested in plain Node.
  */
+import { parseTree, type Node } from 'jsonc-parser';
 import { setConfigValue } from '../../shared/configKeys';
 import { MODEL_INFO, type ModelKind } from '../../shared/modelKinds';
 import type { SweepBest, SweepRecord, SweepSpec } from '../../shared/sweepSchema';
@@ -29,6 +30,52 @@ export function checkSweepText(text: string): SweepFileCheck {
     if (err instanceof SweepSpecError) return { error: err.message, key: err.key };
     throw err;
   }
+}
+
+/**
+ * Where in the file's text a validator key such as `parameters.protocol.heldoutUsers.values[1]`
+ * is: the property name, or the list element, it names (the deepest part of it that exists: a
+ * missing key points at the object that lacks it). Parameter names hold dots, so at each object the
+ * longest run of the key's parts that names a property is taken. Undefined when the text is not a
+ * JSON object.
+ */
+export function locateKey(text: string, key: string): { offset: number; length: number } | undefined {
+  const root = parseTree(text);
+  if (root?.type !== 'object') return undefined;
+  const parts = key.split('.').flatMap((part) => {
+    const m = /^([^[]*)((\[\d+\])*)$/.exec(part);
+    if (!m) return [part];
+    const indices = [...m[2].matchAll(/\[(\d+)\]/g)].map((i) => Number(i[1]));
+    return [...(m[1] ? [m[1]] : []), ...indices];
+  });
+  let node: Node = root;
+  let at: Node = root;
+  for (let i = 0; i < parts.length;) {
+    let next: Node | undefined;
+    let used = 1;
+    if (typeof parts[i] === 'number' && node.type === 'array') next = node.children?.[parts[i] as number];
+    else if (node.type === 'object') {
+      for (let j = parts.length; j > i && !next; j--) {
+        if (parts.slice(i, j).some((p) => typeof p === 'number')) continue;
+        const name = parts.slice(i, j).join('.');
+        const property = node.children?.find((c) => c.children?.[0]?.value === name);
+        if (property?.children?.[1]) {
+          next = property.children[1];
+          used = j - i;
+        } else if (property?.children?.[0]) {
+          // A property cut before its value (the file is being typed): its name.
+          at = property.children[0];
+          break;
+        }
+      }
+    }
+    if (!next) break;
+    node = next;
+    // A property is pointed at by its name; a list element by itself.
+    at = typeof parts[i] === 'number' ? next : (next.parent?.children?.[0] ?? next);
+    i += used;
+  }
+  return { offset: at.offset, length: at === root ? 1 : at.length };
 }
 
 /** Trials the sweep will run: one per configuration (grid: every combination; random: `trials` draws) and repeat, cut by the budget. */
