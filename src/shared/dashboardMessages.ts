@@ -4,6 +4,7 @@
  * afterwards it gets incremental `append` / `runs` updates. Everything the webview sends is
  * untrusted and goes through `parseDashboardRequest` before the host acts on it.
  */
+import type { ComparisonsUpdate } from './dashboardComparisons';
 import { bare, hasOnlyKeys, listOf, parseRequest, type Parsed, type RequestCheck } from './messageValidation';
 import type { MetricsLine, RunEntry } from './runSchema';
 import { isRecord, isValidRunId } from './runSchema';
@@ -28,7 +29,9 @@ export type DashboardUpdate =
   | { type: 'append'; runId: string; lines: MetricsLine[] }
   | { type: 'select'; selected: string[] }
   /** The full series of these runs, replacing whatever the webview held for them (newly selected runs, or thinned further). */
-  | { type: 'series'; series: Record<string, MetricsLine[]>; sampling: Record<string, SeriesSampling> };
+  | { type: 'series'; series: Record<string, MetricsLine[]>; sampling: Record<string, SeriesSampling> }
+  /** The baseline and the ticked runs' paired comparisons with it (after `state`, and whenever they change). */
+  | ComparisonsUpdate;
 
 export type DashboardRequest =
   | { type: 'ready' }
@@ -39,7 +42,9 @@ export type DashboardRequest =
   /** Opens the recommendation inspector on the run (vaerec.inspectRecommendations). */
   | { type: 'inspectRun'; runId: string }
   /** Rerun with Changes (vaerec.rerunWithChanges): the new run is overlaid when it starts. */
-  | { type: 'rerunRun'; runId: string };
+  | { type: 'rerunRun'; runId: string }
+  /** The run the others are compared with ("vs" column); null clears it. */
+  | { type: 'setBaseline'; runId: string | null };
 
 const MAX_RUN_IDS = 10_000;
 
@@ -67,6 +72,10 @@ export function parseDashboardRequest(v: unknown): Parsed<DashboardRequest> {
     stopRun: withRunId('stopRun'),
     inspectRun: withRunId('inspectRun'),
     rerunRun: withRunId('rerunRun'),
+    setBaseline: (m) =>
+      hasOnlyKeys(m, ['type', 'runId']) && (m.runId === null || isValidRunId(m.runId))
+        ? { type: 'setBaseline', runId: m.runId }
+        : 'setBaseline: expected { runId: string | null }',
   });
 }
 

@@ -132,3 +132,22 @@ export class FakePanelApi<P extends { webview: { options: Record<string, unknown
     };
   }
 }
+
+/** A workspaceState (vscode.Memento) in memory; share one between two panels to play a window reload. */
+export function fakeMemento() {
+  const store = new Map<string, unknown>();
+  return {
+    keys: () => [...store.keys()],
+    get: <T>(key: string, fallback?: T) => (store.has(key) ? (store.get(key) as T) : fallback) as T,
+    update: (key: string, value: unknown) => Promise.resolve(void (value === undefined ? store.delete(key) : store.set(key, value))),
+  };
+}
+
+/** Polls until `done` (timers fire late on a busy machine, so no fixed sleeps for things that must happen). */
+export async function until(done: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

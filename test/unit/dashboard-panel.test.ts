@@ -8,7 +8,17 @@ import assert from 'node:assert/strict';
 import type { DashboardUpdate } from '../../src/shared/dashboardMessages';
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
 import type { RunsChange, RunsSource } from '../../src/extension/runsSource';
-import { FakeEmitter as Emitter, FakePanelApi, FakeWebviewPanel, fakeUri as uri, serveFakeModules, type FakeUri } from '../helpers/fakeVscode';
+import {
+  FakeEmitter as Emitter,
+  FakePanelApi,
+  FakeWebviewPanel,
+  fakeMemento,
+  fakeUri as uri,
+  serveFakeModules,
+  until,
+  type FakeUri,
+} from '../helpers/fakeVscode';
+import { runRecord } from '../helpers/runRecord';
 
 class FakePanel extends FakeWebviewPanel<DashboardUpdate> {
   /** Sends a message as the webview would and lets async handlers run. */
@@ -32,22 +42,7 @@ const fakeVscode = {
 // Serve the fake for `import 'vscode'`; everything else loads normally.
 serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 
-function record(id: string, status: RunRecord['status'] = 'completed'): RunRecord {
-  return {
-    schemaVersion: 1,
-    id,
-    name: `run ${id}`,
-    model: 'mvae',
-    status,
-    config: {} as RunRecord['config'],
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    epochsCompleted: 1,
-    steps: 1,
-    epochSeconds: [],
-    artifacts: {},
-  };
-}
+const record = (id: string, status: RunRecord['status'] = 'completed'): RunRecord => runRecord(id, { status, config: {} as RunRecord['config'] });
 const step = (s: number): MetricsLine => ({ kind: 'step', step: s, epoch: 1, time: s, loss: 1, nll: 1, kl: 1, beta: 0, negElbo: 2 });
 
 function fakeSource() {
@@ -73,41 +68,39 @@ function fakeSource() {
   return { source, changes, entries, metrics };
 }
 
-/** What activate() hands the panels: the extension context and the log channel. */
-function fakeServices() {
-  const store = new Map<string, unknown>();
-  const context = {
-    extensionUri: uri('/ext'),
-    subscriptions: [] as { dispose(): void }[],
-    workspaceState: {
-      get: <T>(key: string, fallback: T) => (store.has(key) ? (store.get(key) as T) : fallback),
-      update: (key: string, value: unknown) => Promise.resolve(void store.set(key, value)),
-    },
-  };
-  return { context, log: fakeApi.log };
-}
-
-/** Polls until `done` (timers fire late on a busy machine, so no fixed sleeps for things that must happen). */
-async function until(done: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > timeoutMs) assert.fail('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 async function loadPanel() {
   return (await import('../../src/extension/dashboard/dashboardPanel')).DashboardPanel;
 }
 
 type Services = Parameters<Awaited<ReturnType<typeof loadPanel>>['createOrShow']>[0];
 
-test('ready -> full state: newest readable runs selected, stable colours, CSP page shell', async () => {
+/** What activate() hands the panels: the extension context (its workspaceState in memory) and the log channel. */
+function fakeServices(): Services {
+  const context = { extensionUri: uri('/ext'), subscriptions: [] as { dispose(): void }[], workspaceState: fakeMemento() };
+  return { context, log: fakeApi.log } as unknown as Services;
+}
+
+/**
+ * A dashboard on the fake source: created (overlaying `select`, or the default runs), and unless
+ * `ready` is false, past the handshake with the full state taken off its queue.
+ */
+async function openDashboard(opts: { select?: string[]; ready?: boolean; services?: Services; source?: ReturnType<typeof fakeSource> } = {}) {
   const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  const services = fakeServices();
-  const panel = DashboardPanel.createOrShow(services as unknown as Services, source);
+  const runs = opts.source ?? fakeSource();
+  const services = opts.services ?? fakeServices();
+  const panel = DashboardPanel.createOrShow(services, runs.source, opts.select);
   const fake = panels.at(-1)!;
+  let state: DashboardUpdate[] = [];
+  if (opts.ready !== false) {
+    await fake.send({ type: 'ready' });
+    await until(() => fake.posted.length > 0);
+    state = fake.take();
+  }
+  return { DashboardPanel, panel, fake, services, state, ...runs };
+}
+
+test('ready -> full state: newest readable runs selected, stable colours, CSP page shell', async () => {
+  const { DashboardPanel, panel, fake, services } = await openDashboard({ ready: false });
   assert.deepEqual(
     (fake.webview.options.localResourceRoots as FakeUri[]).map((u) => u.path),
     ['/ext/dist/webview', '/ext/media'],
@@ -132,7 +125,7 @@ test('ready -> full state: newest readable runs selected, stable colours, CSP pa
   panel.dispose();
   const { source: source2, entries } = fakeSource();
   entries.reverse();
-  DashboardPanel.createOrShow(services as unknown as Services, source2);
+  DashboardPanel.createOrShow(services, source2);
   const again = panels.at(-1)!;
   await again.send({ type: 'ready' });
   const [state2] = again.take();
@@ -142,12 +135,7 @@ test('ready -> full state: newest readable runs selected, stable colours, CSP pa
 });
 
 test('invalid messages are dropped and logged; nothing is sent or run', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake } = await openDashboard();
   calls.warnings.length = 0;
   calls.commands.length = 0;
   for (const m of [null, { type: 'stopRun', runId: '../x' }, { type: 'select', runIds: ['a'], extra: true }, { type: 'evil' }]) await fake.send(m);
@@ -159,12 +147,8 @@ test('invalid messages are dropped and logged; nothing is sent or run', async ()
 });
 
 test('select sends only the new series; unknown or damaged ids are dropped and the selection announced', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  assert.deepEqual((fake.take()[0] as { selected: string[] }).selected, ['a']);
+  const { fake, state } = await openDashboard({ select: ['a'] });
+  assert.deepEqual((state[0] as { selected: string[] }).selected, ['a']);
   await fake.send({ type: 'select', runIds: ['a', 'b'] });
   await until(() => fake.posted.length > 0);
   assert.deepEqual(fake.take(), [{ type: 'series', series: { b: [step(1)] }, sampling: {} }]);
@@ -174,12 +158,7 @@ test('select sends only the new series; unknown or damaged ids are dropped and t
 });
 
 test('appends for selected runs are batched and throttled; others are ignored', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake, changes } = await openDashboard({ select: ['e'] });
   for (let s = 3; s < 53; s++) changes.fire({ reload: false, runIds: [], appended: { e: [step(s)], a: [step(s)] }, resampled: [] });
   await until(() => fake.posted.length > 0);
   const first = fake.take();
@@ -199,12 +178,7 @@ test('appends for selected runs are batched and throttled; others are ignored', 
 });
 
 test('hidden panel: updates stop until the recreated page says ready again', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake, changes } = await openDashboard({ select: ['e'] });
   fake.visible = false;
   fake.viewState.fire();
   changes.fire({ reload: false, runIds: ['e'], appended: { e: [step(3)] }, resampled: [] });
@@ -221,10 +195,7 @@ test('hidden panel: updates stop until the recreated page says ready again', asy
 });
 
 test('run actions go to their commands, only for existing runs', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
-  const fake = panels.at(-1)!;
+  const { fake } = await openDashboard({ ready: false });
   calls.commands.length = 0;
   await fake.send({ type: 'stopRun', runId: 'e' });
   await fake.send({ type: 'openRunFolder', runId: 'd' });
@@ -240,10 +211,7 @@ test('run actions go to their commands, only for existing runs', async () => {
 });
 
 test('export writes CSV / JSON of readable runs to the chosen file', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
-  const fake = panels.at(-1)!;
+  const { fake } = await openDashboard({ ready: false });
   calls.writes.length = 0;
   calls.saveAnswer = uri('/out/runs.csv');
   await fake.send({ type: 'export', format: 'csv', runIds: ['e', 'd'] });
@@ -260,13 +228,7 @@ test('export writes CSV / JSON of readable runs to the chosen file', async () =>
 });
 
 test('createOrShow on an open dashboard reveals it and overlays the given runs', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  const services = fakeServices() as unknown as Services;
-  const panel = DashboardPanel.createOrShow(services, source);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { DashboardPanel, panel, fake, services, source } = await openDashboard();
   const count = panels.length;
   assert.equal(DashboardPanel.createOrShow(services, source, ['a']), panel);
   assert.equal(panels.length, count);
@@ -282,7 +244,7 @@ test('createOrShow on an open dashboard reveals it and overlays the given runs',
 test('the serializer restores the saved selection after a reload', async () => {
   const DashboardPanel = await loadPanel();
   const { source } = fakeSource();
-  const services = fakeServices() as unknown as Services;
+  const services = fakeServices();
   const registration = DashboardPanel.registerSerializer(services, source);
   const restored = new FakePanel();
   await fakeApi.serializer!.deserializeWebviewPanel(restored, { selected: ['b', '../bad', 'a'], xAxis: 'time' });
@@ -296,8 +258,8 @@ test('the serializer restores the saved selection after a reload', async () => {
 });
 
 test('lines appended while a series is read go out after it, once: none lost, none twice', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes, metrics } = fakeSource();
+  const runs = fakeSource();
+  const { source, changes, metrics } = runs;
   // The file is read slowly: the trainer appends steps 3 and 4 meanwhile (4 after the read).
   let finishRead: () => void = () => undefined;
   const read = source.metrics;
@@ -308,10 +270,7 @@ test('lines appended while a series is read go out after it, once: none lost, no
     await new Promise<void>((resolve) => (finishRead = resolve));
     return read(id);
   };
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake } = await openDashboard({ select: ['a'], source: runs });
   await fake.send({ type: 'select', runIds: ['a', 'e'] });
   assert.equal(fake.posted.length, 0, 'nothing goes out while the series is read');
   finishRead();
@@ -333,15 +292,11 @@ test('lines appended while a series is read go out after it, once: none lost, no
 });
 
 test('a series thinned further is sent again whole, with how it was thinned', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes } = fakeSource();
-  const read = source.metrics;
-  source.metrics = async (id) => ({ ...(await read(id)), stride: 4, stepLines: 8 });
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['e']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  await until(() => fake.posted.length > 0);
-  const [state] = fake.take();
+  const runs = fakeSource();
+  const read = runs.source.metrics;
+  runs.source.metrics = async (id) => ({ ...(await read(id)), stride: 4, stepLines: 8 });
+  const { fake, changes, state: sent } = await openDashboard({ select: ['e'], source: runs });
+  const [state] = sent;
   assert.deepEqual(state.type === 'state' && state.sampling, { e: { stride: 4, stepLines: 8 } });
   changes.fire({ reload: false, runIds: [], appended: {}, resampled: ['e', 'a'] });
   await until(() => fake.posted.length > 0);
@@ -350,12 +305,7 @@ test('a series thinned further is sent again whole, with how it was thinned', as
 });
 
 test('a run started while the dashboard is open is overlaid with its series; runs that merely appear are not', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes, entries } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake, changes, entries } = await openDashboard({ select: ['a'] });
   // A run created now (Train from the palette, the dashboard's Rerun, the CLI, another window) ...
   const started = { ...record('new', 'running'), createdAt: new Date(Date.now() + 1000).toISOString() };
   // ... and one created long ago (another runs directory, a copied folder).
@@ -379,12 +329,7 @@ test('a run started while the dashboard is open is overlaid with its series; run
 });
 
 test('a run started while the dashboard is hidden is overlaid when the page comes back', async () => {
-  const DashboardPanel = await loadPanel();
-  const { source, changes, entries } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source, ['a']);
-  const fake = panels.at(-1)!;
-  await fake.send({ type: 'ready' });
-  fake.take();
+  const { fake, changes, entries } = await openDashboard({ select: ['a'] });
   fake.visible = false;
   fake.viewState.fire();
   entries.unshift({ ok: true, dir: '/runs/new', record: { ...record('new', 'running'), createdAt: new Date(Date.now() + 1000).toISOString() } });
@@ -400,10 +345,7 @@ test('a run started while the dashboard is hidden is overlaid when the page come
 });
 
 test("the table's Rerun goes to Rerun with Changes", async () => {
-  const DashboardPanel = await loadPanel();
-  const { source } = fakeSource();
-  DashboardPanel.createOrShow(fakeServices() as unknown as Services, source);
-  const fake = panels.at(-1)!;
+  const { fake } = await openDashboard({ ready: false });
   calls.commands.length = 0;
   await fake.send({ type: 'rerunRun', runId: 'c' });
   await fake.send({ type: 'rerunRun', runId: 'nope' });

@@ -38,7 +38,7 @@ test('model: state charts the selected runs that have series, in selection order
     series: { a: [step(1)], b: [step(1), step(2)] },
     sampling: {},
   });
-  assert.deepEqual(change, { runs: true, selection: true, chartRuns: true, data: false });
+  assert.deepEqual(change, { runs: true, selection: true, chartRuns: true, data: false, comparisons: false });
   const charted = m.chartRuns();
   assert.deepEqual(
     charted.map((c) => c.id),
@@ -53,7 +53,13 @@ test('model: appends extend the charted series in place and only ask for a redra
   const m = new DashboardModel();
   m.apply({ type: 'state', runs: [ok(record('a'))], selected: ['a'], series: { a: [step(1)] }, sampling: {} });
   const lines = m.chartRuns()[0].lines;
-  assert.deepEqual(m.apply({ type: 'append', runId: 'a', lines: [step(2), step(3)] }), { runs: false, selection: false, chartRuns: false, data: true });
+  assert.deepEqual(m.apply({ type: 'append', runId: 'a', lines: [step(2), step(3)] }), {
+    runs: false,
+    selection: false,
+    chartRuns: false,
+    data: true,
+    comparisons: false,
+  });
   assert.equal(lines.length, 3, 'the chart reads the same array');
   assert.equal(m.apply({ type: 'append', runId: 'zzz', lines: [step(2)] }).data, false, 'appends for runs without a series are ignored');
 });
@@ -93,6 +99,7 @@ test('model: a runs update rebuilds the charts only when a charted label or colo
     selection: false,
     chartRuns: false,
     data: false,
+    comparisons: false,
   });
   assert.equal(m.apply({ type: 'runs', runs: [ok(record('a', { name: 'renamed' }))] }).chartRuns, true);
 });

@@ -2,6 +2,7 @@
  * The webview's copy of the host state and how each host message changes it. No DOM: main.ts
  * turns the returned change flags into table / chart updates, and this logic is unit-tested.
  */
+import { parseComparisonsUpdate, type DashboardComparison } from '../../src/shared/dashboardComparisons';
 import type { DashboardRun, DashboardUpdate, SeriesSampling } from '../../src/shared/dashboardMessages';
 import { modelInfo, modelLabel, offCurvePasses, trainingPasses } from '../../src/shared/modelKinds';
 import type { MetricsLine, RunRecord } from '../../src/shared/runSchema';
@@ -17,9 +18,11 @@ export interface ModelChange {
   chartRuns: boolean;
   /** Only new points for already-charted runs: a redraw is enough. */
   data: boolean;
+  /** The baseline or the comparisons with it changed. */
+  comparisons: boolean;
 }
 
-const NO_CHANGE: ModelChange = { runs: false, selection: false, chartRuns: false, data: false };
+const NO_CHANGE: ModelChange = { runs: false, selection: false, chartRuns: false, data: false, comparisons: false };
 
 function idOf(run: DashboardRun): string {
   return run.entry.ok ? run.entry.record.id : run.entry.id;
@@ -37,6 +40,8 @@ export function stepsPerEpochOf(r: RunRecord): number | undefined {
 export class DashboardModel {
   runs: DashboardRun[] = [];
   selected: string[] = [];
+  baseline: string | null = null;
+  comparisons: Record<string, DashboardComparison> = {};
   private readonly series = new Map<string, MetricsLine[]>();
   private readonly sampling = new Map<string, SeriesSampling>();
   private chartKey = '';
@@ -65,6 +70,14 @@ export class DashboardModel {
         // push(...lines) could overflow the stack on a very large batch.
         for (const line of update.lines) lines.push(line);
         return { ...NO_CHANGE, data: true };
+      }
+      case 'comparisons': {
+        // Checked like the host checks the page's requests: a malformed message changes nothing.
+        const checked = parseComparisonsUpdate(update);
+        if (!checked) return NO_CHANGE;
+        this.baseline = checked.baseline;
+        this.comparisons = checked.comparisons;
+        return { ...NO_CHANGE, comparisons: true };
       }
     }
   }

@@ -57,6 +57,7 @@ const table = new RunTable(
 function render(change: ModelChange, updateTable: boolean): void {
   if (change.runs) table.setRuns(model.runs);
   if (change.selection && updateTable) table.setSelected(model.selected);
+  if (change.comparisons) table.setComparisons(model.baseline, model.comparisons);
   if (change.chartRuns) charts.setRuns(model.chartRuns());
   else if (change.data) charts.dataChanged();
   if (change.selection) persist();
@@ -67,6 +68,6 @@ app.replaceChildren(charts.element, table.element, renderReferencePanel());
 app.removeAttribute('aria-busy');
 onThemeChange(() => charts.setTheme(readChartTheme()));
 
-onHostMessage<DashboardUpdate>(['state', 'runs', 'append', 'select', 'series'], (update) => render(model.apply(update), true));
+onHostMessage<DashboardUpdate>(['state', 'runs', 'append', 'select', 'series', 'comparisons'], (update) => render(model.apply(update), true));
 
 postRequest({ type: 'ready' });

@@ -6,10 +6,12 @@
  * names are cut with their full text on hover. A native <table> (not vscode-table) because sortable
  * column headers need aria-sort on real column headers; controls inside are vscode-elements.
  */
+import type { DashboardComparison } from '../../src/shared/dashboardComparisons';
 import type { DashboardRequest, DashboardRun } from '../../src/shared/dashboardMessages';
 import { modelLabel } from '../../src/shared/modelKinds';
 import { isInspectableRecord } from '../../src/shared/runFormat';
 import { el } from '../shared/dom';
+import { COMPARISON_HEADER_TITLE, comparisonCell } from './comparisonCell';
 import { runColour } from './palette';
 import { referenceFor } from './referenceFigures';
 import { DETAIL_COLUMNS, filterRows, formatMetric, sortRows, toRow, type Column, type RunRow, type SortState } from './runRows';
@@ -33,12 +35,14 @@ const REFERENCE_AFTER = 'testR50';
 
 export const OPTIONAL_COLUMNS: readonly Column[] = DETAIL_COLUMNS.filter((c) => c.optional);
 
-type RunAction = 'openRunFolder' | 'stopRun' | 'inspectRun' | 'rerunRun';
+type RunAction = 'openRunFolder' | 'stopRun' | 'inspectRun' | 'rerunRun' | 'setBaseline';
 
 export class RunTable {
   readonly element: HTMLElement;
   private rows: RunRow[] = [];
   private selected = new Set<string>();
+  private baseline: string | null = null;
+  private comparisons: Readonly<Record<string, DashboardComparison>> = {};
   private sort: SortState = { key: 'created', descending: true };
   private query = '';
   private shownOptional: Set<string>;
@@ -91,6 +95,15 @@ export class RunTable {
     this.renderBody();
   }
 
+  /** The baseline and the ticked runs' comparisons with it: the "vs baseline" column shows while there is a baseline. */
+  setComparisons(baseline: string | null, comparisons: Readonly<Record<string, DashboardComparison>>): void {
+    const headChanged = (baseline === null) !== (this.baseline === null);
+    this.baseline = baseline;
+    this.comparisons = comparisons;
+    if (headChanged) this.renderHead();
+    this.renderBody();
+  }
+
   /** The detail columns shown, in order, split around the reference column. */
   private visibleColumns(): { before: Column[]; after: Column[] } {
     const shown = DETAIL_COLUMNS.filter((c) => !c.optional || this.shownOptional.has(c.key));
@@ -139,7 +152,9 @@ export class RunTable {
     const runId = button?.dataset.runId;
     const action = button?.dataset.action;
     if (!runId) return;
-    if (action === 'openRunFolder' || action === 'stopRun' || action === 'inspectRun' || action === 'rerunRun') this.events.onRequest({ type: action, runId });
+    if (action === 'setBaseline') this.events.onRequest({ type: 'setBaseline', runId: runId === this.baseline ? null : runId });
+    else if (action === 'openRunFolder' || action === 'stopRun' || action === 'inspectRun' || action === 'rerunRun')
+      this.events.onRequest({ type: action, runId });
   }
 
   private renderHead(): void {
@@ -153,6 +168,7 @@ export class RunTable {
         'Reference',
       ),
     );
+    if (this.baseline !== null) cells.push(el('th', { scope: 'col', class: 'col-vs', title: COMPARISON_HEADER_TITLE }, 'vs baseline'));
     for (const c of after) cells.push(this.sortableHeader(c.key, c.header, c.description, c.numeric));
     cells.push(el('th', { scope: 'col', class: 'col-actions' }, 'Actions'));
     this.headRow.replaceChildren(...cells);
@@ -209,7 +225,7 @@ export class RunTable {
 
   private emptyRow(columns: { before: Column[]; after: Column[] }): HTMLElement {
     const text = this.rows.length === 0 ? 'No runs yet. Start a training run and it appears here.' : 'No run matches the filter.';
-    const span = LEADING_COLUMNS.length + columns.before.length + columns.after.length + 3;
+    const span = LEADING_COLUMNS.length + columns.before.length + columns.after.length + this.vsColumns() + 3;
     return el('tr', {}, el('td', { colspan: String(span), class: 'empty' }, text));
   }
 
@@ -234,14 +250,47 @@ export class RunTable {
     ];
     const record = row.record;
     if (!record) {
-      const span = columns.before.length + columns.after.length + 1;
+      const span = columns.before.length + columns.after.length + this.vsColumns() + 1;
       cells.push(el('td', { colspan: String(span), class: 'damaged-reason' }, `Damaged: ${row.damagedReason ?? 'unreadable run'}`));
     } else {
       const detail = (c: Column) => el('td', { class: c.numeric ? 'num' : undefined, 'data-column': c.key }, c.format(record));
-      cells.push(...columns.before.map(detail), this.referenceCell(row), ...columns.after.map(detail));
+      cells.push(...columns.before.map(detail), this.referenceCell(row));
+      if (this.baseline !== null) cells.push(this.comparisonCell(row));
+      cells.push(...columns.after.map(detail));
     }
     cells.push(el('td', { class: 'col-actions' }, el('div', { class: 'actions' }, ...this.actionButtons(row))));
     return el('tr', { class: this.selected.has(row.id) ? 'selected' : undefined }, ...cells);
+  }
+
+  private vsColumns(): number {
+    return this.baseline === null ? 0 : 1;
+  }
+
+  /** Ticked runs against the baseline; an unticked run's cell stays empty. */
+  private comparisonCell(row: RunRow): HTMLElement {
+    const cell = comparisonCell(row.id, this.baseline, this.selected.has(row.id) ? this.comparisons : {});
+    switch (cell.kind) {
+      case 'empty':
+        return el('td', { class: 'col-vs' });
+      case 'done':
+        return el(
+          'td',
+          { class: 'col-vs', 'data-state': 'done', title: cell.title, 'aria-label': cell.label },
+          ...cell.lines.map((l) =>
+            el(
+              'div',
+              { class: 'vs-line' },
+              el('span', { class: 'vs-metric' }, l.metric),
+              el('span', { class: 'vs-diff' }, l.difference),
+              ...l.p.map((p) =>
+                el('span', { class: p.significant ? 'vs-p significant' : 'vs-p', 'data-test': p.test }, `${p.test} ${p.text}${p.significant ? '*' : ''}`),
+              ),
+            ),
+          ),
+        );
+      default:
+        return el('td', { class: 'col-vs', 'data-state': cell.kind, title: cell.title }, el('span', { class: `vs-${cell.kind}` }, cell.text));
+    }
   }
 
   private referenceCell(row: RunRow): HTMLElement {
@@ -272,6 +321,8 @@ export class RunTable {
     const buttons = [button('openRunFolder', 'Reveal', `Reveal the folder of ${row.name}`)];
     if (row.record && isInspectableRecord(row.record)) buttons.push(button('inspectRun', 'Inspect', `Inspect the recommendations of ${row.name}`));
     if (row.record) buttons.push(button('rerunRun', 'Rerun', `Rerun ${row.name} with changes (the new run is overlaid here)`));
+    if (row.record && row.id === this.baseline) buttons.push(button('setBaseline', 'Clear baseline', `Stop comparing the ticked runs with ${row.name}`));
+    else if (row.record) buttons.push(button('setBaseline', 'Baseline', `Compare the ticked runs with ${row.name} (paired tests over the test users)`));
     if (row.status === 'running') buttons.push(button('stopRun', 'Stop', `Stop training ${row.name}`));
     return buttons;
   }

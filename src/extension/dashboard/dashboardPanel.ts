@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { parseDashboardRequest, restoredSelection, type DashboardRequest, type DashboardRun, type DashboardUpdate } from '../../shared/dashboardMessages';
 import { PanelHost, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsChange, RunsSource } from '../runsSource';
+import { BaselineComparisons } from './baselineComparisons';
 import { exportRuns } from './exportRuns';
+import { forwardRunAction } from './runActions';
 import { colourRuns } from './runColours';
 import { defaultSelection, runIdOf, runsStartedSince, sanitizeSelection } from './selection';
 import { sendWithSeries } from './seriesSnapshot';
@@ -21,14 +23,6 @@ const DASHBOARD: PanelKind = {
   resourceFolders: ['media'],
 };
 
-/** Run actions in the table are forwarded to the commands that own them. */
-const RUN_COMMANDS = {
-  openRunFolder: 'vaerec.revealRunFolder',
-  stopRun: 'vaerec.stopTraining',
-  inspectRun: 'vaerec.inspectRecommendations',
-  rerunRun: 'vaerec.rerunWithChanges',
-} as const;
-
 export class DashboardPanel {
   private static current: DashboardPanel | undefined;
 
@@ -41,6 +35,7 @@ export class DashboardPanel {
   private readonly openedAt = Date.now();
   /** The runs the panel has seen listed: a run not among them is new. */
   private readonly seen: Set<string>;
+  private readonly comparisons: BaselineComparisons;
 
   /** Shows the dashboard (creating it if needed); with `selectRunIds`, overlays exactly those runs. */
   static createOrShow(services: PanelServices, source: RunsSource, selectRunIds?: readonly string[]): DashboardPanel {
@@ -81,9 +76,14 @@ export class DashboardPanel {
         if (DashboardPanel.current === this) DashboardPanel.current = undefined;
       },
     });
+    this.comparisons = new BaselineComparisons(
+      { get: (id) => source.get(id), post: (update) => this.host.post(update), warn: (m) => this.host.log.warn(m) },
+      services.context.workspaceState,
+    );
     this.host.own(
       source.onDidChange((change) => this.onRunsChange(change)),
       this.batcher,
+      this.comparisons,
     );
   }
 
@@ -111,6 +111,7 @@ export class DashboardPanel {
         selected,
         (series, sampling) => this.host.ready && this.host.post({ type: 'state', runs, selected, series, sampling }),
       );
+      this.comparisons.update(this.selected, true);
     });
   }
 
@@ -129,6 +130,7 @@ export class DashboardPanel {
     const next = sanitizeSelection(runIds, (id) => this.source.get(id));
     const added = next.filter((id) => !this.selected.includes(id));
     this.selected = next;
+    this.comparisons.update(next);
     if (!this.host.ready) return;
     if (announce || next.length !== runIds.length) this.host.post({ type: 'select', selected: [...next] });
     if (added.length > 0) this.sendSeries(added);
@@ -164,6 +166,7 @@ export class DashboardPanel {
         this.host.post({ type: 'select', selected: [...stillThere] });
         sent++;
       }
+      this.comparisons.update(this.selected);
     }
     for (const [runId, lines] of batch.appended) {
       if (!this.selected.includes(runId)) continue;
@@ -179,15 +182,10 @@ export class DashboardPanel {
         return this.setSelection(request.runIds, false);
       case 'export':
         return exportRuns(this.host, this.source, request.format, request.runIds);
-      case 'openRunFolder':
-      case 'stopRun':
-      case 'inspectRun':
-      case 'rerunRun':
-        if (!this.source.get(request.runId)) {
-          this.host.log.warn(`${request.type}: no run ${request.runId}`);
-          return;
-        }
-        await vscode.commands.executeCommand(RUN_COMMANDS[request.type], request.runId);
+      case 'setBaseline':
+        return this.comparisons.setBaseline(request.runId);
+      default:
+        return forwardRunAction(request, this.source, this.host.log);
     }
   }
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { RUN_FILE } from '../../shared/runLayout';
 import { runDirFor } from '../../shared/runReader';
 import { isValidRunId } from '../../shared/runSchema';
+import { formatP, formatSigned, metricLabel } from '../../shared/stats/format';
 import type { MetricComparison, RunComparison } from '../../shared/statsContracts';
 import { ComparisonError } from '../stats/perUserMetrics';
 import { compareRuns, type CompareOptions } from '../stats/runComparison';
@@ -21,24 +22,15 @@ export function resolveRunArgument(arg: string, runsDir: string): string {
   throw new ComparisonError(`no run "${arg}": neither a run directory nor the id of a run in ${runsDir}`, true);
 }
 
-const LABELS: Record<string, string> = { 'ndcg@100': 'NDCG@100', 'recall@20': 'Recall@20' };
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
-
-/** p-values: four decimals down to 0.0001, then two significant digits; an underflow to 0 is shown as a bound. */
-export function formatP(p: number): string {
-  if (p === 0) return '<1e-300';
-  return p >= 1e-4 ? p.toFixed(4) : p.toExponential(1);
-}
-
 const formatStat = (v: number | null) => (v === null ? '-' : Number.isFinite(v) ? v.toFixed(2) : v > 0 ? 'inf' : '-inf');
 
 function row(c: MetricComparison): string[] {
   return [
-    LABELS[c.metric] ?? c.metric,
+    metricLabel(c.metric),
     c.meanA.toFixed(4),
     c.meanB.toFixed(4),
-    signed(c.meanDifference),
-    `[${signed(c.interval.lower)}, ${signed(c.interval.upper)}]`,
+    formatSigned(c.meanDifference),
+    `[${formatSigned(c.interval.lower)}, ${formatSigned(c.interval.upper)}]`,
     formatStat(c.tTest.t),
     formatP(c.tTest.pValue),
     c.wilcoxon.method === 'exact' ? `W=${c.wilcoxon.statistic}` : formatStat(c.wilcoxon.z),

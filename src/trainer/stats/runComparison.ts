@@ -11,6 +11,9 @@ import { comparePaired } from '../../shared/stats/paired';
 import type { ComparedRun, RunComparison } from '../../shared/statsContracts';
 import { ComparisonError, perUserTestMetrics, type HeldOutUser } from './perUserMetrics';
 
+// The extension host may import this module only (eslint): it tells its refusals apart by this class.
+export { ComparisonError };
+
 /** The metrics compared, in the trainer's per-user definitions (src/trainer/metrics.ts). */
 export const COMPARED_METRICS = ['ndcg@100', 'recall@20'] as const;
 
