@@ -1,11 +1,12 @@
-// Bundles the extension host entry (dist/extension.js) and the dashboard and inspector webviews
+// Bundles the extension host entry (dist/extension.js), the dashboard's comparison worker
+// (dist/comparisonWorker.js, which alone carries the statistics) and the dashboard and inspector webviews
 // (dist/webview/*.js + .css) with esbuild. `vscode` is provided by the editor at run time.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 
 await esbuild.build({
-  entryPoints: { extension: 'src/extension/extension.ts' },
+  entryPoints: { extension: 'src/extension/extension.ts', comparisonWorker: 'src/extension/dashboard/comparisonWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -12,11 +12,10 @@ import type { RunComparison } from '../../src/shared/statsContracts';
 import { userMetrics } from '../../src/trainer/metrics';
 import { perUserTestMetrics } from '../../src/trainer/stats/perUserMetrics';
 import { splitMismatch } from '../../src/trainer/stats/runComparison';
-import { readRun } from '../../src/shared/runReader';
-import type { RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from '../helpers/cli';
+import { cli, trainRun } from '../helpers/cli';
+import { copyRunDir, editRecord, record } from '../helpers/runDirs';
 
 const fixture = { users: 240, items: 90, seed: 11, clusters: 3 };
 let runs: string;
@@ -28,12 +27,7 @@ const dirs: Record<'mvae' | 'pop' | 'mdaeSeed5' | 'popHeldout30' | 'popOtherData
   popOtherData: '',
 };
 
-function train(data: string, extra: string[]): string {
-  const r = cli(['train', '--data', data, '--runs-dir', runs, '--heldout', '20', '--epochs', '2', '--json', ...extra]);
-  assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as { runDir: string };
-  return out.runDir;
-}
+const train = (data: string, extra: string[]) => trainRun(data, runs, ['--epochs', '2', ...extra]);
 
 before(() => {
   runs = tempDir('vaerec-compare-');
@@ -47,18 +41,7 @@ before(() => {
 });
 after(removeTempDirs);
 
-const record = (dir: string): RunRecord => {
-  const e = readRun(dir);
-  assert.ok(e.ok);
-  return e.record;
-};
-
-/** A copy of a run directory under a new id, for editing. */
-function copyRun(dir: string, id: string): string {
-  const to = path.join(runs, id);
-  fs.cpSync(dir, to, { recursive: true });
-  return to;
-}
+const copyRun = (dir: string, id: string) => copyRunDir(dir, runs, id);
 
 test('per-user metrics from recommendations.json and split.json average to the run.json test metrics, user for user as metrics.ts computes them', () => {
   for (const dir of [dirs.mvae, dirs.pop]) {
@@ -174,10 +157,10 @@ test('the record checks: a sequential model’s time-ordered split never pairs w
 
 test('a run without test recommendations is bad input (exit 2); damaged files exit 1 naming the file', () => {
   const noRecs = copyRun(dirs.pop, 'pop-norecs');
-  const rj = JSON.parse(fs.readFileSync(path.join(noRecs, 'run.json'), 'utf8')) as RunRecord;
-  delete rj.artifacts.recommendations;
-  rj.status = 'cancelled';
-  fs.writeFileSync(path.join(noRecs, 'run.json'), JSON.stringify(rj));
+  editRecord(noRecs, (rj) => {
+    delete rj.artifacts.recommendations;
+    rj.status = 'cancelled';
+  });
   refused(dirs.mvae, noRecs, /pop-norecs: the run has no test recommendations \(status cancelled/);
 
   const torn = copyRun(dirs.pop, 'pop-torn');
@@ -203,9 +186,9 @@ test('split files that disagree although the records match are refused: the pair
 
 test('recommendations that do not average to run.json test metrics are compared with a warning on stderr', () => {
   const edited = copyRun(dirs.pop, 'pop-edited-test');
-  const rj = JSON.parse(fs.readFileSync(path.join(edited, 'run.json'), 'utf8')) as RunRecord;
-  if (rj.test) rj.test['ndcg@100'] += 0.01;
-  fs.writeFileSync(path.join(edited, 'run.json'), JSON.stringify(rj));
+  editRecord(edited, (rj) => {
+    if (rj.test) rj.test['ndcg@100'] += 0.01;
+  });
   const r = cli(['compare', dirs.mvae, edited, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^vaerec: warning: pop-edited-test: test ndcg@100 recomputed from its recommendations is \d\.\d{6}, run\.json says \d\.\d{6}$/m);

@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { cli } from '../helpers/cli';
-import { cliInBackground, lastJson, onlySweepDir, readJson, sweepFixture, sweepFolder, waitFor, type StatusJson } from '../helpers/sweep';
+import { cli, cliInBackground, lastJson, waitFor } from '../helpers/cli';
+import { onlySweepDir, readJson, sweepFixture, sweepFolder, type StatusJson } from '../helpers/sweep';
 
 after(removeTempDirs);
 
@@ -287,7 +287,7 @@ describe('stopping and resuming', () => {
 
   it('kill -9 of the coordinator, then resume: completed trials are kept, a live trainer adopted, a dead one restarted', async () => {
     const f = sweepFolder(spec());
-    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], f.dir);
+    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], { cwd: f.dir });
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
     const mid = await waitFor('two trials done and two long ones training', () => {
       const r = record(sweepDir);
@@ -352,14 +352,14 @@ describe('stopping and resuming', () => {
 
   it('sweep stop cancels the running trials and leaves the rest; resume finishes the sweep', async () => {
     const f = sweepFolder(spec());
-    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs], f.dir);
+    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs], { cwd: f.dir });
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
     await waitFor('a long trial training', () => (record(sweepDir).trials[2].epochs >= 1 ? true : undefined));
-    const twice = cliInBackground(['sweep', 'resume', sweepDir], f.dir);
+    const twice = cliInBackground(['sweep', 'resume', sweepDir], { cwd: f.dir });
     assert.equal(await twice.exited, 2, 'a sweep with a live coordinator is not resumed a second time');
     assert.match(twice.stderr(), new RegExp(`^vaerec: error: sweep ${path.basename(sweepDir)} is being run by pid ${coordinator.pid}\n$`));
     // In the background too: this process must stay free to reap the coordinator when it exits.
-    const stop = cliInBackground(['sweep', 'stop', sweepDir], f.dir);
+    const stop = cliInBackground(['sweep', 'stop', sweepDir], { cwd: f.dir });
     assert.equal(await stop.exited, 0, stop.stderr());
     assert.match(stop.stdout(), /: stopped/);
     assert.equal(await coordinator.exited, 130, coordinator.stderr());

@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from '../fixtures/slurmCluster';
 import { removeTempDirs } from '../fixtures/tempDir';
-import { cli } from '../helpers/cli';
-import { cliInBackground, lastJson, onlySweepDir, readJson, sweepFixture, sweepFolder, waitFor, type StatusJson } from '../helpers/sweep';
+import { cli, cliInBackground, lastJson, waitFor } from '../helpers/cli';
+import { onlySweepDir, readJson, sweepFixture, sweepFolder, type StatusJson } from '../helpers/sweep';
 
 const unavailable = slurmUnavailable();
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -83,7 +83,7 @@ describe('sweeps on a single-node Slurm', { skip: unavailable && !ci ? unavailab
       earlyStopping: { type: 'median', afterEpochs: 3 },
       executor: { type: 'slurm', cpusPerTask: 1, maxJobs: 1 },
     });
-    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], f.dir, cluster.env);
+    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], { cwd: f.dir, env: cluster.env });
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
     const running = await waitFor('the first job training', () => {
       const t = readJson<{ trials: { jobId?: string; runId?: string; epochs: number }[] }>(path.join(sweepDir, 'sweep.json')).trials[0];

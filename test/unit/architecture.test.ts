@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
 import { ESLint } from 'eslint';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -36,6 +37,37 @@ describe('import boundaries (eslint)', () => {
       const found = await restrictedImports('src/shared/probe.ts', `import * as m from '${module}';\nexport const used = m;`);
       assert.equal(found.length, 1, `${module} is refused`);
     }
+  });
+});
+
+describe('what the extension host loads', () => {
+  /** The source files esbuild bundles from an entry, as scripts/build-extension.mjs does. */
+  async function bundledInputs(entry: string): Promise<string[]> {
+    const r = await esbuild.build({
+      entryPoints: [path.join(ROOT, entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['vscode'],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    return Object.keys(r.metafile.inputs);
+  }
+
+  it('dist/extension.js carries no TensorFlow.js and no statistics; the comparison worker carries the statistics and no TensorFlow.js', async () => {
+    const extension = await bundledInputs('src/extension/extension.ts');
+    assert.deepEqual(
+      extension.filter((f) => /@tensorflow|@stdlib|src\/(trainer|shared)\/stats\//.test(f)),
+      [],
+    );
+    const worker = await bundledInputs('src/extension/dashboard/comparisonWorker.ts');
+    assert.deepEqual(
+      worker.filter((f) => /@tensorflow/.test(f)),
+      [],
+    );
+    assert.ok(worker.includes('src/trainer/stats/runComparison.ts') && worker.some((f) => f.includes('@stdlib/')));
   });
 });
 

@@ -11,9 +11,9 @@ import { after, describe, it } from 'node:test';
 import { parseComparisonsUpdate, type ComparisonsUpdate, type DashboardComparison } from '../../src/shared/dashboardComparisons';
 import { parseDashboardRequest } from '../../src/shared/dashboardMessages';
 import type { RunEntry, RunRecord } from '../../src/shared/runSchema';
-import type { MetricComparison, RunComparison } from '../../src/shared/statsContracts';
-import { BaselineComparisons, unavailableReason } from '../../src/extension/dashboard/baselineComparisons';
-import { ComparisonError } from '../../src/trainer/stats/runComparison';
+import type { MetricComparison } from '../../src/shared/statsContracts';
+import { BaselineComparisons, unavailableReason, type Comparer } from '../../src/extension/dashboard/baselineComparisons';
+import { comparePair } from '../../src/extension/dashboard/pairComparison';
 import { DashboardModel } from '../../webview/dashboard/dashboardModel';
 import { comparisonCell, compactP } from '../../webview/dashboard/comparisonCell';
 import { removeTempDirs, tempDir } from '../fixtures/tempDir';
@@ -61,13 +61,18 @@ function metric(name: string, d: number, p: number): MetricComparison {
   };
 }
 
-/** A compare function that records its calls and answers like compareRuns. */
-function recordingCompare(calls: string[]) {
-  return (a: string, b: string): RunComparison => {
-    calls.push(`${path.basename(a)} vs ${path.basename(b)}`);
-    if (path.basename(a) === 'torn') throw new ComparisonError(`${a}/recommendations.json: truncated or not valid JSON`, false);
-    const side = (dir: string) => ({ id: path.basename(dir), dir, name: '', model: 'mvae', status: 'completed', test: {} });
-    return { a: side(a), b: side(b), users: 20, metrics: [metric('ndcg@100', 0.03, 0.004), metric('recall@20', 0.01, 0.2)], warnings: [] };
+/**
+ * The comparer, recording its calls: runs named here go through the real comparePair (which reads
+ * their run.json and split.json), the others get a fixed result as if their files had been read.
+ */
+function recordingComparer(calls: string[], real = new Set(['torn', 'seed5', 'svae'])): Comparer {
+  return {
+    compare: async (a, b) => {
+      calls.push(`${path.basename(a)} vs ${path.basename(b)}`);
+      if (real.has(path.basename(a))) return comparePair(a, b);
+      return { state: 'done', users: 20, metrics: [metric('ndcg@100', 0.03, 0.004), metric('recall@20', 0.01, 0.2)], warnings: [] };
+    },
+    dispose: () => undefined,
   };
 }
 
@@ -78,7 +83,7 @@ function service(runs: Runs, state = fakeMemento()) {
   const s = new BaselineComparisons(
     { get: (id) => runs.entries.get(id), post: (u) => posted.push(structuredClone(u)), warn: (m) => warnings.push(m) },
     state,
-    recordingCompare(calls),
+    recordingComparer(calls),
   );
   return { s, posted, warnings, calls, state };
 }
@@ -139,6 +144,24 @@ describe('BaselineComparisons on the host', () => {
     assert.deepEqual(calls, ['live vs base']);
   });
 
+  it('runs on another split are not compared: the cell says so and why', async () => {
+    const runs = new Runs();
+    runs.add(record('base'));
+    runs.add(record('seed5', { config: { ...record('seed5').config, seed: 5 } }));
+    runs.add(record('svae', { model: 'svae' }));
+    const { s, posted, calls } = service(runs);
+    s.setBaseline('base');
+    s.update(['seed5', 'svae']);
+    await until(() => Object.values(last(posted)).every((c) => c.state === 'unavailable'));
+    assert.deepEqual(last(posted).seed5, {
+      state: 'unavailable',
+      short: 'different split',
+      reason: 'seed5 and base cannot be compared user by user: their split seeds differ (5 vs 98765).',
+    });
+    assert.match(JSON.stringify(last(posted).svae), /"short":"different split".*time-ordered \(sequential\) split/);
+    assert.deepEqual(calls.sort(), ['seed5 vs base', 'svae vs base']);
+  });
+
   it('damaged files are reported in the cell, not thrown', async () => {
     const runs = new Runs();
     runs.add(record('base'));
@@ -149,7 +172,7 @@ describe('BaselineComparisons on the host', () => {
     await until(() => last(posted).torn?.state === 'unavailable');
     const torn = last(posted).torn;
     assert.equal(torn.state === 'unavailable' && torn.short, 'unreadable files');
-    assert.match(torn.state === 'unavailable' ? torn.reason : '', /torn\/recommendations\.json: truncated or not valid JSON/);
+    assert.match(torn.state === 'unavailable' ? torn.reason : '', /torn\/split\.json: missing$/);
   });
 
   it('keeps the baseline in workspaceState (a reload restores it) and clears it when its run is deleted', () => {
@@ -181,7 +204,7 @@ describe('BaselineComparisons on the host', () => {
     assert.equal(posted.at(-1)?.baseline, null);
   });
 
-  it('says why there is no comparison: not finished, no test results, different split (either side)', () => {
+  it('says why there is no comparison: not finished, no test results (either side)', () => {
     const ok = (r: RunRecord): RunEntry => ({ ok: true, dir: `/runs/${r.id}`, record: r });
     const base = ok(record('base'));
     const short = (run: RunEntry | undefined, b: RunEntry | undefined = base) => unavailableReason(run, b)?.short;
@@ -191,13 +214,6 @@ describe('BaselineComparisons on the host', () => {
     assert.equal(short(ok(record('a', { status: 'failed', artifacts: {} }))), 'no test results');
     assert.equal(short(ok(record('a', { status: 'cancelled', artifacts: { split: 'split.json' } }))), 'no test results');
     assert.equal(short(ok(record('a')), ok(record('b', { artifacts: {} }))), 'baseline no test results');
-    const seed5 = record('a', { config: { ...record('a').config, seed: 5 } });
-    assert.deepEqual(unavailableReason(ok(seed5), base), {
-      state: 'unavailable',
-      short: 'different split',
-      reason: 'a and base cannot be compared user by user: their split seeds differ (5 vs 98765).',
-    });
-    assert.equal(short(ok(record('s', { model: 'svae' }))), 'different split');
     assert.equal(short(undefined), 'damaged');
     assert.equal(unavailableReason(ok(record('a')), undefined)?.short, 'no baseline');
   });

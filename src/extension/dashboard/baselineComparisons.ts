@@ -4,6 +4,7 @@
  * users (src/trainer/stats/runComparison.ts: the same figures as `vaerec compare`), or why there is
  * none. Comparisons run one per timer tick, never on the message path, and are cached by run pair
  * and both run.json modification times, so a run that finishes or is retrained is compared afresh.
+ * They are computed in a worker thread (comparisonWorkerClient.ts), which starts on the first one.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +12,10 @@ import type * as vscode from 'vscode';
 import type { ComparisonsUpdate, DashboardComparison } from '../../shared/dashboardComparisons';
 import { RUN_FILE } from '../../shared/runLayout';
 import { isValidRunId, type RunEntry } from '../../shared/runSchema';
-import type { RunComparison } from '../../shared/statsContracts';
-import { ComparisonError, compareRuns, splitMismatch } from '../../trainer/stats/runComparison';
+import { ComparisonWorkerClient } from './comparisonWorkerClient';
+
+/** Compares a run with the baseline (pairComparison.ts), wherever that runs. */
+export type Comparer = { compare(runDir: string, baselineDir: string): Promise<DashboardComparison>; dispose(): void };
 
 const BASELINE_KEY = 'vaerec.dashboard.baseline';
 /** What a page that has just loaded shows: no baseline. */
@@ -24,7 +27,7 @@ type Unavailable = Extract<DashboardComparison, { state: 'unavailable' }>;
 
 const unavailable = (short: string, reason: string): Unavailable => ({ state: 'unavailable', short, reason });
 
-/** Why a run cannot be paired with the baseline, from their records alone; undefined when the per-user files are worth reading. */
+/** Why a run cannot be paired with the baseline, from the statuses alone; undefined when the comparison is worth trying (it checks the split). */
 export function unavailableReason(run: RunEntry | undefined, baseline: RunEntry | undefined): Unavailable | undefined {
   if (!baseline?.ok) return unavailable('no baseline', 'The baseline run is gone or damaged.');
   if (!run?.ok) return unavailable('damaged', run ? `${run.id}: ${run.reason}` : 'The run is gone.');
@@ -36,8 +39,7 @@ export function unavailableReason(run: RunEntry | undefined, baseline: RunEntry 
     if (!r.artifacts.recommendations || !r.artifacts.split)
       return unavailable(`${side}no test results`, `${r.id} (${r.status}) stored no per-user test results: only runs that reached testing have them.`);
   }
-  const why = splitMismatch(run.record, baseline.record);
-  return why ? unavailable('different split', `${run.record.id} and ${baseline.record.id} cannot be compared user by user: ${why}.`) : undefined;
+  return undefined;
 }
 
 function modified(entry: RunEntry): number {
@@ -61,13 +63,15 @@ export class BaselineComparisons implements vscode.Disposable {
   /** By `${run}\n${baseline}`: the result and the run.json times it was computed at. */
   private readonly cache = new Map<string, { version: string; result: DashboardComparison }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private computing = false;
+  private disposed = false;
   /** What the page shows, as far as the host knows. */
   private lastPosted = EMPTY;
 
   constructor(
     private readonly host: ComparisonsHost,
     private readonly state: vscode.Memento,
-    private readonly compare: (runDir: string, baselineDir: string) => RunComparison = compareRuns,
+    private readonly comparer: Comparer = new ComparisonWorkerClient(),
   ) {
     const saved = state.get<unknown>(BASELINE_KEY);
     this.baselineId = isValidRunId(saved) ? saved : null;
@@ -92,8 +96,9 @@ export class BaselineComparisons implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
-    this.timer = undefined;
+    this.comparer.dispose();
   }
 
   private remember(runId: string | null): void {
@@ -110,7 +115,8 @@ export class BaselineComparisons implements vscode.Disposable {
       this.lastPosted = text;
       this.host.post(update);
     }
-    if (this.timer === undefined && Object.values(update.comparisons).some((c) => c.state === 'pending')) this.timer = setTimeout(() => this.computeNext(), 0);
+    if (this.timer === undefined && !this.computing && !this.disposed && Object.values(update.comparisons).some((c) => c.state === 'pending'))
+      this.timer = setTimeout(() => void this.computeNext(), 0);
   }
 
   /** What the column shows now: cached results, reasons, and `pending` for what is still to compute. */
@@ -134,30 +140,24 @@ export class BaselineComparisons implements vscode.Disposable {
     return { result: cached?.version === version ? cached.result : { state: 'pending' }, key, version };
   }
 
-  /** Computes the first pending comparison, then lets messages through before the next one. */
-  private computeNext(): void {
+  /** Computes the first pending comparison; the next waits for it, so messages are handled in between. */
+  private async computeNext(): Promise<void> {
     this.timer = undefined;
     const baselineId = this.baselineId;
     const id = baselineId === null ? undefined : this.selected.find((r) => r !== baselineId && this.cell(r, baselineId).result.state === 'pending');
-    if (baselineId === null || id === undefined) return;
+    const run = id === undefined ? undefined : this.host.get(id);
+    const baseline = baselineId === null ? undefined : this.host.get(baselineId);
+    if (id === undefined || baselineId === null || !run || !baseline) return;
     const { key, version } = this.cell(id, baselineId);
-    const run = this.host.get(id);
-    const baseline = this.host.get(baselineId);
-    if (!run || !baseline) return this.refresh();
-    this.cache.delete(key);
-    this.cache.set(key, { version, result: this.comparison(run.dir, baseline.dir) });
-    if (this.cache.size > MAX_CACHED_COMPARISONS) this.cache.delete(this.cache.keys().next().value as string);
-    this.refresh();
-  }
-
-  private comparison(runDir: string, baselineDir: string): DashboardComparison {
+    this.computing = true;
     try {
-      const c = this.compare(runDir, baselineDir);
-      return { state: 'done', users: c.users, metrics: c.metrics, warnings: c.warnings };
-    } catch (e) {
-      if (e instanceof ComparisonError) return unavailable(e.badInput ? 'cannot compare' : 'unreadable files', e.message);
-      this.host.warn(`comparing ${runDir} with ${baselineDir} failed: ${String(e)}`);
-      return unavailable('failed', String(e));
+      const result = await this.comparer.compare(run.dir, baseline.dir);
+      this.cache.delete(key);
+      this.cache.set(key, { version, result });
+      if (this.cache.size > MAX_CACHED_COMPARISONS) this.cache.delete(this.cache.keys().next().value as string);
+    } finally {
+      this.computing = false;
     }
+    if (!this.disposed) this.refresh();
   }
 }
