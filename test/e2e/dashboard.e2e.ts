@@ -4,7 +4,9 @@
  * whose final status and best validation NDCG@100 agree between run.json, the dashboard table and
  * the tree; a second run overlaid on the first (both ticked, both in the legend; screenshot
  * dashboard.png; zoom from the keyboard); a window reload that restores the dashboard with its
- * charts and selection (and whose Inspect button opens the inspector); and a window reload during
+ * charts and selection (and whose Inspect button opens the inspector); the first run chosen as the
+ * baseline, the second compared with it (mean differences and p-values as `vaerec compare` gives
+ * them; screenshot dashboard-significance.png), kept across the reload; and a window reload during
  * training, after which the run is followed to its end.
  * Screenshots go to test-results/ on failure.
  */
@@ -16,6 +18,10 @@ import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { localProbe } from '../../src/shared/runLiveness';
 import type { RunRecord } from '../../src/shared/runSchema';
+import { formatSigned } from '../../src/shared/stats/format';
+import type { RunComparison } from '../../src/shared/statsContracts';
+import { cellLabel, compactP } from '../../webview/dashboard/comparisonCell';
+import { cli, lastJson } from '../helpers/cli';
 import { REPO_ROOT } from './codeServer';
 import {
   RunsOnDisk,
@@ -177,6 +183,37 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
     }),
   );
 
+  it('compares the second run with the first as baseline: differences and p-values of both tests, as vaerec compare gives them', { timeout: 90_000 }, () =>
+    step('baseline', async () => {
+      if (trained.length !== 2) throw new Error('needs the two runs of the previous tests');
+      const [first, second] = trained;
+      const dash = wb.dashboard();
+      await tableRow(dash, first.id).locator('vscode-button[data-action="setBaseline"]').click();
+      await tableRow(dash, first.id).locator('td.col-vs', { hasText: 'baseline' }).waitFor({ timeout: 15_000 });
+      const cell = tableRow(dash, second.id).locator('td.col-vs[data-state="done"]');
+      await cell.waitFor({ timeout: 60_000 });
+      const r = cli(['compare', second.id, first.id, '--runs-dir', runs.dir, '--json']);
+      if (r.code !== 0) throw new Error(`vaerec compare failed: ${r.stderr}`);
+      const expected = lastJson<RunComparison>(r.stdout);
+      const title = (await cell.getAttribute('title')) ?? '';
+      for (const [i, m] of expected.metrics.entries()) {
+        const shown = (await cell.locator('.vs-line').nth(i).locator('span').allInnerTexts()).join(' ');
+        const star = (p: number) => (p < 0.05 ? '*' : '');
+        const want = `${cellLabel(m.metric)} ${formatSigned(m.meanDifference, 3)} t ${compactP(m.tTest.pValue)}${star(m.tTest.pValue)} W ${compactP(m.wilcoxon.pValue)}${star(m.wilcoxon.pValue)}`;
+        if (shown !== want) throw new Error(`the cell shows "${shown}", vaerec compare gives "${want}"`);
+        const ci = `95% CI [${formatSigned(m.interval.lower)}, ${formatSigned(m.interval.upper)}]`;
+        if (!title.includes(ci)) throw new Error(`the tooltip ${JSON.stringify(title)} lacks "${ci}"`);
+      }
+      if (!title.includes(`${expected.users} test users paired`)) throw new Error(`the tooltip ${JSON.stringify(title)} does not count the users`);
+      // Wide enough for the whole table with its "vs baseline" column, scrolled down to it.
+      await page.setViewportSize({ width: 1600, height: 1000 });
+      await dash.locator('body').evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: screenshotPath('dashboard-significance.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }),
+  );
+
   it('restores the dashboard with its charts and selection after a window reload', { timeout: 120_000 }, () =>
     step('restore', async () => {
       if (trained.length !== 2) throw new Error('needs the two runs of the previous tests');
@@ -204,6 +241,9 @@ describe('Dashboard in a real VS Code', { timeout: 6 * 60_000 }, () => {
           20_000,
         );
       await page.locator('.tab', { hasText: 'VAE Dashboard' }).first().waitFor({ timeout: 5_000 });
+      // The baseline survives the reload (the host keeps it) and the comparison comes back.
+      await tableRow(dash, trained[0].id).locator('td.col-vs', { hasText: 'baseline' }).waitFor({ timeout: 20_000 });
+      await tableRow(dash, trained[1].id).locator('td.col-vs[data-state="done"] .vs-p[data-test="W"]').first().waitFor({ timeout: 60_000 });
       // A completed run's Inspect button opens the recommendation inspector for that run.
       await tableRow(dash, trained[0].id).locator('vscode-button[data-action="inspectRun"]').click();
       await page

@@ -5,41 +5,23 @@
  * recommendations. Runs the bundled dist/cli.js (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { makeFixtureDir, type FixtureLayout } from '../fixtures/generate';
-import { CLI, cli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli, cliInBackground, lastJson, trainArgs as smallTrainArgs, waitFor } from '../helpers/cli';
 
-const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
-
-function lastJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-}
+after(removeTempDirs);
 
 const small = { users: 240, items: 90, seed: 11, clusters: 3 };
-const trainArgs = (data: string, runs: string, extra: string[] = []) => [
-  'train',
-  '--data',
-  data,
-  '--runs-dir',
-  runs,
-  '--epochs',
-  '2',
-  '--heldout',
-  '20',
-  '--json',
-  ...extra,
-];
+const trainArgs = (data: string, runs: string, extra: string[] = []) => smallTrainArgs(data, runs, ['--epochs', '2', ...extra]);
 
 for (const layout of ['ml-100k', 'ml-1m', 'movielens-csv', 'generic-csv', 'generic-tsv'] as FixtureLayout[]) {
   test(`train --json on a ${layout} fixture completes and records the run`, () => {
     const dir = makeFixtureDir(layout, small);
     const data = layout.startsWith('generic') ? path.join(dir, fs.readdirSync(dir)[0]) : dir;
-    const runs = tmp('vaerec-cli-');
+    const runs = tempDir('vaerec-cli-');
     const r = cli(trainArgs(data, runs));
     assert.equal(r.code, 0, r.stderr);
     const out = lastJson(r.stdout);
@@ -63,7 +45,7 @@ for (const layout of ['ml-100k', 'ml-1m', 'movielens-csv', 'generic-csv', 'gener
 
 test('the same seed repeats split and metrics; Mult-DAE and popularity run on the same split', () => {
   const data = makeFixtureDir('ml-1m', small);
-  const runs = tmp('vaerec-cli-');
+  const runs = tempDir('vaerec-cli-');
   const a = lastJson(cli(trainArgs(data, runs, ['--seed', '7'])).stdout);
   const b = lastJson(cli(trainArgs(data, runs, ['--seed', '7'])).stdout);
   assert.deepEqual(a.test, b.test);
@@ -85,7 +67,7 @@ test('bad data: non-zero exit, one line naming the file and line, no run directo
   const lines = fs.readFileSync(ratings, 'latin1').split('\n');
   lines[41] = '17::abc::5::978300760';
   fs.writeFileSync(ratings, lines.join('\n'), 'latin1');
-  const runs = tmp('vaerec-cli-');
+  const runs = tempDir('vaerec-cli-');
   const r = cli(trainArgs(dir, runs));
   assert.notEqual(r.code, 0);
   const errLines = r.stderr.trim().split('\n');
@@ -99,19 +81,6 @@ test('bad data: non-zero exit, one line naming the file and line, no run directo
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--epochs must be an integer/);
 });
-
-function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 90_000): Promise<T> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const v = probe();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
-}
 
 function readRecord(runs: string): Record<string, unknown> | undefined {
   const ids = fs.existsSync(runs) ? fs.readdirSync(runs) : [];
@@ -127,13 +96,16 @@ const bigger = { users: 1500, items: 400, seed: 5, clusters: 4 };
 
 test('kill -9 of the trainer mid-run: the run reads as interrupted with its epochs so far', async () => {
   const data = makeFixtureDir('ml-1m', bigger);
-  const runs = tmp('vaerec-cli-');
-  const child = spawn(process.execPath, [CLI, ...trainArgs(data, runs, ['--epochs', '500', '--heldout', '100'])], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const record = await waitFor('two epochs', () => {
-    const r = readRecord(runs);
-    return r && Number(r.epochsCompleted) >= 2 ? r : undefined;
-  });
+  const runs = tempDir('vaerec-cli-');
+  const { exited } = cliInBackground(trainArgs(data, runs, ['--epochs', '500', '--heldout', '100']));
+  const record = await waitFor(
+    'two epochs',
+    () => {
+      const r = readRecord(runs);
+      return r && Number(r.epochsCompleted) >= 2 ? r : undefined;
+    },
+    90_000,
+  );
   process.kill(Number(record.pid), 'SIGKILL');
   assert.equal(await exited, 1);
   const listed = JSON.parse(cli(['runs', '--runs-dir', runs, '--json']).stdout) as { status: string; epochs: number; dir: string }[];
@@ -147,17 +119,19 @@ test('kill -9 of the trainer mid-run: the run reads as interrupted with its epoc
 
 test('Ctrl-C cancels at a batch boundary: status cancelled, exit 130, best weights tested', async () => {
   const data = makeFixtureDir('ml-1m', bigger);
-  const runs = tmp('vaerec-cli-');
-  const child = spawn(process.execPath, [CLI, ...trainArgs(data, runs, ['--epochs', '500', '--heldout', '100'])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await waitFor('one epoch', () => {
-    const r = readRecord(runs);
-    return r && Number(r.epochsCompleted) >= 1 ? r : undefined;
-  });
+  const runs = tempDir('vaerec-cli-');
+  const { child, closed } = cliInBackground(trainArgs(data, runs, ['--epochs', '500', '--heldout', '100']));
+  await waitFor(
+    'one epoch',
+    () => {
+      const r = readRecord(runs);
+      return r && Number(r.epochsCompleted) >= 1 ? r : undefined;
+    },
+    90_000,
+  );
   child.kill('SIGINT');
-  assert.equal(await exited, 130);
+  const { code, stdout } = await closed;
+  assert.equal(code, 130);
   const out = lastJson(stdout);
   assert.equal(out.status, 'cancelled');
   assert.ok((out.test as Record<string, number>)['ndcg@100'] > 0, 'the best checkpoint was tested');
@@ -166,7 +140,7 @@ test('Ctrl-C cancels at a batch boundary: status cancelled, exit 130, best weigh
 
 test('recommend: titles, fold-in items excluded, same list as the run stored for that test user', () => {
   const data = makeFixtureDir('ml-1m', small);
-  const runs = tmp('vaerec-cli-');
+  const runs = tempDir('vaerec-cli-');
   const out = lastJson(cli(trainArgs(data, runs)).stdout);
   const runDir = String(out.runDir);
   const stored = JSON.parse(fs.readFileSync(path.join(runDir, 'recommendations.json'), 'utf8')) as { users: { user: string; items: string[] }[] };

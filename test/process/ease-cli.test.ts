@@ -7,23 +7,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parseMetricsLines, type MetricsLine, type RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli, lastJson } from '../helpers/cli';
+
+after(removeTempDirs);
 
 const data = makeFixtureDir('ml-1m', { users: 240, items: 90, seed: 8, clusters: 4 });
 
 function train(...args: string[]) {
-  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-ease-cli-'));
+  const runs = tempDir('vaerec-ease-cli-');
   const r = cli(['train', '--model', 'ease', '--data', data, '--runs-dir', runs, '--heldout', '24', '--json', ...args]);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    status: string;
-    runDir: string;
-    fitSeconds: number;
-    best: { lambda: number; 'ndcg@100': number };
-  };
+  const out = lastJson<{ status: string; runDir: string; fitSeconds: number; best: { lambda: number; 'ndcg@100': number } }>(r.stdout);
   const record = JSON.parse(fs.readFileSync(path.join(out.runDir, 'run.json'), 'utf8')) as RunRecord;
   const fits = parseMetricsLines(fs.readFileSync(path.join(out.runDir, 'metrics.jsonl'), 'utf8')).lines.filter(
     (l): l is Extract<MetricsLine, { kind: 'fit' }> => l.kind === 'fit',
@@ -102,7 +100,7 @@ test('--lambda fixes one (still scored on validation); --lambdas gives the candi
 });
 
 test('lambda settings are checked, and refused for the other models', () => {
-  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-ease-cli-'));
+  const runs = tempDir('vaerec-ease-cli-');
   const wrong = cli(['train', '--data', data, '--lambda', '10', '--runs-dir', runs]);
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /lambda applies to ease only/);

@@ -8,17 +8,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parseMetricsLines, type MetricsLine, type RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli, lastJson } from '../helpers/cli';
+
+after(removeTempDirs);
 
 test('train --model recvae records a complete run: passes, curves, test metrics, recommendations and their reasons', () => {
   const data = makeFixtureDir('ml-1m', { users: 220, items: 70, seed: 9, clusters: 3 });
-  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-recvae-cli-'));
+  const runs = tempDir('vaerec-recvae-cli-');
   const r = cli(['train', '--model', 'recvae', '--data', data, '--runs-dir', runs, '--epochs', '2', '--heldout', '20', '--batch-size', '50', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; runDir: string; test: Record<string, number> };
+  const out = lastJson<{ status: string; runDir: string; test: Record<string, number> }>(r.stdout);
   assert.equal(out.status, 'completed');
   assert.ok(out.test['ndcg@100'] > 0);
   const record = JSON.parse(fs.readFileSync(path.join(out.runDir, 'run.json'), 'utf8')) as RunRecord;

@@ -20,7 +20,7 @@ import { loadMultVae } from '../../src/trainer/model/multvae';
 import { runTraining } from '../../src/trainer/train';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { CLI, cli } from '../helpers/cli';
+import { cli, cliInBackground, lastJson, trainArgs, waitFor } from '../helpers/cli';
 
 after(removeTempDirs);
 
@@ -29,29 +29,8 @@ const TRAINER = path.join(ROOT, 'dist/trainer.js');
 if (!fs.existsSync(TRAINER)) throw new Error('dist/ is missing: run npm run build first');
 const DISK_FULL = path.join(ROOT, 'test/fixtures/diskFull.mjs');
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-
-function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      let v: T | undefined;
-      try {
-        v = probe();
-      } catch {
-        v = undefined; // a file caught mid-rename: look again
-      }
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
-}
-
 const small = { users: 240, items: 90, seed: 11, clusters: 3 };
 const bigger = { users: 1500, items: 400, seed: 5, clusters: 4 };
-const trainArgs = (data: string, runs: string, extra: string[] = []) => ['train', '--data', data, '--runs-dir', runs, '--heldout', '20', '--json', ...extra];
 
 /** What a run directory must look like after any ending: metrics readable, no temporary files, a loadable checkpoint if one is recorded. */
 async function checkRunDir(dir: string, record: RunRecord): Promise<void> {
@@ -76,8 +55,7 @@ describe('the trainer killed with SIGKILL', () => {
   it('mid-epoch: `vaerec runs --json` shows it interrupted with its epochs, metrics readable, best checkpoint usable', { timeout: 240_000 }, async () => {
     const data = removeLater(makeFixtureDir('ml-1m', bigger));
     const runs = tempDir();
-    const child = spawn(process.execPath, [CLI, ...trainArgs(data, runs, ['--epochs', '500', '--heldout', '100'])], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { exited } = cliInBackground(trainArgs(data, runs, ['--epochs', '500', '--heldout', '100']));
     const record = await waitFor('two epochs', () => {
       const e = listRuns(runs)[0];
       return e?.ok && e.record.epochsCompleted >= 2 ? e.record : undefined;
@@ -259,13 +237,7 @@ describe('two runs at once', () => {
   it('from two CLIs: both complete, each in its own run directory', { timeout: 180_000 }, async () => {
     const data = removeLater(makeFixtureDir('ml-1m', small));
     const runs = tempDir();
-    const start = () =>
-      new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, ...trainArgs(data, runs, ['--epochs', '2'])], { stdio: ['ignore', 'pipe', 'ignore'] });
-        let stdout = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.on('exit', (code) => resolve({ code, stdout }));
-      });
+    const start = () => cliInBackground(trainArgs(data, runs, ['--epochs', '2'])).closed;
     const [a, b] = await Promise.all([start(), start()]);
     assert.equal(a.code, 0);
     assert.equal(b.code, 0);

@@ -6,7 +6,6 @@
  * tested, nothing is killed. Runs the bundled dist/cli.js (npm test builds first).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,56 +14,29 @@ import { listRuns, readRun } from '../../src/shared/runReader';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { CLI, cli } from '../helpers/cli';
+import { cli, cliInBackground, lastJson, trainArgs, waitFor } from '../helpers/cli';
 
 after(removeTempDirs);
 
 const ROOT = path.resolve(__dirname, '../..');
 const SLOW_WRITE = path.join(ROOT, 'test/fixtures/slowWrite.mjs');
 
-function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 150_000): Promise<T> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      let v: T | undefined;
-      try {
-        v = probe();
-      } catch {
-        v = undefined; // a file caught mid-rename: look again
-      }
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 100);
-    };
-    tick();
-  });
-}
-
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+/** Waits as long as a loaded machine may need for what a trainer writes. */
+const waitLong = <T>(what: string, probe: () => T | undefined) => waitFor(what, probe, 150_000);
 
 /** A CLI training run in the background, and the record of its run once it has one. */
 function startCli(data: string, runs: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [CLI, 'train', '--data', data, '--runs-dir', runs, '--heldout', '100', '--json', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
+  const run = cliInBackground(trainArgs(data, runs, ['--heldout', '100', ...extra]), { env });
   const record = (epochs: number) =>
-    waitFor(`epoch ${epochs}`, () => {
+    waitLong(`epoch ${epochs}`, () => {
       const e = listRuns(runs)[0];
       return e?.ok && e.record.epochsCompleted >= epochs ? e.record : undefined;
     });
-  return { child, exited, record };
+  return { ...run, record };
 }
 
 /** The trainer of a record is gone (exited, or a zombie nobody reaps, which is as dead). */
-const trainerGone = (r: RunRecord) => waitFor(`trainer ${r.pid} to end`, () => (localProbe.state(r.pid!) !== 'alive' ? true : undefined));
+const trainerGone = (r: RunRecord) => waitLong(`trainer ${r.pid} to end`, () => (localProbe.state(r.pid!) !== 'alive' ? true : undefined));
 
 const bigger = { users: 1500, items: 400, seed: 5, clusters: 4 };
 
@@ -103,7 +75,7 @@ describe('a CLI ended by a signal takes its trainer with it, and the run is reco
         const run = startCli(removeLater(makeFixtureDir('ml-1m', bigger)), runs, ['--epochs', '500']);
         const record = await run.record(1);
         run.child.kill(signal);
-        const r = await run.exited;
+        const r = await run.closed;
         assert.equal(r.code, 130, r.stderr);
         const summary = lastJson(r.stdout);
         assert.equal(summary.status, 'cancelled');
@@ -120,7 +92,7 @@ describe('a CLI ended by a signal takes its trainer with it, and the run is reco
     const run = startCli(removeLater(makeFixtureDir('ml-1m', bigger)), runs, ['--epochs', '500']);
     const record = await run.record(1);
     run.child.kill('SIGKILL');
-    await run.exited;
+    await run.closed;
     await trainerGone(record);
     const entry = readRun(path.join(runs, record.id));
     assert.ok(entry.ok);
@@ -139,12 +111,12 @@ describe('one Ctrl-C cancels however long the current phase takes', () => {
       VAEREC_SLOW_WRITE_MS: '15000',
     });
     // The first checkpoint is being written (15 s for its weights).
-    const dir = await waitFor('the first checkpoint save', () => {
+    const dir = await waitLong('the first checkpoint save', () => {
       const e = listRuns(runs)[0];
       return e && fs.existsSync(path.join(e.dir, '.model.next')) ? e.dir : undefined;
     });
     run.child.kill('SIGINT');
-    const r = await run.exited;
+    const r = await run.closed;
     assert.equal(r.code, 130, r.stderr);
     const summary = lastJson(r.stdout);
     assert.equal(summary.status, 'cancelled');

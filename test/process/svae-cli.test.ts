@@ -7,34 +7,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { parseMetricsLines } from '../../src/shared/runSchema';
 import { makeFixtureDir } from '../fixtures/generate';
-import { cli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../fixtures/tempDir';
+import { cli, lastJson, trainArgs } from '../helpers/cli';
+
+after(removeTempDirs);
 
 test('train --model svae records a complete run with its settings, curves and test metrics', () => {
   const data = makeFixtureDir('ml-1m', { users: 200, items: 80, seed: 5, clusters: 3 });
-  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-svae-cli-'));
-  const r = cli([
-    'train',
-    '--model',
-    'svae',
-    '--data',
-    data,
-    '--runs-dir',
-    runs,
-    '--epochs',
-    '2',
-    '--heldout',
-    '20',
-    '--max-length',
-    '30',
-    '--next-k',
-    '2',
-    '--json',
-  ]);
+  const runs = tempDir('vaerec-svae-cli-');
+  const r = cli(trainArgs(data, runs, ['--model', 'svae', '--epochs', '2', '--max-length', '30', '--next-k', '2']));
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; model: string; runDir: string; test: Record<string, number> };
+  const out = lastJson<{ status: string; model: string; runDir: string; test: Record<string, number> }>(r.stdout);
   assert.equal(out.status, 'completed');
   assert.equal(out.model, 'svae');
   for (const k of ['ndcg@100', 'ndcg@10', 'recall@10', 'recall@100', 'precision@10', 'precision@100', 'refRecall@10', 'refRecall@100']) {
@@ -72,7 +58,7 @@ test('train --model svae records a complete run with its settings, curves and te
 
 test('svae settings are refused for other models, and checked for svae', () => {
   const data = makeFixtureDir('ml-1m', { users: 60, items: 30, seed: 6 });
-  const wrong = cli(['train', '--data', data, '--next-k', '2', '--runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'vaerec-svae-cli-'))]);
+  const wrong = cli(['train', '--data', data, '--next-k', '2', '--runs-dir', tempDir('vaerec-svae-cli-')]);
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /nextK applies to svae only/);
   const bad = cli(['train', '--model', 'svae', '--data', data, '--max-length', '1', '--runs-dir', os.tmpdir()]);

@@ -283,7 +283,7 @@ describe('the vs-baseline cell in the webview', () => {
     if (cell.kind !== 'done') return;
     assert.deepEqual(cell.lines, [
       {
-        metric: 'NDCG@100',
+        metric: 'NDCG',
         difference: '+0.028',
         p: [
           { test: 't', text: '2e-17', significant: true },
@@ -291,7 +291,7 @@ describe('the vs-baseline cell in the webview', () => {
         ],
       },
       {
-        metric: 'Recall@20',
+        metric: 'R@20',
         difference: '-0.004',
         p: [
           { test: 't', text: '0.2', significant: false },

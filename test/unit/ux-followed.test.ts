@@ -11,6 +11,7 @@ import { followedEnding, followedProgress, progressText } from '../../src/extens
 import type { MetricsLine, RunEntry, RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { FakeEmitter, serveFakeModules } from '../helpers/fakeVscode';
+import { runRecord } from '../helpers/runRecord';
 
 interface FakeStatusBar {
   text: string;
@@ -63,24 +64,8 @@ const fakeVscode = {
 
 serveFakeModules((request) => (request === 'vscode' ? fakeVscode : undefined));
 
-function record(id: string, extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    schemaVersion: 1,
-    id,
-    name: `run ${id}`,
-    model: 'mvae',
-    status: 'running',
-    config: makeConfig('mvae', '/data', { epochs: 10 }),
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    epochsCompleted: 0,
-    steps: 0,
-    epochSeconds: [],
-    artifacts: {},
-    pid: 4242,
-    ...extra,
-  };
-}
+const record = (id: string, extra: Partial<RunRecord> = {}): RunRecord =>
+  runRecord(id, { status: 'running', config: makeConfig('mvae', '/data', { epochs: 10 }), epochsCompleted: 0, steps: 0, pid: 4242, ...extra });
 
 const step = (epoch: number, loss: number): MetricsLine => ({ kind: 'step', step: 1, epoch, time: 1, loss, nll: loss, kl: 0, beta: 0, negElbo: loss });
 

@@ -10,18 +10,16 @@ import { describe, it } from 'node:test';
 import type { RunRecord } from '../../src/shared/runSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { ML_1M, ML_20M, datasetOf, referenceFor } from '../../webview/dashboard/referenceFigures';
+import { runRecord } from '../helpers/runRecord';
 
 type Shape = { source?: string; layout?: string; users?: number; heldout?: number; seed?: number; model?: RunRecord['model'] };
 
 /** A run record with the facts the matching reads: source, fingerprint layout, split sizes, protocol. */
 function run({ source = '/data/movies', layout = 'movielens-dat', users = 6040, heldout = 600, seed = 98765, model = 'mvae' }: Shape): RunRecord {
   const eligible = users - 6;
-  return {
-    schemaVersion: 1,
-    id: 'r',
+  return runRecord('r', {
     name: 'r',
     model,
-    status: 'completed',
     config: makeConfig(model, source, { seed, protocol: { heldoutUsers: heldout } }),
     fingerprint: { layout, files: [{ name: 'ratings.dat', bytes: 24_594_131, sha256: 'x' }] },
     split: {
@@ -33,13 +31,7 @@ function run({ source = '/data/movies', layout = 'movielens-dat', users = 6040, 
       droppedUsers: 6,
       droppedRatings: 0,
     },
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    epochsCompleted: 1,
-    steps: 1,
-    epochSeconds: [],
-    artifacts: {},
-  };
+  });
 }
 
 const figures = (r: RunRecord): string => {

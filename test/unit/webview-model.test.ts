@@ -6,25 +6,17 @@ import { DashboardModel, stepsPerEpochOf } from '../../webview/dashboard/dashboa
 import { contrastRatio, RUN_PALETTE, runColour, withAlpha } from '../../webview/dashboard/palette';
 import { referencesFor, REFERENCE_FIGURES } from '../../webview/dashboard/referenceFigures';
 import { DETAIL_COLUMNS, filterRows, formatParam, sortRows, toRow } from '../../webview/dashboard/runRows';
+import { runRecord } from '../helpers/runRecord';
 
-function record(id: string, extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    schemaVersion: 1,
-    id,
-    name: `run ${id}`,
-    model: 'mvae',
-    status: 'completed',
+const record = (id: string, extra: Partial<RunRecord> = {}): RunRecord =>
+  runRecord(id, {
     config: { epochs: 10, batchSize: 500, learningRate: 0.001, annealCap: 0.2, annealSteps: 200_000, hidden: 600, latent: 200 } as RunRecord['config'],
     split: { trainUsers: 4839, validationUsers: 600, testUsers: 600, items: 3000, trainInteractions: 1, droppedUsers: 0, droppedRatings: 0 },
-    createdAt: '2026-01-01T00:00:00Z',
     updatedAt: '2026-01-01T00:10:00Z',
     epochsCompleted: 10,
     steps: 100,
-    epochSeconds: [],
-    artifacts: {},
     ...extra,
-  };
-}
+  });
 const ok = (r: RunRecord, colour = 0): DashboardRun => ({ entry: { ok: true, dir: `/runs/${r.id}`, record: r }, colour });
 const broken = (id: string): DashboardRun => ({ entry: { ok: false, dir: `/runs/${id}`, id, reason: 'run.json has no id' }, colour: 9 });
 const step = (s: number): MetricsLine => ({ kind: 'step', step: s, epoch: 1, time: s, loss: 1, nll: 1, kl: 1, beta: 0, negElbo: 2 });

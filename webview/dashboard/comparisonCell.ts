@@ -17,6 +17,7 @@ export interface PValueMark {
 }
 
 export interface ComparisonLine {
+  /** Short, as the table's headers write it ("NDCG", "R@20"); the tooltip names it in full. */
   metric: string;
   /** Mean difference run - baseline, three decimals with its sign. */
   difference: string;
@@ -42,6 +43,11 @@ export function compactP(p: number): string {
   if (p >= 0.001) return String(Number(p.toPrecision(2)));
   return p.toExponential(0);
 }
+
+const CELL_LABELS: Readonly<Record<string, string>> = { 'ndcg@100': 'NDCG', 'recall@20': 'R@20' };
+
+/** A compared metric's name in the cell. */
+export const cellLabel = (metric: string): string => CELL_LABELS[metric] ?? metricLabel(metric);
 
 const mark = (test: 't' | 'W', p: number): PValueMark => ({ test, text: compactP(p), significant: isSignificant(p) });
 
@@ -72,14 +78,14 @@ function doneCell(c: Extract<DashboardComparison, { state: 'done' }>, baseline: 
     ...c.warnings.map((w) => `Warning: ${w}`),
   ].join('\n');
   const lines = c.metrics.map((m) => ({
-    metric: metricLabel(m.metric),
+    metric: cellLabel(m.metric),
     difference: formatSigned(m.meanDifference, 3),
     p: [mark('t', m.tTest.pValue), mark('W', m.wilcoxon.pValue)] as [PValueMark, PValueMark],
   }));
   const label = lines
     .map(
-      (l) =>
-        `${l.metric} ${l.difference}, ${l.p.map((p) => `${p.test === 't' ? 't-test' : 'Wilcoxon'} p ${p.text}${p.significant ? ' significant' : ''}`).join(', ')}`,
+      (l, i) =>
+        `${metricLabel(c.metrics[i].metric)} ${l.difference}, ${l.p.map((p) => `${p.test === 't' ? 't-test' : 'Wilcoxon'} p ${p.text}${p.significant ? ' significant' : ''}`).join(', ')}`,
     )
     .join('; ');
   return { kind: 'done', lines, title, label: `vs baseline: ${label}` };
