@@ -2,9 +2,9 @@
  * The dashboard's "vs baseline" column on the host: the baseline run (kept in workspaceState, so it
  * survives a reload) and, for every other ticked run, its paired comparison with it over the test
  * users (src/trainer/stats/runComparison.ts: the same figures as `vaerec compare`), or why there is
- * none. Comparisons run one per timer tick, never on the message path, and are cached by run pair
- * and both run.json modification times, so a run that finishes or is retrained is compared afresh.
- * They are computed in a worker thread (comparisonWorkerClient.ts), which starts on the first one.
+ * none. Comparisons are computed one at a time in a worker thread (comparisonWorkerClient.ts,
+ * started on the first), never on the message path, and cached by run pair and both run.json
+ * modification times, so a run that finishes or is retrained is compared afresh.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
