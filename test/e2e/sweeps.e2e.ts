@@ -13,8 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { cli } from '../helpers/cli';
-import { cliInBackground } from '../helpers/sweep';
+import { cli, cliInBackground } from '../helpers/cli';
 import { REPO_ROOT } from './codeServer';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
 import { E2eSession } from './session';
@@ -187,7 +186,7 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
       const file = path.join(workspace, 'cli-long.sweep.json');
       fs.writeFileSync(file, JSON.stringify(long, null, 2) + '\n');
       let exited = false;
-      const cliRun = cliInBackground(['sweep', 'run', file, '--runs-dir', path.join(workspace, '.vaerec', 'runs'), '--json'], workspace);
+      const cliRun = cliInBackground(['sweep', 'run', file, '--runs-dir', path.join(workspace, '.vaerec', 'runs'), '--json'], { cwd: workspace });
       void cliRun.exited.then(() => (exited = true));
       try {
         await wb.waitForRow((l) => l.startsWith('cli-long, sweep running, '), 'the CLI-started sweep in the tree', 60_000);
