@@ -5,6 +5,23 @@
  * host also runs, need it, and src/shared imports nothing from the trainer (lint-enforced).
  */
 
+/** An Rng's whole state: its four words and the second normal of a pair it has not handed out yet. */
+export interface RngState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
+export function isRngState(v: unknown): v is RngState {
+  if (typeof v !== 'object' || v === null) return false;
+  const { words, spareNormal } = v as Record<string, unknown>;
+  return (
+    Array.isArray(words) &&
+    words.length === 4 &&
+    words.every((w) => Number.isInteger(w) && w >= -0x80000000 && w <= 0xffffffff) &&
+    (spareNormal === null || (typeof spareNormal === 'number' && Number.isFinite(spareNormal)))
+  );
+}
+
 /** sfc32: small, fast, passes PractRand; state is four 32-bit words. */
 export class Rng {
   private a: number;
@@ -28,6 +45,16 @@ export class Rng {
     this.c = next();
     this.d = next();
     for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** Where the stream is: restore() with it continues it draw for draw (a resumed run). */
+  state(): RngState {
+    return { words: [this.a, this.b, this.c, this.d], spareNormal: this.spareNormal };
+  }
+
+  restore(state: RngState): void {
+    [this.a, this.b, this.c, this.d] = state.words.map((w) => w | 0);
+    this.spareNormal = state.spareNormal;
   }
 
   nextUint32(): number {

@@ -195,6 +195,8 @@ export interface RunRecord {
   sweep?: RunSweepTag;
   /** Set with status `stopped`. */
   stop?: RunStop;
+  /** Each `vaerec train --resume` of the run: when, and after which saved epoch it went on. */
+  resumes?: { at: string; afterEpoch: number }[];
   /** Paths relative to the run directory. */
   artifacts: { model?: string; recommendations?: string; split?: string };
 }
@@ -305,6 +307,10 @@ export function validateRunRecord(v: unknown): { record: RunRecord } | { reason:
   }
   if (record.sweep !== undefined && parseRunSweepTag(record.sweep) === undefined) delete record.sweep;
   if (record.stop !== undefined && parseRunStop(record.stop) === undefined) delete record.stop;
+  if (record.resumes !== undefined) {
+    if (Array.isArray(record.resumes)) record.resumes = record.resumes.filter((r) => isRecord(r) && typeof r.at === 'string' && isCount(r.afterEpoch));
+    else delete record.resumes;
+  }
   return { record: record as unknown as RunRecord };
 }
 

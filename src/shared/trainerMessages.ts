@@ -3,8 +3,8 @@
  * carried over Node's IPC channel (child_process.fork). It carries status and progress only: the
  * metrics go to the run's metrics.jsonl as they are computed, and every reader follows that file.
  */
-import type { RankingMetrics, RunStatus, RunSweepTag, TrainConfig } from './runSchema';
-import { isRecord } from './runSchema';
+import type { BackendChoice, RankingMetrics, RunStatus, RunSweepTag, TrainConfig } from './runSchema';
+import { BACKEND_CHOICES, isRecord } from './runSchema';
 
 export interface StartRequest {
   type: 'start';
@@ -23,16 +23,30 @@ export interface StartRequest {
   sweep?: RunSweepTag;
 }
 
+/** Continue a run in its own directory from its last saved epoch (`vaerec train --resume`, the Runs view's Resume). */
+export interface ResumeRequest {
+  type: 'resume';
+  runDir: string;
+  cacheDir: string;
+  /** A backend other than the run's own (allowed; the metrics may then differ in the last digits). */
+  backend?: BackendChoice;
+  whenOrphaned: 'cancel' | 'finish';
+}
+
 export interface CancelRequest {
   type: 'cancel';
 }
 
-export type ParentToTrainer = StartRequest | CancelRequest;
+/** What a trainer process is asked to do; it does one, once. */
+export type JobRequest = StartRequest | ResumeRequest;
+
+export type ParentToTrainer = JobRequest | CancelRequest;
 
 export type TrainerPhase = 'download' | 'load' | 'split' | 'backend' | 'train' | 'evaluate' | 'checkpoint' | 'test';
 
 export type TrainerToParent =
-  | { type: 'started'; runId: string; runDir: string; pid: number }
+  /** `resumedAfterEpoch`: set when the run is resumed, with the saved epoch it goes on from (0: from the start). */
+  | { type: 'started'; runId: string; runDir: string; pid: number; resumedAfterEpoch?: number }
   | { type: 'phase'; phase: TrainerPhase; message: string; /** 0..1 when known */ fraction?: number }
   | { type: 'backend'; backend: string; note?: string }
   | { type: 'progress'; epoch: number; epochs: number; step: number; stepInEpoch: number; stepsPerEpoch: number; loss: number; etaSeconds?: number }
@@ -68,6 +82,14 @@ export function isTrainerMessage(v: unknown): v is TrainerToParent {
 export function isParentMessage(v: unknown): v is ParentToTrainer {
   if (!isRecord(v)) return false;
   if (v.type === 'cancel') return true;
+  const orphanRule = v.whenOrphaned === 'cancel' || v.whenOrphaned === 'finish';
+  if (v.type === 'resume')
+    return (
+      typeof v.runDir === 'string' &&
+      typeof v.cacheDir === 'string' &&
+      orphanRule &&
+      (v.backend === undefined || (BACKEND_CHOICES as readonly unknown[]).includes(v.backend))
+    );
   return (
     v.type === 'start' &&
     isRecord(v.config) &&

@@ -12,18 +12,20 @@ import { EaseModel } from './model/ease';
 import { defaultLambdas, fitEase, type EaseFit } from './model/easeFit';
 import { createRecVae, loadRecVae } from './model/recvae';
 import { createSvae, loadSvae } from './model/svae';
+import type { Resumable } from './model/trainingState';
 import type { AnyRecommender, Recommender } from './model/types';
 import { PopularityModel } from './popularity';
 import type { NumpyRandomState } from './protocol/mt19937';
 import { bucketedOrder, splitSequential } from './protocol/sequential';
 import { splitStrongGeneralisation, type HeldOut, type Split, type UserRows } from './protocol/split';
 
-export type TrainableModel = AnyRecommender & {
-  /** Threads that compute each training step (1, or 2 when the worker thread started). */
-  readonly threads: number;
-  /** Before each pass of an epoch, for kinds that make several (ModelKindInfo.passes), with its index. */
-  beginPass?(index: number): void;
-};
+export type TrainableModel = AnyRecommender &
+  Resumable & {
+    /** Threads that compute each training step (1, or 2 when the worker thread started). */
+    readonly threads: number;
+    /** Before each pass of an epoch, for kinds that make several (ModelKindInfo.passes), with its index. */
+    beginPass?(index: number): void;
+  };
 
 interface Common {
   /** The users' rows: sets of items (strong generalisation) or time-ordered histories (sequential). */

@@ -140,6 +140,43 @@ export class RunWriter {
     }
   }
 
+  /**
+   * Takes an existing run back (`vaerec train --resume`): metrics.jsonl is cut back to
+   * `metricsBytes` (the end of the epoch the run resumes after; a partial epoch beyond it goes), and
+   * run.json says running again, with this process as its trainer and `patch` applied.
+   */
+  static reopen(dir: string, record: RunRecord, metricsBytes: number, patch: Partial<RunRecord>): RunWriter {
+    const metrics = path.join(dir, METRICS_FILE);
+    let size: number;
+    try {
+      size = fs.statSync(metrics).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || metricsBytes > 0) throw new Error(`${metrics}: ${(err as Error).message}`);
+      size = 0;
+    }
+    if (size < metricsBytes) throw new Error(`${metrics}: ${size} bytes, shorter than the ${metricsBytes} its training state was saved with`);
+    const metricsFd = fs.openSync(metrics, 'a');
+    try {
+      fs.ftruncateSync(metricsFd, metricsBytes);
+      const reopened: RunRecord = {
+        ...record,
+        ...patch,
+        status: 'running',
+        pid: process.pid,
+        pidStart: localProbe.startToken(process.pid),
+        host: os.hostname(),
+        updatedAt: new Date().toISOString(),
+      };
+      // What the previous session ended with no longer holds.
+      for (const key of ['finishedAt', 'test', 'error', 'stop'] as const) delete reopened[key];
+      writeFileAtomic(path.join(dir, RUN_FILE), recordText(reopened));
+      return new RunWriter(dir, reopened, metricsFd);
+    } catch (err) {
+      fs.closeSync(metricsFd);
+      throw err;
+    }
+  }
+
   get id(): string {
     return this.record.id;
   }
@@ -165,6 +202,11 @@ export class RunWriter {
   /** Makes appended metrics durable (once per epoch; per step would cost a disk sync each batch). */
   syncMetrics(): void {
     fs.fsyncSync(this.metricsFd);
+  }
+
+  /** The length of metrics.jsonl as written so far (after syncMetrics: as on the disk). */
+  metricsLength(): number {
+    return fs.fstatSync(this.metricsFd).size;
   }
 
   writeArtifact(name: string, data: string | Uint8Array): void {

@@ -4,9 +4,13 @@
  */
 import * as os from 'node:os';
 import { MODEL_INFO, trainingPasses } from '../shared/modelKinds';
-import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE } from '../shared/runLayout';
-import type { DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, RunSweepTag, TrainConfig } from '../shared/runSchema';
-import { ConfigError, autoHeldoutUsers, type AutoField } from '../shared/trainConfig';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MODEL_DIR, RECOMMENDATIONS_FILE, SPLIT_FILE, STOP_REQUEST_FILE, TRAINING_STATE_DIR } from '../shared/runLayout';
+import { readRun } from '../shared/runReader';
+import { resumeRefusal } from '../shared/runResume';
+import type { BackendChoice, DataFingerprint, DataWarnings, MetricsLine, RunRecord, RunStatus, RunSweepTag, TrainConfig } from '../shared/runSchema';
+import { ConfigError, autoHeldoutUsers, makeConfig, type AutoField } from '../shared/trainConfig';
 import type { TrainerToParent } from '../shared/trainerMessages';
 import { selectBackend } from './backend';
 import { fingerprintOf, loadDataset } from './data/load';
@@ -19,6 +23,7 @@ import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
 import { RunWriter } from './runStore';
 import { readStopRequest } from './stopRequest';
+import { readTrainingCheckpoint, writeTrainingCheckpoint, type TrainingCheckpoint } from './trainingCheckpoint';
 
 /**
  * Training threads for Mult-VAE and SVAE. The wasm and cpu backends use one core each under Node,
@@ -43,6 +48,23 @@ export interface TrainOptions {
   emit(message: TrainerToParent): void;
   /** Aborted when the parent asks to cancel; checked at every batch boundary, between chunks of a validation pass and inside data loading. */
   signal: AbortSignal;
+}
+
+/** `vaerec train --resume RUN_DIR`: the run to continue, in its own directory, with its own configuration. */
+export interface ResumeOptions {
+  runDir: string;
+  cacheDir: string;
+  /** A backend other than the one the run's configuration names (allowed, with a warning). */
+  backend?: BackendChoice;
+  emit(message: TrainerToParent): void;
+  signal: AbortSignal;
+}
+
+/** A run being resumed: its record as found and where its training stands (none: no epoch was saved). */
+interface Resuming {
+  dir: string;
+  record: RunRecord;
+  checkpoint?: TrainingCheckpoint;
 }
 
 export class CancelledError extends Error {
@@ -154,11 +176,84 @@ async function prepareData(opts: TrainOptions): Promise<{
   return { config, auto, split, fingerprint: fingerprintOf(dataset), dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds };
 }
 
-export async function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
+export function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> {
+  return execute(opts);
+}
+
+/**
+ * The run's configuration, validated again (run.json is read from disk), with a backend override;
+ * undefined when the run cannot be resumed, after saying why (bad input).
+ */
+function openForResume(opts: ResumeOptions): { resuming: Resuming; config: TrainConfig } | undefined {
+  const dir = path.resolve(opts.runDir);
+  try {
+    const entry = readRun(dir);
+    const refusal = resumeRefusal(entry);
+    if (refusal || !entry.ok) throw new InputError(refusal ?? `${dir}: not a run`);
+    const record = entry.record;
+    const overrides: Record<string, unknown> = { ...record.config, ...(opts.backend ? { backend: opts.backend } : {}) };
+    const dataOptions: Record<string, unknown> = { ...record.config.data };
+    delete overrides.model;
+    delete dataOptions.source;
+    const config = makeConfig(record.model, record.config.data.source, { ...overrides, data: dataOptions });
+    const checkpoint = MODEL_INFO[record.model].epochs ? readTrainingCheckpoint(dir) : undefined;
+    if (!checkpoint && MODEL_INFO[record.model].epochs && record.best)
+      throw new InputError(`${dir}: no training state was saved (a run made before resumable checkpoints): it cannot be continued`);
+    return { resuming: { dir, record, ...(checkpoint ? { checkpoint } : {}) }, config };
+  } catch (err) {
+    opts.emit({ type: 'error', message: err instanceof ConfigError ? `${dir}/run.json: ${err.message}` : (err as Error).message });
+    opts.emit({ type: 'done', status: 'failed', epochs: 0, badInput: true });
+    return undefined;
+  }
+}
+
+/**
+ * Continues an interrupted, cancelled, stopped or failed run in its own directory from its last
+ * saved epoch: weights, Adam's moments, step counts, generators, best-so-far and metrics as they
+ * were then. A kind fitted in one pass (EASE, popularity) is fitted again.
+ */
+export async function resumeTraining(opts: ResumeOptions): Promise<RunRecord | undefined> {
+  const opened = openForResume(opts);
+  if (!opened) return undefined;
+  const { resuming, config } = opened;
+  return execute({ config, runsDir: path.dirname(resuming.dir), cacheDir: opts.cacheDir, emit: opts.emit, signal: opts.signal }, resuming);
+}
+
+/** The data must be the data the run was trained on: the split and every saved state depend on it. */
+function checkSameData(resuming: Resuming, fingerprint: DataFingerprint): void {
+  const before = resuming.record.fingerprint;
+  if (before && JSON.stringify(before) !== JSON.stringify(fingerprint))
+    throw new InputError(`${resuming.record.config.data.source}: the data is not what run ${resuming.record.id} was trained on (its fingerprint changed)`);
+}
+
+/** Takes the run back in its directory, its record put back to where its training state stands. */
+function reopenRun(resuming: Resuming): RunWriter {
+  const { dir, record, checkpoint } = resuming;
+  const loop = checkpoint?.loop;
+  // The previous session's test no longer describes the run.
+  fs.rmSync(path.join(dir, RECOMMENDATIONS_FILE), { force: true });
+  fs.rmSync(path.join(dir, STOP_REQUEST_FILE), { force: true });
+  const artifacts = { ...record.artifacts };
+  delete artifacts.recommendations;
+  if (!loop?.best) delete artifacts.model;
+  const patch: Partial<RunRecord> = {
+    epochsCompleted: loop?.epoch ?? 0,
+    steps: loop?.step ?? 0,
+    epochSeconds: loop?.epochSeconds ?? [],
+    best: loop?.best,
+    lastValidation: loop?.lastValidation,
+    artifacts,
+    resumes: [...(record.resumes ?? []), { at: new Date().toISOString(), afterEpoch: loop?.epoch ?? 0 }],
+  };
+  return RunWriter.reopen(dir, record, loop?.metricsBytes ?? 0, patch);
+}
+
+async function execute(opts: TrainOptions, resuming?: Resuming): Promise<RunRecord | undefined> {
   const { emit } = opts;
   let prepared: Awaited<ReturnType<typeof prepareData>>;
   try {
     prepared = await prepareData(opts);
+    if (resuming) checkSameData(resuming, prepared.fingerprint);
   } catch (err) {
     const cancelled = opts.signal.aborted || (err as Error).name === 'AbortError';
     // A configuration mistake names its field, so each front end can name its own flag or setting;
@@ -169,21 +264,34 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     return undefined;
   }
   const { config, auto, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
-  const run = RunWriter.create(opts.runsDir, config, opts.name, { sweep: opts.sweep });
-  emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid });
+  const run = resuming ? reopenRun(resuming) : RunWriter.create(opts.runsDir, config, opts.name, { sweep: opts.sweep });
+  const from = resuming?.checkpoint;
+  emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid, ...(resuming ? { resumedAfterEpoch: from?.loop.epoch ?? 0 } : {}) });
+  if (resuming)
+    emit({
+      type: 'log',
+      level: 'info',
+      message: from
+        ? `resuming after epoch ${from.loop.epoch} of ${config.epochs}`
+        : MODEL_INFO[config.model].epochs
+          ? 'no epoch was saved: training from the start'
+          : 'fitting again (fitted in one pass)',
+    });
   let model: AnyRecommender | undefined;
   let status: RunStatus = 'failed';
   let error: string | undefined;
   try {
-    run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
-    run.update({
-      auto,
-      fingerprint,
-      split: split.summary,
-      timings: { loadSeconds, splitSeconds },
-      artifacts: { split: SPLIT_FILE },
-      ...(Object.keys(dataWarnings).length > 0 ? { dataWarnings } : {}),
-    });
+    if (!resuming) {
+      run.writeArtifact(SPLIT_FILE, JSON.stringify(heldOutJson(split)));
+      run.update({
+        auto,
+        fingerprint,
+        split: split.summary,
+        timings: { loadSeconds, splitSeconds },
+        artifacts: { split: SPLIT_FILE },
+        ...(Object.keys(dataWarnings).length > 0 ? { dataWarnings } : {}),
+      });
+    }
     const kind = TRAINER_KINDS[config.model];
     if (kind.fit) {
       run.update({ backend: 'js' });
@@ -196,10 +304,12 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
       });
       run.update({ backend: backend.name, ...(backend.adapter ? { adapter: backend.adapter } : {}) });
       emit({ type: 'backend', backend: backend.name, note: backend.note });
-      const trained = kind.create(config, split.items.length, trainingThreads(backend.name));
+      const threads = from ? resumedThreads(from.loop.threads, backend.name) : trainingThreads(backend.name);
+      const trained = kind.create(config, split.items.length, threads);
       model = trained;
       run.update({ threads: trained.threads });
-      await trainEpochs(trained, kind, split, config, run, opts, stepsPerEpoch);
+      if (from) warnIfDifferent(from, backend.name, trained.threads, emit);
+      await trainEpochs(trained, kind, split, config, run, opts, stepsPerEpoch, from);
     }
     status = 'completed';
   } catch (err) {
@@ -214,6 +324,30 @@ export async function runTraining(opts: TrainOptions): Promise<RunRecord | undef
     }
   }
   return finish(run, model, split, status, error, opts);
+}
+
+/**
+ * A resumed run trains on the threads it trained on where it can: two threads sum a batch's
+ * gradient in another order than one, so the same count is what makes the run continue exactly.
+ */
+function resumedThreads(saved: number, backend: string): 1 | 2 {
+  return saved === 1 ? 1 : trainingThreads(backend);
+}
+
+function warnIfDifferent(from: TrainingCheckpoint, backend: string, threads: number, emit: TrainOptions['emit']): void {
+  const { loop } = from;
+  if (loop.backend !== backend)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `resuming on ${backend}, not ${loop.backend} as the run began: its metrics may differ in the last digits from a run never interrupted`,
+    });
+  else if (loop.threads !== threads)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `resuming on ${threads} training thread${threads === 1 ? '' : 's'}, not ${loop.threads}: its metrics may differ in the last digits from a run never interrupted`,
+    });
 }
 
 function hasTargets(targets: { indptr: Int32Array }): boolean {
@@ -296,18 +430,32 @@ async function trainEpochs(
   run: RunWriter,
   opts: TrainOptions,
   stepsPerEpoch: number,
+  from?: TrainingCheckpoint,
 ): Promise<void> {
   const { emit, signal } = opts;
   const rng = new NumpyRandomState(config.seed);
   const nTrain = split.train.users.length;
-  const t0 = Date.now();
+  let t0 = Date.now();
   let step = 0;
   const annealed = MODEL_INFO[config.model].kl;
   let best = run.current.best;
   const epochSeconds: number[] = [];
+  let firstEpoch = 1;
+  if (from) {
+    rng.restore(from.loop.shuffle);
+    model.restoreTrainingState(from.model);
+    step = from.loop.step;
+    best = from.loop.best;
+    epochSeconds.push(...from.loop.epochSeconds);
+    t0 -= from.loop.elapsedSeconds * 1000;
+    firstEpoch = from.loop.epoch + 1;
+    // The state is saved before the best weights are swapped in: a kill between the two left the
+    // weights of the state's own best epoch unsaved. They are the state's weights, so save them now.
+    if (best?.epoch === from.loop.epoch) await saveBest(model, run, from.loop.epoch, emit);
+  }
   emit({ type: 'phase', phase: 'train', message: `training ${config.model} for ${config.epochs} epochs` });
   const passes = trainingPasses(config);
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
     const epochStart = Date.now();
     // The epoch's means are over the steps of the passes the curves show (RecVAE: its encoder passes).
     const sums = { loss: 0, nll: 0, kl: 0, beta: 0, steps: 0 };
@@ -369,14 +517,8 @@ async function trainEpochs(
         evalSeconds = (Date.now() - evalStart) / 1000;
       }
     }
-    if (valNdcg !== undefined) {
-      if (!best || valNdcg > best['ndcg@100']) {
-        best = { epoch, 'ndcg@100': valNdcg };
-        emit({ type: 'phase', phase: 'checkpoint', message: `saving the best weights (epoch ${epoch})` });
-        const dir = await run.saveCheckpoint(MODEL_DIR, (d) => model.save(d));
-        emit({ type: 'checkpoint', epoch, path: dir });
-      }
-    }
+    const improved = valNdcg !== undefined && (!best || valNdcg > best['ndcg@100']);
+    if (improved) best = { epoch, 'ndcg@100': valNdcg as number };
     const mean = (v: number) => v / sums.steps;
     const epochLine: MetricsLine = {
       kind: 'epoch',
@@ -393,17 +535,44 @@ async function trainEpochs(
     };
     run.appendMetrics([epochLine]);
     run.syncMetrics();
+    const lastValidation = valNdcg !== undefined ? { epoch, 'ndcg@100': valNdcg } : run.current.lastValidation;
+    // An epoch whose validation a cancel cut short is not saved: a resume does it again, whole.
+    if (!cancelledInValidation) {
+      emit({ type: 'phase', phase: 'checkpoint', message: `saving the training state (epoch ${epoch})` });
+      const loop = {
+        epoch,
+        step,
+        metricsBytes: run.metricsLength(),
+        shuffle: rng.state(),
+        elapsedSeconds: epochLine.time,
+        epochSeconds: [...epochSeconds],
+        ...(best ? { best } : {}),
+        ...(lastValidation ? { lastValidation } : {}),
+        backend: run.current.backend ?? config.backend,
+        threads: model.threads,
+      };
+      const state = await model.trainingState();
+      await run.saveCheckpoint(TRAINING_STATE_DIR, (dir) => writeTrainingCheckpoint(dir, { loop, model: state }));
+    }
+    if (improved) await saveBest(model, run, epoch, emit);
     run.update({
       epochsCompleted: epoch,
       steps: step,
       epochSeconds: [...epochSeconds],
       best,
-      ...(valNdcg !== undefined ? { lastValidation: { epoch, 'ndcg@100': valNdcg } } : {}),
+      ...(lastValidation ? { lastValidation } : {}),
       artifacts: { ...run.current.artifacts, ...(best ? { model: MODEL_DIR } : {}) },
     });
     emit({ type: 'epoch', epoch, epochs: config.epochs, seconds, loss: epochLine.loss, 'val_ndcg@100': valNdcg, best });
     if (cancelledInValidation) throw new CancelledError();
   }
+}
+
+/** Swaps the model's current weights in as the run's best (model/). */
+async function saveBest(model: TrainableModel, run: RunWriter, epoch: number, emit: TrainOptions['emit']): Promise<void> {
+  emit({ type: 'phase', phase: 'checkpoint', message: `saving the best weights (epoch ${epoch})` });
+  const dir = await run.saveCheckpoint(MODEL_DIR, (d) => model.save(d));
+  emit({ type: 'checkpoint', epoch, path: dir });
 }
 
 /** Tests the best weights (when there are any), writes recommendations and the final record. */
@@ -449,6 +618,8 @@ async function finish(
   }
   patch = { ...patch, timings: { ...run.current.timings, ...patch.timings, peakRssBytes: process.resourceUsage().maxRSS * 1024 } };
   run.update(patch);
+  // A completed run is never resumed: its training state (three times the weights) would only take space.
+  if (patch.status === 'completed') fs.rmSync(path.join(run.dir, TRAINING_STATE_DIR), { recursive: true, force: true });
   run.close();
   const final = run.current;
   emit({

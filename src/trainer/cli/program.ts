@@ -7,8 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fsReason } from '../../shared/fsErrors';
-import { listRuns } from '../../shared/runReader';
-import type { RunEntry } from '../../shared/runSchema';
+import type { ModelKind } from '../../shared/modelKinds';
+import { listRuns, readRun } from '../../shared/runReader';
+import { resumeRefusal } from '../../shared/runResume';
+import type { BackendChoice, RunEntry } from '../../shared/runSchema';
 import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES } from '../../shared/stats/paired';
 import { SweepSpecError } from '../../shared/sweepSchema';
 import { oneLine } from '../../shared/text';
@@ -77,16 +79,32 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'where downloaded datasets are kept', defaultCacheDir())
     .option('--json', 'print one JSON object (the last line of stdout) instead of a summary')
     .option('--quiet', 'no progress output')
+    .option('--resume <run-dir>', 'continue an interrupted, cancelled, stopped or failed run from its last saved epoch, with its own configuration')
     .action(async (o: Record<string, unknown>) => {
-      const { config, sweep } = configFromOptions(o, (name) => train.getOptionValueSource(name) === 'cli');
+      const given = (name: string) => train.getOptionValueSource(name) === 'cli';
+      const cacheDir = path.resolve(String(o.cacheDir));
+      const output = { json: Boolean(o.json), quiet: Boolean(o.quiet) };
+      if (typeof o.resume === 'string') {
+        const { runDir, model } = resumableRun(path.resolve(o.resume), train.options, given);
+        process.exitCode = await trainFromCli({
+          request: { type: 'resume', runDir, cacheDir, ...(given('backend') ? { backend: o.backend as BackendChoice } : {}) },
+          model,
+          ...output,
+        });
+        return;
+      }
+      const { config, sweep } = configFromOptions(o, given);
       process.exitCode = await trainFromCli({
-        config,
-        sweep,
-        runsDir: path.resolve(String(o.runsDir)),
-        cacheDir: path.resolve(String(o.cacheDir)),
-        name: typeof o.name === 'string' ? o.name : undefined,
-        json: Boolean(o.json),
-        quiet: Boolean(o.quiet),
+        request: {
+          type: 'start',
+          config,
+          runsDir: path.resolve(String(o.runsDir)),
+          cacheDir,
+          name: typeof o.name === 'string' ? o.name : undefined,
+          ...(sweep ? { sweep } : {}),
+        },
+        model: config.model,
+        ...output,
       });
     });
 
@@ -180,6 +198,36 @@ export function buildProgram(): Command {
 
   registerSweepCommand(program, { runsDir: defaultRunsDir, cacheDir: defaultCacheDir });
   return program;
+}
+
+/** What may accompany --resume: the run's configuration is its own, but where it runs and what is printed are not. */
+const RESUME_COMPANIONS = new Set(['resume', 'backend', 'cacheDir', 'json', 'quiet']);
+
+/**
+ * The run --resume names, checked before a trainer starts: a run that is completed or still
+ * running, a damaged one, or another flag of the configuration is one line and exit 2.
+ */
+function resumableRun(
+  runDir: string,
+  options: readonly { attributeName(): string; long?: string }[],
+  given: (name: string) => boolean,
+): { runDir: string; model: ModelKind } {
+  const extra = options.find((opt) => given(opt.attributeName()) && !RESUME_COMPANIONS.has(opt.attributeName()));
+  if (extra)
+    throw new UsageError(
+      `${extra.long} cannot be given with --resume: a resumed run keeps its own configuration (only --backend, --cache-dir, --json and --quiet apply)`,
+    );
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(runDir);
+  } catch (err) {
+    throw new UsageError(`${runDir}: ${fsReason(err)}`);
+  }
+  if (!stats.isDirectory()) throw new UsageError(`${runDir}: not a run directory`);
+  const entry = readRun(runDir);
+  const refusal = resumeRefusal(entry);
+  if (refusal || !entry.ok) throw new UsageError(refusal ?? `${runDir}: not a run`);
+  return { runDir, model: entry.record.model };
 }
 
 /** `vaerec runs` on a path that is not a readable directory says so, instead of "no runs". */

@@ -1,21 +1,17 @@
 /** `vaerec train`: starts the trainer child process and follows it on the terminal. */
 import { SingleBar } from 'cli-progress';
 import * as path from 'node:path';
-import { MODEL_INFO } from '../../shared/modelKinds';
-import type { RunSweepTag, TrainConfig } from '../../shared/runSchema';
+import { MODEL_INFO, type ModelKind } from '../../shared/modelKinds';
 import { oneLine } from '../../shared/text';
-import type { TrainerToParent } from '../../shared/trainerMessages';
+import type { ResumeRequest, StartRequest, TrainerToParent } from '../../shared/trainerMessages';
 import { startTrainer } from '../process/client';
 import { EXIT } from './exitCodes';
 import { withFlag } from './flags';
 
 export interface TrainCliOptions {
-  config: TrainConfig;
-  /** Set when a sweep runs this training as one of its trials. */
-  sweep?: RunSweepTag;
-  runsDir: string;
-  cacheDir: string;
-  name?: string;
+  /** A new run (its configuration, and its sweep tag when a sweep runs it as a trial), or a run to resume. */
+  request: Omit<StartRequest, 'whenOrphaned'> | Omit<ResumeRequest, 'whenOrphaned'>;
+  model: ModelKind;
   json: boolean;
   quiet: boolean;
 }
@@ -43,7 +39,11 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
   const onMessage = (m: TrainerToParent) => {
     switch (m.type) {
       case 'started':
-        say(`run ${m.runId} in ${m.runDir}`);
+        say(
+          m.resumedAfterEpoch === undefined
+            ? `run ${m.runId} in ${m.runDir}`
+            : `run ${m.runId} in ${m.runDir}, resumed ${m.resumedAfterEpoch > 0 ? `after epoch ${m.resumedAfterEpoch}` : 'from the start'}`,
+        );
         break;
       case 'phase':
         if (m.phase === 'download' && tty && m.fraction !== undefined) {
@@ -98,7 +98,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
 
   const handle = startTrainer({
     trainerScript: path.join(__dirname, 'trainer.js'),
-    request: { type: 'start', config: o.config, runsDir: o.runsDir, cacheDir: o.cacheDir, name: o.name, ...(o.sweep ? { sweep: o.sweep } : {}) },
+    request: o.request,
     onMessage,
   });
   // The first signal cancels (the trainer finishes its batch, tests the best weights and records the
@@ -129,7 +129,7 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     runId: done.runId,
     runDir: done.runDir,
     status: done.status,
-    model: o.config.model,
+    model: o.model,
     backend: done.backend,
     epochs: done.epochs,
     medianEpochSeconds: done.medianEpochSeconds,
@@ -143,16 +143,16 @@ export async function trainFromCli(o: TrainCliOptions): Promise<number> {
     // EASE's fit (an inverse per lambda) takes long enough to report; popularity's is a count.
     const lambda = done.best?.lambda !== undefined ? `, lambda ${done.best.lambda} (fitted in ${fmt(done.fitSeconds, 1)} s)` : '';
     // A kind fitted in one pass has no epochs or best epoch to report.
-    const trained = MODEL_INFO[o.config.model].epochs
+    const trained = MODEL_INFO[o.model].epochs
       ? `${done.epochs} epochs on ${done.backend ?? '-'}, median epoch ${fmt(done.medianEpochSeconds, 2)} s\n` +
         `best validation NDCG@100 ${fmt(done.best?.['ndcg@100'])} (epoch ${done.best?.epoch ?? '-'})\n`
-      : `${MODEL_INFO[o.config.model].label}, fitted in one pass\nvalidation NDCG@100 ${fmt(done.best?.['ndcg@100'])}${lambda}\n`;
+      : `${MODEL_INFO[o.model].label}, fitted in one pass\nvalidation NDCG@100 ${fmt(done.best?.['ndcg@100'])}${lambda}\n`;
     process.stdout.write(
       `${done.status}: ${done.runId ?? ''}  ${trained}` +
         `test NDCG@100 ${fmt(done.test?.['ndcg@100'])}  Recall@20 ${fmt(done.test?.['recall@20'])}  Recall@50 ${fmt(done.test?.['recall@50'])}  Recall@10 ${fmt(done.test?.['recall@10'])}\n`,
     );
     const t = done.test;
-    if (t && MODEL_INFO[o.config.model].sequential) {
+    if (t && MODEL_INFO[o.model].sequential) {
       process.stdout.write(
         `test NDCG@10 ${fmt(t['ndcg@10'])}  Precision@10 ${fmt(t['precision@10'])}  Precision@100 ${fmt(t['precision@100'])}  Recall@100 ${fmt(t['recall@100'])}\n` +
           `SVAE reference's Recall (hits / #targets): @10 ${fmt(t['refRecall@10'])}  @100 ${fmt(t['refRecall@100'])}\n`,

@@ -1,5 +1,5 @@
 /**
- * Entry point of the trainer child process (dist/trainer.js). The parent sends one `start`, may send
+ * Entry point of the trainer child process (dist/trainer.js). The parent sends one `start` (or `resume`), may send
  * `cancel`; the child reports through typed messages and exits once they are all delivered.
  * SIGTERM, SIGINT and SIGHUP cancel like a `cancel` message; a second one ends the process at once.
  * When the parent goes away, the start request says what to do: a CLI's trainer cancels its run
@@ -8,14 +8,14 @@
  */
 import { parseRunSweepTag } from '../../shared/runSchema';
 import { oneLine } from '../../shared/text';
-import type { StartRequest, TrainerToParent } from '../../shared/trainerMessages';
+import type { JobRequest, TrainerToParent } from '../../shared/trainerMessages';
 import { isParentMessage } from '../../shared/trainerMessages';
 import { EXIT } from '../cli/exitCodes';
 import { watchStopRequest } from '../stopRequest';
-import { runTraining } from '../train';
+import { resumeTraining, runTraining } from '../train';
 
 const abort = new AbortController();
-let request: StartRequest | undefined;
+let request: JobRequest | undefined;
 let done: Extract<TrainerToParent, { type: 'done' }> | undefined;
 
 /** Sends whose callback has not run yet; the process disconnects only when this is back to zero. */
@@ -91,15 +91,20 @@ process.on('message', (m: unknown) => {
     return;
   }
   request = m;
-  const sweep = parseRunSweepTag(m.sweep);
-  if (m.sweep !== undefined && !sweep) emit({ type: 'log', level: 'warn', message: 'ignored a malformed sweep tag' });
   let unwatch: () => void = () => undefined;
   const emitAndWatch = (message: TrainerToParent) => {
     // Once the run directory exists, a sweep may leave a stop request there.
     if (message.type === 'started') unwatch = watchStopRequest(message.runDir, () => abort.abort());
     emit(message);
   };
-  runTraining({ config: m.config, runsDir: m.runsDir, cacheDir: m.cacheDir, name: m.name, sweep, emit: emitAndWatch, signal: abort.signal })
+  let job: Promise<unknown>;
+  if (m.type === 'resume') job = resumeTraining({ runDir: m.runDir, cacheDir: m.cacheDir, backend: m.backend, emit: emitAndWatch, signal: abort.signal });
+  else {
+    const sweep = parseRunSweepTag(m.sweep);
+    if (m.sweep !== undefined && !sweep) emit({ type: 'log', level: 'warn', message: 'ignored a malformed sweep tag' });
+    job = runTraining({ config: m.config, runsDir: m.runsDir, cacheDir: m.cacheDir, name: m.name, sweep, emit: emitAndWatch, signal: abort.signal });
+  }
+  job
     .catch((err: unknown) => {
       // Only reached when the run directory itself could not be created or written.
       emit({ type: 'error', message: (err as Error).message });

@@ -17,13 +17,15 @@ import { DeviceParams, deviceBatch, deviceGradients, deviceLogits } from './devi
 import { MultVae, MultVaeConfig, MultVaeOptions, SAVE_FORMAT, createMultVae, drawNoise, loadMultVae, readSavedMultVae, validateConfig } from './multvae';
 import { Dims, PARAM_NAMES, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
 import { Rng } from '../../shared/rng';
+import { type Resumable, type TrainingState, stateArray, stateCounter } from './trainingState';
 import { DeviceRecommender, RankedRows, SparseBatch, StepStats } from './types';
 import { saveWeights } from './weightsIo';
 
-export type DeviceMultVae = DeviceRecommender & {
-  readonly config: MultVaeConfig;
-  readonly threads: 1;
-};
+export type DeviceMultVae = DeviceRecommender &
+  Resumable & {
+    readonly config: MultVaeConfig;
+    readonly threads: 1;
+  };
 
 class DeviceMultVaeModel implements DeviceMultVae {
   readonly onDevice = true;
@@ -165,6 +167,36 @@ class DeviceMultVaeModel implements DeviceMultVae {
       PARAM_NAMES.map((name) => ({ name, data: views[name], shape: [...shapes[name]] })),
       { config: { ...this.config } },
     );
+  }
+
+  /** Read back from the device: the same buffers, in the same layout, as the host model's state. */
+  async trainingState(): Promise<TrainingState> {
+    this.checkDevice();
+    const [params, m, v] = await Promise.all([this.flat, this.m, this.v].map(async (t) => Float32Array.from(await readTensor(t))));
+    return {
+      format: SAVE_FORMAT,
+      counters: { step: this.step },
+      rng: this.rng.state(),
+      arrays: [
+        { name: 'params', data: params },
+        { name: 'm', data: m },
+        { name: 'v', data: v },
+      ],
+    };
+  }
+
+  restoreTrainingState(state: TrainingState): void {
+    if (state.format !== SAVE_FORMAT) throw new Error(`the training state is of a '${state.format}' model, not '${SAVE_FORMAT}'`);
+    const n = paramCount(this.dims);
+    const step = stateCounter(state, 'step');
+    const [params, m, v] = (['params', 'm', 'v'] as const).map((name) => stateArray(state, name, n));
+    tf.tidy(() => {
+      this.flat.assign(tf.tensor1d(params));
+      this.m.assign(tf.tensor1d(m));
+      this.v.assign(tf.tensor1d(v));
+    });
+    this.rng.restore(state.rng);
+    this.step = step;
   }
 
   dispose(): void {

@@ -11,6 +11,7 @@ import { LossParts, Noise, encodeMean, forwardBackward, scoreLogits } from './ne
 import { GradientWorker, TrainingBuffers } from './parallel';
 import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCount, paramSegments, paramShapes, viewParams } from './params';
 import { Rng } from '../../shared/rng';
+import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
 
@@ -34,13 +35,14 @@ export interface MultVaeOptions {
   threads?: 1 | 2;
 }
 
-export type MultVae = Recommender & {
-  readonly config: MultVaeConfig;
-  /** Threads that actually compute each training step (1, or 2 when the worker started). */
-  readonly threads: number;
-  /** Evaluation-mode latent means: rows x latent (mu for Mult-VAE, z for Mult-DAE). */
-  encode(batch: SparseBatch): Float32Array;
-};
+export type MultVae = Recommender &
+  Resumable & {
+    readonly config: MultVaeConfig;
+    /** Threads that actually compute each training step (1, or 2 when the worker started). */
+    readonly threads: number;
+    /** Evaluation-mode latent means: rows x latent (mu for Mult-VAE, z for Mult-DAE). */
+    encode(batch: SparseBatch): Float32Array;
+  };
 
 export const SAVE_FORMAT = 'vaerec-multvae';
 /** Rows per forward pass in score/encode: bounds backend memory for whole-dataset scoring. */
@@ -199,6 +201,16 @@ class MultVaeModel implements MultVae {
     const shapes = paramShapes(this.dims);
     const weights = PARAM_NAMES.map((name) => ({ name, data: this.params[name], shape: [...shapes[name]] }));
     await saveWeights(dir, SAVE_FORMAT, weights, { config: { ...this.config } });
+  }
+
+  async trainingState(): Promise<TrainingState> {
+    return hostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, { step: this.step });
+  }
+
+  restoreTrainingState(state: TrainingState): void {
+    const step = stateCounter(state, 'step');
+    restoreHostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, state);
+    this.step = step;
   }
 
   dispose(): void {

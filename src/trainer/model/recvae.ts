@@ -16,6 +16,7 @@ import { GradientWorker, TrainingBuffers } from './parallel';
 import { RecVaeLoss, decoderStep, encodeMean, encoderStep, scoreLogits } from './recvaeNetwork';
 import { RecVaeDims, RecVaeParams, encoderArrays, encoderViews, initRecVae, recvaeLayout, viewRecVae } from './recvaeParams';
 import { Rng } from '../../shared/rng';
+import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
 
@@ -34,18 +35,19 @@ export interface RecVaeConfig {
   seed: number;
 }
 
-export type RecVae = Recommender & {
-  readonly config: RecVaeConfig;
-  /** Threads that compute each training step (1, or 2 when the worker started). */
-  readonly threads: number;
-  /** Evaluation-mode posterior means: rows x latent. */
-  encode(batch: SparseBatch): Float32Array;
-  /**
-   * Called before each pass over the training users with its index in the epoch: the first
-   * encoderEpochs update the encoder, the rest the decoder; the prior is refreshed between them.
-   */
-  beginPass(index: number): void;
-};
+export type RecVae = Recommender &
+  Resumable & {
+    readonly config: RecVaeConfig;
+    /** Threads that compute each training step (1, or 2 when the worker started). */
+    readonly threads: number;
+    /** Evaluation-mode posterior means: rows x latent. */
+    encode(batch: SparseBatch): Float32Array;
+    /**
+     * Called before each pass over the training users with its index in the epoch: the first
+     * encoderEpochs update the encoder, the rest the decoder; the prior is refreshed between them.
+     */
+    beginPass(index: number): void;
+  };
 
 const SAVE_FORMAT = 'vaerec-recvae';
 const SCORE_CHUNK_ROWS = 1000;
@@ -188,6 +190,28 @@ class RecVaeModel implements RecVae {
     const weights = encoderArrays(d).map((a) => ({ name: a.name, data: enc.get(a.name) as Float32Array, shape: a.shape }));
     weights.push({ name: 'wd', data: this.params.dec.w, shape: [d.latent, d.numItems] }, { name: 'bd', data: this.params.dec.b, shape: [d.numItems] });
     await saveWeights(dir, SAVE_FORMAT, weights, { config: { ...this.config } });
+  }
+
+  /**
+   * The whole flat buffer (encoder, decoder and the prior's copy of the encoder, refreshed once an
+   * epoch), both optimisers' moments and step counts, and which block the last pass updated.
+   */
+  async trainingState(): Promise<TrainingState> {
+    return hostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, {
+      encoderSteps: this.encoderSteps,
+      decoderSteps: this.decoderSteps,
+      decoderPass: this.decoderPass ? 1 : 0,
+    });
+  }
+
+  restoreTrainingState(state: TrainingState): void {
+    const encoderSteps = stateCounter(state, 'encoderSteps');
+    const decoderSteps = stateCounter(state, 'decoderSteps');
+    const decoderPass = stateCounter(state, 'decoderPass') === 1;
+    restoreHostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, state);
+    this.encoderSteps = encoderSteps;
+    this.decoderSteps = decoderSteps;
+    this.decoderPass = decoderPass;
   }
 
   dispose(): void {

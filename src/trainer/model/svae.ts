@@ -17,6 +17,7 @@ import { Workspace } from './kernels/workspace';
 import { splitForThreads, trainingSteps } from './svaeBatch';
 import { SvaeLossParts, SvaeTrainOptions, svaeForwardBackward, svaeScore } from './svaeNetwork';
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from './svaeParams';
+import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
 import { loadWeights, saveWeights } from './weightsIo';
 
@@ -45,11 +46,12 @@ export interface SvaeOptions {
   threads?: 1 | 2;
 }
 
-export type Svae = Recommender & {
-  readonly config: SvaeConfig;
-  /** Threads that actually compute each training step (1, or 2 when the worker started). */
-  readonly threads: number;
-};
+export type Svae = Recommender &
+  Resumable & {
+    readonly config: SvaeConfig;
+    /** Threads that actually compute each training step (1, or 2 when the worker started). */
+    readonly threads: number;
+  };
 
 const SAVE_FORMAT = 'vaerec-svae';
 /** Rows per scoring pass: bounds memory when a whole held-out set is scored at once. */
@@ -159,6 +161,16 @@ class SvaeModel implements Svae {
     const shapes = svaeParamShapes(this.dims);
     const weights = SVAE_PARAM_NAMES.map((name) => ({ name, data: this.params[name], shape: [...shapes[name]] }));
     await saveWeights(dir, SAVE_FORMAT, weights, { config: { ...this.config } });
+  }
+
+  async trainingState(): Promise<TrainingState> {
+    return hostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, { step: this.step });
+  }
+
+  restoreTrainingState(state: TrainingState): void {
+    const step = stateCounter(state, 'step');
+    restoreHostTrainingState(SAVE_FORMAT, this.training.adam, this.rng, state);
+    this.step = step;
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@
  * Starts a trainer child process and speaks the typed protocol with it. Used by the CLI and by the
  * extension host; it never loads TensorFlow.js itself (only the child does).
  */
-import type { StartRequest, TrainerToParent } from '../../shared/trainerMessages';
+import type { JobRequest, ResumeRequest, StartRequest, TrainerToParent } from '../../shared/trainerMessages';
 import { isTrainerMessage } from '../../shared/trainerMessages';
 import { forkChild } from './childProcess';
 
@@ -29,8 +29,8 @@ export interface StartTrainerOptions {
   trainerScript: string;
   /** Node executable; defaults to the current one. In VS Code, process.execPath is Electron: pass a real node or rely on ELECTRON_RUN_AS_NODE. */
   nodePath?: string;
-  /** The run to start; whether it outlives this process follows from `detached`. */
-  request: Omit<StartRequest, 'whenOrphaned'>;
+  /** The run to start or resume; whether it outlives this process follows from `detached`. */
+  request: Omit<StartRequest, 'whenOrphaned'> | Omit<ResumeRequest, 'whenOrphaned'>;
   onMessage(message: TrainerToParent): void;
   /** Extra environment for the child. */
   env?: NodeJS.ProcessEnv;
@@ -60,7 +60,7 @@ export function startTrainer(opts: StartTrainerOptions): TrainerHandle {
       if (isTrainerMessage(m)) opts.onMessage(m);
     },
   });
-  const request: StartRequest = { ...opts.request, whenOrphaned: detached ? 'finish' : 'cancel' };
+  const request: JobRequest = { ...opts.request, whenOrphaned: detached ? 'finish' : 'cancel' };
   // A closed channel (a child that failed to spawn or already died) is reported through `exited`.
   const ignoreClosedChannel = () => undefined;
   child.process.send(request, ignoreClosedChannel);

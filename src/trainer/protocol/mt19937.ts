@@ -18,6 +18,24 @@ export class NumpyRandomState {
     }
   }
 
+  /** The generator's whole state (NumPy's get_state: the 624 words and the position). */
+  state(): { words: number[]; index: number } {
+    return { words: Array.from(this.mt), index: this.index };
+  }
+
+  /** Continues from a state(); refuses one that is not 624 32-bit words and a position in 0..624. */
+  restore(state: { words: readonly number[]; index: number }): void {
+    const ok =
+      state.words.length === 624 &&
+      state.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
+      Number.isInteger(state.index) &&
+      state.index >= 0 &&
+      state.index <= 624;
+    if (!ok) throw new Error('not a MT19937 state (624 words and a position)');
+    this.mt.set(state.words);
+    this.index = state.index;
+  }
+
   nextUint32(): number {
     if (this.index >= 624) this.twist();
     let y = this.mt[this.index++];
