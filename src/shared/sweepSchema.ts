@@ -356,7 +356,7 @@ export const SWEEP_STATUSES: readonly SweepStatus[] = ['running', 'completed', '
 
 /**
  * pending: not launched yet; running: launched (queued or training); completed / stopped (by the
- * early-stopping rule) / failed: final; cancelled: ended by `sweep stop` (resume starts it again);
+ * early-stopping rule) / failed: final; cancelled: ended by `sweep stop` (resume continues its run);
  * skipped: left out when the budget ran out.
  */
 export type TrialState = 'pending' | 'running' | 'completed' | 'stopped' | 'failed' | 'cancelled' | 'skipped';
@@ -392,9 +392,12 @@ export interface SweepTrial {
   /** The `vaerec train` command that trains this trial (runs directory and sweep tag included). */
   command: string[];
   attempt: number;
+  /** The trial's run; a pending trial that has one continues it (`vaerec train --resume`) instead of starting a new run. */
   runId?: string;
   jobId?: string;
   pid?: number;
+  /** How often the trial's run was resumed after its trainer died or the sweep was stopped. */
+  resumes?: number;
   epochs: number;
   /** Best metric so far and its epoch. */
   metric?: number;
@@ -491,6 +494,7 @@ function parseTrial(v: unknown, i: number): SweepTrial | undefined {
   if (typeof v.error === 'string') t.error = v.error;
   if (isRecord(v.test) && isFiniteNumber(v.test['ndcg@100'])) t.test = v.test as unknown as RankingMetrics;
   if (isCount(v.threads)) t.threads = v.threads;
+  if (isCount(v.resumes)) t.resumes = v.resumes;
   if (typeof v.startedAt === 'string') t.startedAt = v.startedAt;
   if (typeof v.finishedAt === 'string') t.finishedAt = v.finishedAt;
   return t;

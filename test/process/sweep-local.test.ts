@@ -4,7 +4,7 @@
  * ASHA (trials are ordinary runs, stopped ones untested, a NaN-loss trial recorded as failed while
  * the sweep goes on); the median rule stops a hopeless trial; `sweep stop` then `resume`; and
  * kill -9 of the coordinator mid-sweep, then `resume`: no completed trial runs again, a live
- * trainer is adopted, a dead one restarted, and resume says which.
+ * trainer is adopted, a dead one's run resumed from its last saved epoch, and resume says which.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -268,6 +268,7 @@ interface RecordTrial {
   runId?: string;
   epochs: number;
   attempt: number;
+  resumes?: number;
   previousAttempts: { runId?: string; outcome: string }[];
 }
 
@@ -285,7 +286,7 @@ describe('stopping and resuming', () => {
   });
   const record = (dir: string) => readJson<{ status: string; trials: RecordTrial[]; log: string[] }>(path.join(dir, 'sweep.json'));
 
-  it('kill -9 of the coordinator, then resume: completed trials are kept, a live trainer adopted, a dead one restarted', async () => {
+  it('kill -9 of the coordinator, then resume: completed trials are kept, a live trainer adopted, a dead one resumed from its last epoch', async () => {
     const f = sweepFolder(spec());
     const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], { cwd: f.dir });
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
@@ -296,9 +297,9 @@ describe('stopping and resuming', () => {
     });
     process.kill(coordinator.pid, 'SIGKILL');
     assert.equal(await coordinator.exited, null);
-    // The trainers outlive their coordinator; kill one of them too, so that resume must restart it.
+    // The trainers outlive their coordinator; kill one of them too, so that resume must resume its run.
     const victim = mid.trials[3];
-    const victimRun = readJson<{ pid: number }>(path.join(f.runs, String(victim.runId), 'run.json'));
+    const victimRun = readJson<{ pid: number; epochsCompleted: number }>(path.join(f.runs, String(victim.runId), 'run.json'));
     process.kill(victimRun.pid, 'SIGKILL');
     await waitFor('the killed trainer to be gone', () => {
       try {
@@ -314,7 +315,12 @@ describe('stopping and resuming', () => {
     const resumed = cli(['sweep', 'resume', path.basename(sweepDir), '--runs-dir', f.runs, '--json']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, new RegExp(`trial 2: adopted, its trainer \\(pid \\d+\\) is still running \\(run ${mid.trials[2].runId}`));
-    assert.match(resumed.stderr, new RegExp(`trial 3: restarted from scratch: its trainer was gone \\(run ${victim.runId} interrupted at epoch \\d+\\)`));
+    assert.match(
+      resumed.stderr,
+      new RegExp(
+        `trial 3: to be resumed from its last saved epoch \\(run ${victim.runId}, epoch \\d+\\): its trainer was gone \\(run ${victim.runId} interrupted at epoch \\d+\\)`,
+      ),
+    );
     const out = lastJson<StatusJson>(resumed.stdout);
     assert.equal(out.status, 'completed');
     assert.deepEqual(
@@ -327,20 +333,39 @@ describe('stopping and resuming', () => {
       assert.equal(after.trials[i].runId, mid.trials[i].runId, `trial ${i}`);
       assert.equal(after.trials[i].attempt, 1);
     }
-    assert.notEqual(after.trials[3].runId, victim.runId);
-    assert.equal(after.trials[3].attempt, 2);
-    assert.equal(after.trials[3].previousAttempts[0].runId, victim.runId);
+    // The killed trainer's run was continued, not started again: same run, same attempt, and the
+    // epochs it had saved were not trained again.
+    assert.equal(after.trials[3].runId, victim.runId);
+    assert.equal(after.trials[3].attempt, 1);
+    assert.equal(after.trials[3].resumes, 1);
+    assert.equal(after.trials[3].previousAttempts.length, 0);
+    const continued = readJson<{ status: string; epochsCompleted: number; resumes: { afterEpoch: number }[] }>(
+      path.join(f.runs, String(victim.runId), 'run.json'),
+    );
+    assert.equal(continued.status, 'completed');
+    assert.equal(continued.epochsCompleted, 400);
+    assert.equal(continued.resumes.length, 1);
+    assert.ok(continued.resumes[0].afterEpoch >= victimRun.epochsCompleted, `resumed after epoch ${continued.resumes[0].afterEpoch}, not from the start`);
+    const epochLines = fs
+      .readFileSync(path.join(f.runs, String(victim.runId), 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; epoch: number })
+      .filter((l) => l.kind === 'epoch')
+      .map((l) => l.epoch);
+    assert.deepEqual(
+      epochLines,
+      Array.from({ length: 400 }, (_, i) => i + 1),
+      'each epoch once in its metrics',
+    );
     const runs = runsOf(f.runs);
-    for (const i of [0, 1, 2]) assert.equal(runs.filter((r) => r.sweep?.trial === i).length, 1, `trial ${i} has one run`);
+    for (const i of [0, 1, 2, 3]) assert.equal(runs.filter((r) => r.sweep?.trial === i).length, 1, `trial ${i} has one run`);
     // As readers see them: a "running" run whose trainer is gone reads as interrupted.
     const listed = JSON.parse(cli(['runs', '--runs-dir', f.runs, '--json']).stdout) as { id: string; status: string }[];
     const statusOf = (id: string) => listed.find((l) => l.id === id)?.status;
     assert.deepEqual(
-      runs
-        .filter((r) => r.sweep?.trial === 3)
-        .map((r) => statusOf(r.id))
-        .sort(),
-      ['completed', 'interrupted'],
+      runs.filter((r) => r.sweep?.trial === 3).map((r) => statusOf(r.id)),
+      ['completed'],
     );
     assert.equal(after.log.filter((l) => /trial \d: /.test(l)).length, 2);
     // Resuming a finished sweep does nothing.
@@ -372,17 +397,18 @@ describe('stopping and resuming', () => {
     for (const t of stopped.trials.slice(2)) assert.equal(readJson<{ status: string }>(path.join(f.runs, String(t.runId), 'run.json')).status, 'cancelled');
     const resumed = cli(['sweep', 'resume', sweepDir]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stderr, /trial 2: restarted from scratch: it was cancelled when the sweep was stopped/);
+    assert.match(resumed.stderr, /trial 2: to be resumed from its last saved epoch \(run [^,]+, epoch \d+\): it was cancelled when the sweep was stopped/);
     const done = record(sweepDir);
     assert.equal(done.status, 'completed');
+    // The cancelled trials continued their runs: same run, same attempt.
     assert.deepEqual(
-      done.trials.map((t) => [t.state, t.attempt]),
-      [
-        ['completed', 1],
-        ['completed', 1],
-        ['completed', 2],
-        ['completed', 2],
-      ],
+      done.trials.map((t) => [t.state, t.attempt, t.runId]),
+      stopped.trials.map((t) => ['completed', 1, t.runId]),
     );
+    for (const t of done.trials.slice(2)) {
+      const run = readJson<{ status: string; resumes: { afterEpoch: number }[] }>(path.join(f.runs, String(t.runId), 'run.json'));
+      assert.equal(run.status, 'completed');
+      assert.ok(run.resumes[0].afterEpoch >= 1, 'resumed after the epochs it had trained');
+    }
   });
 });

@@ -33,7 +33,9 @@ function startTrain(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, exited };
 }
 
@@ -85,7 +87,12 @@ async function killedAndResumed(model: string, data: string, args: string[], kil
   assert.equal(resumed.code, 0, resumed.stderr);
   const w = await whole.exited;
   assert.equal(w.code, 0, w.stderr);
-  return { whole: lastJson<{ runDir: string; test: Record<string, number> }>(w.stdout), resumed: lastJson<{ runDir: string; runId: string; status: string; test: Record<string, number> }>(resumed.stdout), dir, before };
+  return {
+    whole: lastJson<{ runDir: string; test: Record<string, number> }>(w.stdout),
+    resumed: lastJson<{ runDir: string; runId: string; status: string; test: Record<string, number> }>(resumed.stdout),
+    dir,
+    before,
+  };
 }
 
 function assertSameRun(a: { runDir: string; test: Record<string, number> }, b: { runDir: string; test: Record<string, number> }): void {
@@ -143,7 +150,9 @@ describe('a run killed after an epoch, then resumed, is the run never interrupte
     });
     const dir = await waitFor('a training state being written over a complete one', () => {
       const e = listRuns(runsB)[0];
-      return e && fs.existsSync(path.join(e.dir, 'training-state', 'state.json')) && fs.existsSync(path.join(e.dir, '.training-state.next')) ? e.dir : undefined;
+      return e && fs.existsSync(path.join(e.dir, 'training-state', 'state.json')) && fs.existsSync(path.join(e.dir, '.training-state.next'))
+        ? e.dir
+        : undefined;
     });
     const saved = readTrainingCheckpoint(dir);
     assert.ok(saved, 'the previous state is there');
@@ -177,7 +186,18 @@ describe('what --resume refuses: one line on stderr, exit 2, the run untouched',
 
   it('a run whose trainer is still running', { timeout: 240_000 }, async () => {
     const runs = tempDir();
-    const running = startTrain(['--data', removeLater(makeFixtureDir('ml-1m', mid)), '--runs-dir', runs, '--epochs', '500', '--heldout', '100', '--json', '--quiet']);
+    const running = startTrain([
+      '--data',
+      removeLater(makeFixtureDir('ml-1m', mid)),
+      '--runs-dir',
+      runs,
+      '--epochs',
+      '500',
+      '--heldout',
+      '100',
+      '--json',
+      '--quiet',
+    ]);
     const r = await runAfter(runs, 1);
     const dir = path.join(runs, r.id);
     const again = cli(['train', '--resume', dir]);

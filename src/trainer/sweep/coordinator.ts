@@ -260,9 +260,11 @@ export class SweepCoordinator {
   }
 
   private async launch(t: SweepTrial): Promise<void> {
-    t.attempt += 1;
+    // A pending trial with a run continues it; the others start a new run, as a new attempt.
+    const resumeRunDir = this.runDir(t);
+    if (!resumeRunDir) t.attempt += 1;
     t.state = 'running';
-    t.startedAt = now();
+    t.startedAt ??= now();
     const tag: RunSweepTag = { sweepId: this.record.id, trial: t.index, attempt: t.attempt, seedIndex: t.seedIndex, parameters: t.params };
     const name = `${this.record.name} #${t.index}`;
     const args = trialArgs(this.record.spec, this.record.dataSource, t, {
@@ -277,10 +279,11 @@ export class SweepCoordinator {
     // Written before the launch: a coordinator killed during it leaves a trial that resume looks for.
     this.save();
     try {
-      const { pid, jobId } = await this.o.executor.launch({ trial: t, config: this.config(t), tag, name, args });
+      const { pid, jobId } = await this.o.executor.launch({ trial: t, config: this.config(t), tag, name, args, ...(resumeRunDir ? { resumeRunDir } : {}) });
       if (pid !== undefined) t.pid = pid;
       if (jobId !== undefined) t.jobId = jobId;
-      this.note(`trial ${t.index} started${t.jobId ? ` as Slurm job ${t.jobId}` : ''}: ${formatParams(t.params) || 'base configuration'}, seed ${t.seed}`);
+      const how = resumeRunDir ? `resumed (run ${t.runId}, after its last saved epoch)` : 'started';
+      this.note(`trial ${t.index} ${how}${t.jobId ? ` as Slurm job ${t.jobId}` : ''}: ${formatParams(t.params) || 'base configuration'}, seed ${t.seed}`);
     } catch (err) {
       t.state = 'failed';
       t.error = `could not start: ${(err as Error).message.split('\n')[0]}`;
@@ -314,8 +317,9 @@ export class SweepCoordinator {
 
   /**
    * Resume: every trial the record says is running is looked up. A finished run is recorded as it
-   * ended (a completed trial is never run again); a live trainer or job is adopted; anything else
-   * is restarted. Trials cancelled by `sweep stop` are restarted too. Says what it did with each.
+   * ended (a completed trial is never run again); a live trainer or job is adopted; a run whose
+   * trainer is gone is resumed from its last saved epoch (restart.ts), and a trial that never made
+   * a run starts again. Trials cancelled by `sweep stop` are resumed too. Says what it did with each.
    */
   async reconcile(): Promise<void> {
     this.scanForRuns(true);
@@ -339,6 +343,13 @@ export class SweepCoordinator {
         this.follow(t);
         this.note(`trial ${t.index}: adopted, ${adopted}${run ? ` (run ${run.id}, epoch ${run.epochsCompleted})` : ''}`, true);
         if (t.stop) await this.o.executor.stop(t);
+        continue;
+      }
+      if (t.stop) {
+        // The rule had stopped it and its trainer died before it obeyed: the decision stands.
+        this.follow(t);
+        this.finishFrom(t, entry, undefined);
+        this.note(`trial ${t.index}: its trainer was gone after ${t.stop.rule} stopped it; recorded stopped`, true);
         continue;
       }
       const why = run ? `its trainer was gone (run ${run.id} ${run.status} at epoch ${run.epochsCompleted})` : 'its trainer was gone before it created a run';

@@ -13,6 +13,8 @@ export interface TrialLaunch {
   name: string;
   /** `vaerec train` arguments (without the program name) that train this trial. */
   args: string[];
+  /** Set when the trial continues its run (`vaerec train --resume DIR`) instead of starting one. */
+  resumeRunDir?: string;
 }
 
 export interface TrialProcessInfo {

@@ -56,11 +56,14 @@ export class LocalExecutor implements Executor {
 
   async launch(l: TrialLaunch): Promise<{ pid?: number }> {
     fs.mkdirSync(this.opts.logsDir, { recursive: true });
+    // Appended to: a resumed trial's trainer writes after the one that died.
     const log = fs.openSync(path.join(this.opts.logsDir, `trial-${l.trial.index}-a${l.trial.attempt}.log`), 'a');
     const entry: LocalTrial = {};
     entry.handle = startTrainer({
       trainerScript: this.opts.trainerScript,
-      request: { type: 'start', config: l.config, runsDir: this.opts.runsDir, cacheDir: this.opts.cacheDir, name: l.name, sweep: l.tag },
+      request: l.resumeRunDir
+        ? { type: 'resume', runDir: l.resumeRunDir, cacheDir: this.opts.cacheDir }
+        : { type: 'start', config: l.config, runsDir: this.opts.runsDir, cacheDir: this.opts.cacheDir, name: l.name, sweep: l.tag },
       env: { VAEREC_THREADS: String(this.opts.threadsPerTrial) },
       detached: true,
       onStderr: (line) => fs.writeSync(log, line + '\n'),

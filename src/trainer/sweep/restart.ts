@@ -1,20 +1,25 @@
 /**
- * What a sweep does with a trial whose run cannot go on (its trainer died with the coordinator, or
- * `sweep stop` cancelled it): the trial is started again from scratch, as a new run; the old run
- * stays in the runs directory (interrupted or cancelled) and the attempt is kept in the trial's
- * history. `vaerec train --resume` (issue 15, item 7: weights, Adam moments and the generators'
- * state from the last epoch) will replace this one function by continuing the old run instead.
+ * What a sweep does with a trial whose run cannot go on as it is (its trainer died with the
+ * coordinator, or `sweep stop` cancelled it): its run is continued from its last saved epoch
+ * (`vaerec train --resume`: weights, Adam's moments, the generators, the best so far), so the
+ * epochs it had trained are not trained again. A trial with no run to continue (its trainer died
+ * before creating one) is started again from scratch as a new attempt.
  */
 import type { SweepTrial } from '../../shared/sweepSchema';
 
 /** Puts the trial back in the queue; returns what was done, for the sweep's log. */
 export function restartInterruptedTrial(t: SweepTrial, outcome: string): string {
-  t.previousAttempts.push({ attempt: t.attempt, ...(t.runId ? { runId: t.runId } : {}), ...(t.jobId ? { jobId: t.jobId } : {}), outcome });
-  const kept = t.runId ? ` (its run ${t.runId} is kept as it is)` : '';
-  for (const key of ['runId', 'jobId', 'pid', 'metric', 'metricEpoch', 'stop', 'error', 'test', 'startedAt', 'finishedAt'] as const) delete t[key];
+  if (t.runId) {
+    // Same attempt, same run: its epochs, curve and rung results stay; only the process is new.
+    for (const key of ['jobId', 'pid', 'error', 'test', 'finishedAt'] as const) delete t[key];
+    t.resumes = (t.resumes ?? 0) + 1;
+    t.state = 'pending';
+    return `to be resumed from its last saved epoch (run ${t.runId}, epoch ${t.epochs}): ${outcome}`;
+  }
+  t.previousAttempts.push({ attempt: t.attempt, ...(t.jobId ? { jobId: t.jobId } : {}), outcome });
+  for (const key of ['jobId', 'pid', 'metric', 'metricEpoch', 'stop', 'error', 'test', 'startedAt', 'finishedAt'] as const) delete t[key];
   t.epochs = 0;
-  // Rung results belong to the run that reached them; the new run will reach the rungs again.
   t.rungs = [];
   t.state = 'pending';
-  return `restarted from scratch: ${outcome}${kept}`;
+  return `restarted from scratch: ${outcome}`;
 }

@@ -59,13 +59,20 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export const jobName = (sweepId: string, trial: number, attempt: number) => `vaerec-${sweepId}-t${trial}-a${attempt}`;
+/** A trial's job, and a resumed trial's: `-r<n>` for its n-th resume, so no two jobs of a sweep share a name. */
+export const jobName = (sweepId: string, trial: number, attempt: number, resumes = 0) =>
+  `vaerec-${sweepId}-t${trial}-a${attempt}${resumes > 0 ? `-r${resumes}` : ''}`;
+
+/** The trial's files in the jobs folder (script and output), without their extension. */
+const jobBase = (t: SweepTrial) => `trial-${t.index}-a${t.attempt}${t.resumes ? `-r${t.resumes}` : ''}`;
 
 export interface SbatchScriptInput {
   spec: SlurmExecutorSpec;
   sweepId: string;
   trial: number;
   attempt: number;
+  /** Resumes of the trial's run so far (0: the job starts the run). */
+  resumes?: number;
   params: Record<string, number | string>;
   outputFile: string;
   nodePath: string;
@@ -79,7 +86,7 @@ export function sbatchScript(i: SbatchScriptInput): string {
   const directive = (opt: string) => `#SBATCH ${/\s/.test(opt) ? opt.replace(/=(.*)$/, (_, v: string) => `="${v.replace(/"/g, '\\"')}"`) : opt}`;
   const lines = [
     '#!/bin/sh',
-    directive(`--job-name=${jobName(i.sweepId, i.trial, i.attempt)}`),
+    directive(`--job-name=${jobName(i.sweepId, i.trial, i.attempt, i.resumes)}`),
     directive(`--output=${i.outputFile}`),
     directive('--ntasks=1'),
     directive(`--cpus-per-task=${i.spec.cpusPerTask}`),
@@ -93,7 +100,7 @@ export function sbatchScript(i: SbatchScriptInput): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   lines.push(
-    `# Trial ${i.trial} (attempt ${i.attempt}) of vaerec sweep ${i.sweepId}${params ? `: ${params}` : ''}.`,
+    `# Trial ${i.trial} (attempt ${i.attempt}${i.resumes ? `, resume ${i.resumes}` : ''}) of vaerec sweep ${i.sweepId}${params ? `: ${params}` : ''}.`,
     // Two training threads only when the job has the cores for them (the trainer uses two by default).
     `export VAEREC_THREADS=${i.spec.cpusPerTask >= 2 ? 2 : 1}`,
     `exec ${[i.nodePath, i.cliPath, ...i.args, '--quiet', '--json'].map(shellQuote).join(' ')}`,
@@ -135,18 +142,19 @@ export class SlurmExecutor implements Executor {
 
   async launch(l: TrialLaunch): Promise<{ jobId: string }> {
     fs.mkdirSync(this.opts.jobsDir, { recursive: true });
-    const base = path.join(this.opts.jobsDir, `trial-${l.trial.index}-a${l.trial.attempt}`);
+    const base = path.join(this.opts.jobsDir, jobBase(l.trial));
     const outputFile = `${base}.out`;
     const script = sbatchScript({
       spec: this.opts.spec,
       sweepId: this.opts.sweepId,
       trial: l.trial.index,
       attempt: l.trial.attempt,
+      resumes: l.trial.resumes ?? 0,
       params: l.trial.params,
       outputFile,
       nodePath: this.opts.spec.nodePath ?? process.execPath,
       cliPath: this.opts.cliPath,
-      args: l.args,
+      args: l.resumeRunDir ? ['train', '--resume', l.resumeRunDir] : l.args,
     });
     fs.writeFileSync(`${base}.sbatch`, script, { mode: 0o755 });
     const { stdout } = await run('sbatch', ['--parsable', `${base}.sbatch`], { timeout: SLURM_TIMEOUT_MS });
@@ -218,13 +226,13 @@ export class SlurmExecutor implements Executor {
     const queue = await this.queue();
     let jobId = trial.jobId;
     if (!jobId) {
-      const name = jobName(this.opts.sweepId, trial.index, trial.attempt);
+      const name = jobName(this.opts.sweepId, trial.index, trial.attempt, trial.resumes);
       jobId = [...queue].find(([, q]) => q.name === name)?.[0];
     }
     const q = jobId ? queue.get(jobId) : undefined;
     if (!jobId || !q || !LIVE_STATES.has(q.state)) return undefined;
     trial.jobId = jobId;
-    this.jobs.set(trial.index, { jobId, state: q.state, outputFile: path.join(this.opts.jobsDir, `trial-${trial.index}-a${trial.attempt}.out`) });
+    this.jobs.set(trial.index, { jobId, state: q.state, outputFile: path.join(this.opts.jobsDir, `${jobBase(trial)}.out`) });
     return `its Slurm job ${jobId} is ${q.state.toLowerCase()}`;
   }
 
