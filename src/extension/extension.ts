@@ -8,7 +8,7 @@ import { DashboardPanel } from './dashboard/dashboardPanel';
 import { FollowedRuns } from './followedRuns';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { PanelServices } from './panelHost/panelHost';
-import { RunCommands } from './runCommands';
+import { RunCommands, registerResumeRun } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
 import { SECTION, runsDirectory } from './settings';
@@ -70,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     ...new TrainCommands(context, runs, training).register(),
     ...new RunCommands(panels, runs).register(),
     ...sweepCommands.register(),
+    registerResumeRun(context, runs, training),
     // Loaded on first use: the HTTP and zip modules it pulls in are most of the bundle's load time.
     vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, log)),
     DashboardPanel.registerSerializer(panels, runs),

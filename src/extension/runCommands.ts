@@ -1,18 +1,21 @@
 /**
- * Commands on existing runs: open in the dashboard, compare, reveal the folder, delete, refresh.
- * From the Runs tree they receive the clicked run id (and the selection); from the palette they ask.
+ * Commands on existing runs: open in the dashboard, compare, reveal the folder, delete, refresh,
+ * resume. From the Runs tree they receive the clicked run id (and the selection); from the palette they ask.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILE } from '../shared/runLayout';
 import { runDirFor } from '../shared/runReader';
+import { resumeRefusal } from '../shared/runResume';
 import { isValidRunId } from '../shared/runSchema';
 import { DashboardPanel } from './dashboard/dashboardPanel';
 import type { PanelServices } from './panelHost/panelHost';
 import { pickRun, pickRuns } from './runPicker';
-import { runLabel } from './runPresentation';
+import { TREE_RESUMABLE, runLabel } from './runPresentation';
 import type { RunsStore } from './runsStore';
+import { datasetCacheDirectory } from './settings';
+import type { TrainingSession } from './trainingSession';
 import { requireTrust } from './trust';
 
 /** Tree menus pass (clicked, selection); other callers pass a run id or an array of them. */
@@ -78,4 +81,24 @@ export class RunCommands {
     this.store.refresh();
     return true;
   }
+}
+
+/**
+ * Resume Run: continues an interrupted or cancelled run from its last saved epoch in this window's
+ * training session (the trainer's resume request, as `vaerec train --resume`). Resolves with the
+ * run id once the trainer has taken it back, or undefined.
+ */
+export function registerResumeRun(context: vscode.ExtensionContext, store: RunsStore, training: TrainingSession): vscode.Disposable {
+  return vscode.commands.registerCommand('vaerec.resumeRun', async (clicked?: unknown): Promise<string | undefined> => {
+    if (!requireTrust('Resuming a run') || !training.ensureIdle()) return undefined;
+    const id = runIdsFrom(clicked, undefined)[0] ?? (await pickRun(store, 'Resume which run?', (e) => e.ok && TREE_RESUMABLE.includes(e.record.status)));
+    if (!id) return undefined;
+    const entry = store.get(id);
+    const refusal = entry ? resumeRefusal(entry) : `run ${id} is not in ${store.runsDir}`;
+    if (refusal || !entry?.ok) {
+      void vscode.window.showWarningMessage(`Cannot resume: ${refusal ?? id}`);
+      return undefined;
+    }
+    return training.start({ config: entry.record.config, cacheDir: datasetCacheDirectory(context), resumeRunDir: runDirFor(store.runsDir, id) });
+  });
 }

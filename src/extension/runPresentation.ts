@@ -21,6 +21,13 @@ export const STATE_ICONS: Record<RunState, string> = {
   damaged: 'warning',
 };
 
+/**
+ * The states the Runs tree offers Resume for (package.json's menu matches them on the contextValue):
+ * runs that ended before their last epoch without a decision to end them. `vaerec train --resume`
+ * also takes stopped and failed runs; the tree leaves those to it, since a rule or an error ended them.
+ */
+export const TREE_RESUMABLE: readonly RunStatus[] = ['interrupted', 'cancelled'];
+
 export function runState(entry: RunEntry): RunState {
   return entry.ok ? entry.record.status : 'damaged';
 }

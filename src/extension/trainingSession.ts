@@ -46,9 +46,12 @@ export interface TrainingOutcome {
 }
 
 export interface TrainStart {
+  /** The new run's configuration, or the resumed run's own (for what the window shows). */
   config: TrainConfig;
   cacheDir: string;
   name?: string;
+  /** Continue this run from its last saved epoch instead of starting one (the trainer's resume request). */
+  resumeRunDir?: string;
   /** Where the user changes a config field the trainer's error names (a setting, Rerun with Changes). */
   whereToChange?: (field: string) => string;
 }
@@ -115,14 +118,20 @@ export class TrainingSession implements vscode.Disposable {
     }
     const { nodePath, env } = trainerRuntime();
     const { config } = request;
-    this.output.info(`Starting ${modelLabel(config.model)} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`);
+    this.output.info(
+      request.resumeRunDir
+        ? `Resuming ${modelLabel(config.model)} run ${request.resumeRunDir} (${nodePath} ${trainerScript})`
+        : `Starting ${modelLabel(config.model)} on ${config.data.source} (${nodePath} ${trainerScript}); runs in ${this.store.runsDir}`,
+    );
     let announce: (runId: string | undefined) => void = () => undefined;
     const runId = new Promise<string | undefined>((resolve) => (announce = resolve));
     const handle = startTrainer({
       trainerScript,
       nodePath,
       env,
-      request: { type: 'start', config, runsDir: this.store.runsDir, cacheDir: request.cacheDir, name: request.name },
+      request: request.resumeRunDir
+        ? { type: 'resume', runDir: request.resumeRunDir, cacheDir: request.cacheDir }
+        : { type: 'start', config, runsDir: this.store.runsDir, cacheDir: request.cacheDir, name: request.name },
       onMessage: (m) => {
         if (m.type === 'started') announce(m.runId);
         this.onMessage(run, m);
@@ -134,7 +143,11 @@ export class TrainingSession implements vscode.Disposable {
     this.current = run;
     this.showStatus(run);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Training ${modelLabel(config.model)}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `${request.resumeRunDir ? 'Resuming' : 'Training'} ${modelLabel(config.model)}`,
+        cancellable: true,
+      },
       (progress, token) => {
         run.progress = progress;
         token.onCancellationRequested(() => this.stop());
