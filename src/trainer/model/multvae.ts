@@ -13,7 +13,8 @@ import { Dims, PARAM_NAMES, ParamViews, Segment, initParams, isWeight, paramCoun
 import { Rng } from '../../shared/rng';
 import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
-import { loadWeights, saveWeights } from './weightsIo';
+import { chunkedRows, copyWeights, numericConfig, readSaved } from './savedModel';
+import { saveWeights } from './weightsIo';
 
 export interface MultVaeConfig {
   numItems: number;
@@ -58,16 +59,6 @@ export function validateConfig(cfg: MultVaeConfig): void {
   if (!(cfg.learningRate > 0)) throw new Error(`MultVaeConfig.learningRate must be > 0, got ${cfg.learningRate}`);
   if (!(cfg.l2 >= 0)) throw new Error(`MultVaeConfig.l2 must be >= 0, got ${cfg.l2}`);
   if (!Number.isInteger(cfg.seed)) throw new Error(`MultVaeConfig.seed must be an integer, got ${cfg.seed}`);
-}
-
-function chunkedRows(batch: SparseBatch, width: number, f: (chunk: SparseBatch) => Float32Array): Float32Array {
-  if (batch.rows <= SCORE_CHUNK_ROWS) return f(batch);
-  const out = new Float32Array(batch.rows * width);
-  for (let start = 0; start < batch.rows; start += SCORE_CHUNK_ROWS) {
-    const end = Math.min(batch.rows, start + SCORE_CHUNK_ROWS);
-    out.set(f(sliceRows(batch, start, end)), start * width);
-  }
-  return out;
 }
 
 /** Dropout keep flags per nonzero and the VAE's eps, from the model's seeded stream (the device model draws the same). */
@@ -189,12 +180,12 @@ class MultVaeModel implements MultVae {
 
   score(batch: SparseBatch): Float32Array {
     validateBatch(batch, this.numItems);
-    return chunkedRows(batch, this.numItems, (chunk) => scoreLogits(this.dims, this.params, chunk));
+    return chunkedRows(batch, this.numItems, SCORE_CHUNK_ROWS, (chunk) => scoreLogits(this.dims, this.params, chunk));
   }
 
   encode(batch: SparseBatch): Float32Array {
     validateBatch(batch, this.numItems);
-    return chunkedRows(batch, this.config.latent, (chunk) => encodeMean(this.dims, this.params, chunk));
+    return chunkedRows(batch, this.config.latent, SCORE_CHUNK_ROWS, (chunk) => encodeMean(this.dims, this.params, chunk));
   }
 
   async save(dir: string): Promise<void> {
@@ -223,43 +214,23 @@ export function createMultVae(cfg: MultVaeConfig, options: MultVaeOptions = {}):
   return new MultVaeModel({ ...cfg }, null, options);
 }
 
-function configFromMetadata(meta: Record<string, unknown>, dir: string): MultVaeConfig {
-  const c = meta.config as Partial<Record<keyof MultVaeConfig, unknown>> | undefined;
-  const num = (k: keyof MultVaeConfig): number => {
-    const v = c?.[k];
-    if (typeof v !== 'number') throw new Error(`${dir}: saved config has no numeric '${k}'`);
-    return v;
-  };
-  if (typeof c?.variational !== 'boolean') throw new Error(`${dir}: saved config has no boolean 'variational'`);
-  return {
-    numItems: num('numItems'),
-    hidden: num('hidden'),
-    latent: num('latent'),
-    dropout: num('dropout'),
-    variational: c.variational,
-    learningRate: num('learningRate'),
-    l2: num('l2'),
-    seed: num('seed'),
-  };
-}
+const NUMERIC_KEYS = ['numItems', 'hidden', 'latent', 'dropout', 'learningRate', 'l2', 'seed'] as const;
 
 /** The config and the flat parameters (PARAM_NAMES order) that save() wrote. */
 export async function readSavedMultVae(dir: string): Promise<{ config: MultVaeConfig; params: Float32Array }> {
-  const loaded = await loadWeights(dir);
-  if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
-  const cfg = configFromMetadata(loaded.metadata, dir);
+  const { loaded, saved } = await readSaved(dir, SAVE_FORMAT);
+  if (typeof saved?.variational !== 'boolean') throw new Error(`${dir}: saved config has no boolean 'variational'`);
+  const cfg: MultVaeConfig = { ...numericConfig(dir, saved, NUMERIC_KEYS), variational: saved.variational };
   validateConfig(cfg);
   const dims: Dims = { numItems: cfg.numItems, hidden: cfg.hidden, latent: cfg.latent, variational: cfg.variational };
   const flat = new Float32Array(paramCount(dims));
   const views = viewParams(dims, flat);
   const shapes = paramShapes(dims);
-  for (const name of PARAM_NAMES) {
-    const w = loaded.weights.get(name);
-    if (!w || w.shape.join('x') !== shapes[name].join('x')) {
-      throw new Error(`${dir}: weight '${name}' missing or not shaped ${shapes[name].join('x')}`);
-    }
-    views[name].set(w.data);
-  }
+  copyWeights(
+    dir,
+    loaded,
+    PARAM_NAMES.map((name) => ({ name, shape: shapes[name], into: views[name] })),
+  );
   return { config: cfg, params: flat };
 }
 

@@ -18,7 +18,8 @@ import { RecVaeDims, RecVaeParams, encoderArrays, encoderViews, initRecVae, recv
 import { Rng } from '../../shared/rng';
 import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
-import { loadWeights, saveWeights } from './weightsIo';
+import { chunkedRows, copyWeights, numericConfig, readSaved } from './savedModel';
+import { saveWeights } from './weightsIo';
 
 export interface RecVaeConfig {
   numItems: number;
@@ -62,16 +63,6 @@ function validateConfig(cfg: RecVaeConfig): void {
   if (!(cfg.gamma >= 0)) throw new Error(`RecVaeConfig.gamma must be >= 0, got ${cfg.gamma}`);
   if (!(cfg.learningRate > 0)) throw new Error(`RecVaeConfig.learningRate must be > 0, got ${cfg.learningRate}`);
   if (!Number.isInteger(cfg.seed)) throw new Error(`RecVaeConfig.seed must be an integer, got ${cfg.seed}`);
-}
-
-function chunkedRows(batch: SparseBatch, width: number, f: (chunk: SparseBatch) => Float32Array): Float32Array {
-  if (batch.rows <= SCORE_CHUNK_ROWS) return f(batch);
-  const out = new Float32Array(batch.rows * width);
-  for (let start = 0; start < batch.rows; start += SCORE_CHUNK_ROWS) {
-    const end = Math.min(batch.rows, start + SCORE_CHUNK_ROWS);
-    out.set(f(sliceRows(batch, start, end)), start * width);
-  }
-  return out;
 }
 
 class RecVaeModel implements RecVae {
@@ -176,12 +167,12 @@ class RecVaeModel implements RecVae {
 
   score(batch: SparseBatch): Float32Array {
     validateBatch(batch, this.numItems);
-    return chunkedRows(batch, this.numItems, (chunk) => scoreLogits(this.dims, this.params, chunk));
+    return chunkedRows(batch, this.numItems, SCORE_CHUNK_ROWS, (chunk) => scoreLogits(this.dims, this.params, chunk));
   }
 
   encode(batch: SparseBatch): Float32Array {
     validateBatch(batch, this.numItems);
-    return chunkedRows(batch, this.config.latent, (chunk) => encodeMean(this.dims, this.params.enc, chunk));
+    return chunkedRows(batch, this.config.latent, SCORE_CHUNK_ROWS, (chunk) => encodeMean(this.dims, this.params.enc, chunk));
   }
 
   async save(dir: string): Promise<void> {
@@ -223,42 +214,24 @@ export function createRecVae(config: RecVaeConfig, threads: 1 | 2 = 1): RecVae {
   return new RecVaeModel({ ...config }, null, threads);
 }
 
-function configFromMetadata(meta: Record<string, unknown>, dir: string): RecVaeConfig {
-  const c = meta.config as Partial<Record<keyof RecVaeConfig, unknown>> | undefined;
-  const num = (k: keyof RecVaeConfig): number => {
-    const v = c?.[k];
-    if (typeof v !== 'number') throw new Error(`${dir}: saved config has no numeric '${k}'`);
-    return v;
-  };
-  return {
-    numItems: num('numItems'),
-    hidden: num('hidden'),
-    latent: num('latent'),
-    dropout: num('dropout'),
-    gamma: num('gamma'),
-    learningRate: num('learningRate'),
-    encoderEpochs: num('encoderEpochs'),
-    decoderEpochs: num('decoderEpochs'),
-    seed: num('seed'),
-  };
-}
+const NUMERIC_KEYS = ['numItems', 'hidden', 'latent', 'dropout', 'gamma', 'learningRate', 'encoderEpochs', 'decoderEpochs', 'seed'] as const;
 
 /** Loads what save() wrote (for scoring: optimiser state and the prior's encoder are not saved). */
 export async function loadRecVae(dir: string): Promise<RecVae> {
-  const loaded = await loadWeights(dir);
-  if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
-  const config = configFromMetadata(loaded.metadata, dir);
+  const { loaded, saved } = await readSaved(dir, SAVE_FORMAT);
+  const config: RecVaeConfig = numericConfig(dir, saved, NUMERIC_KEYS);
   validateConfig(config);
   const d: RecVaeDims = { numItems: config.numItems, hidden: config.hidden, latent: config.latent };
   const layout = recvaeLayout(d);
   const flat = new Float32Array(layout.decoder);
   const arrays = [...encoderArrays(d), { name: 'wd', shape: [d.latent, d.numItems] }, { name: 'bd', shape: [d.numItems] }];
   let offset = 0;
-  for (const a of arrays) {
-    const w = loaded.weights.get(a.name);
-    if (!w || w.shape.join('x') !== a.shape.join('x')) throw new Error(`${dir}: weight '${a.name}' missing or not shaped ${a.shape.join('x')}`);
-    flat.set(w.data, offset);
-    offset += w.data.length;
-  }
+  const targets = arrays.map((a) => {
+    const size = a.shape.reduce((x, y) => x * y, 1);
+    const into = flat.subarray(offset, offset + size);
+    offset += size;
+    return { name: a.name, shape: a.shape, into };
+  });
+  copyWeights(dir, loaded, targets);
   return new RecVaeModel(config, flat, 1);
 }

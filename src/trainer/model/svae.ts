@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamConfig, TORCH_ADAM, adamUpdateWithDecay } from './adam';
-import { sliceRows, validateBatch } from './batch';
+import { validateBatch } from './batch';
 import { GradientWorker, TrainingBuffers } from './parallel';
 import { Rng } from '../../shared/rng';
 import { Workspace } from './kernels/workspace';
@@ -19,7 +19,8 @@ import { SvaeLossParts, SvaeTrainOptions, svaeForwardBackward, svaeScore } from 
 import { SVAE_PARAM_NAMES, SvaeDims, SvaeParams, initSvaeParams, svaeParamCount, svaeParamShapes, viewSvaeParams } from './svaeParams';
 import { type Resumable, type TrainingState, hostTrainingState, restoreHostTrainingState, stateCounter } from './trainingState';
 import { Recommender, SparseBatch, StepStats } from './types';
-import { loadWeights, saveWeights } from './weightsIo';
+import { chunkedRows, copyWeights, numericConfig, readSaved } from './savedModel';
+import { saveWeights } from './weightsIo';
 
 export interface SvaeConfig {
   numItems: number;
@@ -148,13 +149,7 @@ class SvaeModel implements Svae {
 
   score(batch: SparseBatch): Float32Array {
     validateBatch(batch, this.numItems);
-    if (batch.rows <= SCORE_CHUNK_ROWS) return svaeScore(this.dims, this.params, batch, this.config.maxLength, this.workspace);
-    const out = new Float32Array(batch.rows * this.numItems);
-    for (let start = 0; start < batch.rows; start += SCORE_CHUNK_ROWS) {
-      const end = Math.min(batch.rows, start + SCORE_CHUNK_ROWS);
-      out.set(svaeScore(this.dims, this.params, sliceRows(batch, start, end), this.config.maxLength, this.workspace), start * this.numItems);
-    }
-    return out;
+    return chunkedRows(batch, this.numItems, SCORE_CHUNK_ROWS, (chunk) => svaeScore(this.dims, this.params, chunk, this.config.maxLength, this.workspace));
   }
 
   async save(dir: string): Promise<void> {
@@ -187,24 +182,17 @@ const CONFIG_KEYS = [...INT_KEYS, 'learningRate', 'weightDecay', 'seed'] as cons
 
 /** Loads what save() wrote. Optimiser state is not saved (further training restarts Adam). */
 export async function loadSvae(dir: string): Promise<Svae> {
-  const loaded = await loadWeights(dir);
-  if (loaded.format !== SAVE_FORMAT) throw new Error(`${dir}: format '${loaded.format}' is not '${SAVE_FORMAT}'`);
-  const saved = loaded.metadata.config as Partial<Record<keyof SvaeConfig, unknown>> | undefined;
-  const cfg = {} as SvaeConfig;
-  for (const k of CONFIG_KEYS) {
-    const v = saved?.[k];
-    if (typeof v !== 'number') throw new Error(`${dir}: saved config has no numeric '${k}'`);
-    cfg[k] = v;
-  }
+  const { loaded, saved } = await readSaved(dir, SAVE_FORMAT);
+  const cfg: SvaeConfig = numericConfig(dir, saved, CONFIG_KEYS);
   validateConfig(cfg);
   const dims = dimsOf(cfg);
   const flat = new Float32Array(svaeParamCount(dims));
   const views = viewSvaeParams(dims, flat);
   const shapes = svaeParamShapes(dims);
-  for (const name of SVAE_PARAM_NAMES) {
-    const w = loaded.weights.get(name);
-    if (!w || w.shape.join('x') !== shapes[name].join('x')) throw new Error(`${dir}: weight '${name}' missing or not shaped ${shapes[name].join('x')}`);
-    views[name].set(w.data);
-  }
+  copyWeights(
+    dir,
+    loaded,
+    SVAE_PARAM_NAMES.map((name) => ({ name, shape: shapes[name], into: views[name] })),
+  );
   return new SvaeModel(cfg, flat, {});
 }
