@@ -385,7 +385,7 @@ export function registerSweepCommand(program: Command, defaults: SweepDefaults):
 
   sweep
     .command('stop <id|dir>')
-    .description('stop a running sweep: running trials are cancelled, `resume` starts them again')
+    .description('stop a running sweep: running trials are cancelled, `resume` continues them')
     .option('--runs-dir <dir>', 'the runs directory the sweep was started with (to find a sweep by id)', defaults.runsDir())
     .action(guarded((arg: string, o: { runsDir: string }) => sweepStop(arg, o)));
 }
