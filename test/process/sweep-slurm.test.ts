@@ -3,7 +3,8 @@
  * test/fixtures/slurmCluster.ts and stopped by pid at the end): the same small sweep gives the same
  * trial metrics through Slurm as through the local executor (same seeds, one thread each); and a
  * sweep whose coordinator is killed while a job runs is resumed by the job id in sweep.json, its
- * job adopted, and a hopeless trial stopped by the median rule is scancelled and recorded `stopped`.
+ * job adopted, and a hopeless trial stopped by the median rule is scancelled and recorded `stopped`;
+ * a job whose trainer died with the coordinator is followed, on resume, by a job that resumes the run.
  *
  * Needs root and the packages; without them the suite is skipped with the reason, except under
  * CI=true, where it fails instead (CI provisions both).
@@ -117,5 +118,51 @@ describe('sweeps on a single-node Slurm', { skip: unavailable && !ci ? unavailab
     assert.equal(run.test, undefined);
     assert.ok(run.epochsCompleted < 150);
     assert.equal(fs.readdirSync(f.runs).length, 2, 'no trial was run twice');
+  });
+
+  it('kill -9 of the coordinator and of the trainer in its job: resume submits a job that resumes the run from its last saved epoch', async () => {
+    const f = sweepFolder({
+      name: 'continue',
+      model: 'mvae',
+      dataset: data,
+      base: { epochs: 150, protocol: { heldoutUsers: 20 } },
+      parameters: { dropout: { values: [0.3] } },
+      executor: { type: 'slurm', cpusPerTask: 1 },
+    });
+    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], f.dir, cluster.env);
+    const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
+    const running = await waitFor('the job training', () => {
+      const t = readJson<{ trials: { jobId?: string; runId?: string; epochs: number }[] }>(path.join(sweepDir, 'sweep.json')).trials[0];
+      return t.jobId && t.runId && t.epochs >= 3 ? t : undefined;
+    });
+    process.kill(coordinator.pid, 'SIGKILL');
+    await coordinator.exited;
+    const runFile = path.join(f.runs, String(running.runId), 'run.json');
+    const before = readJson<{ pid: number; epochsCompleted: number }>(runFile);
+    process.kill(before.pid, 'SIGKILL');
+    await waitFor('the job to end with its trainer', () =>
+      cluster
+        .run('squeue', ['-h', '-o', '%i'])
+        .split('\n')
+        .every((id) => id.trim() !== running.jobId)
+        ? true
+        : undefined,
+    );
+
+    const resumed = cli(['sweep', 'resume', sweepDir, '--json'], cluster.env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`trial 0: to be resumed from its last saved epoch \\(run ${running.runId}, epoch \\d+\\)`));
+    const out = lastJson<StatusJson>(resumed.stdout);
+    assert.equal(out.trials[0].status, 'completed');
+    assert.equal(out.trials[0].runId, running.runId, 'the same run, continued');
+    assert.notEqual(out.trials[0].jobId, running.jobId, 'by a new job');
+    const script = fs.readFileSync(path.join(sweepDir, 'jobs', 'trial-0-a1-r1.sbatch'), 'utf8');
+    assert.match(script, /#SBATCH --job-name=vaerec-.*-t0-a1-r1\n/);
+    assert.match(script, new RegExp(`train --resume ${f.runs}/${running.runId} --quiet --json\\n`));
+    const run = readJson<{ status: string; epochsCompleted: number; resumes: { afterEpoch: number }[] }>(runFile);
+    assert.equal(run.status, 'completed');
+    assert.equal(run.epochsCompleted, 150);
+    assert.ok(run.resumes[0].afterEpoch >= before.epochsCompleted, `resumed after epoch ${run.resumes[0].afterEpoch}, not from the start`);
+    assert.equal(fs.readdirSync(f.runs).length, 1, 'one run');
   });
 });
