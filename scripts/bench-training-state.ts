@@ -28,6 +28,7 @@ async function main() {
           epoch: i,
           step: i,
           metricsBytes: 0,
+          epochLine: '{}\n',
           shuffle: { words: new Array(624).fill(1), index: 0 },
           elapsedSeconds: 0,
           epochSeconds: [],

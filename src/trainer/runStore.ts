@@ -56,6 +56,11 @@ function timestampId(d: Date): string {
 /** A run directory is staged under this hidden prefix (readers skip names starting with a dot). */
 const STAGING_PREFIX = '.new-run-';
 
+/** Metrics lines as appended to metrics.jsonl: one JSON object a line. */
+export function metricsText(lines: MetricsLine[]): string {
+  return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+}
+
 function recordText(record: RunRecord): string {
   return JSON.stringify(record, null, 2) + '\n';
 }
@@ -141,23 +146,26 @@ export class RunWriter {
   }
 
   /**
-   * Takes an existing run back (`vaerec train --resume`): metrics.jsonl is cut back to
-   * `metricsBytes` (the end of the epoch the run resumes after; a partial epoch beyond it goes), and
-   * run.json says running again, with this process as its trainer and `patch` applied.
+   * Takes an existing run back (`vaerec train --resume`): metrics.jsonl is cut back to where its
+   * training state was saved (`metrics.bytes`: the last saved epoch's step lines) and that epoch's
+   * line is written after them (whether or not it had reached the file; a partial epoch beyond it
+   * goes), and run.json says running again, with this process as its trainer and `patch` applied.
    */
-  static reopen(dir: string, record: RunRecord, metricsBytes: number, patch: Partial<RunRecord>): RunWriter {
-    const metrics = path.join(dir, METRICS_FILE);
+  static reopen(dir: string, record: RunRecord, metrics: { bytes: number; epochLine: string }, patch: Partial<RunRecord>): RunWriter {
+    const file = path.join(dir, METRICS_FILE);
     let size: number;
     try {
-      size = fs.statSync(metrics).size;
+      size = fs.statSync(file).size;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || metricsBytes > 0) throw new Error(`${metrics}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || metrics.bytes > 0) throw new Error(`${file}: ${(err as Error).message}`);
       size = 0;
     }
-    if (size < metricsBytes) throw new Error(`${metrics}: ${size} bytes, shorter than the ${metricsBytes} its training state was saved with`);
-    const metricsFd = fs.openSync(metrics, 'a');
+    if (size < metrics.bytes) throw new Error(`${file}: ${size} bytes, shorter than the ${metrics.bytes} its training state was saved with`);
+    const metricsFd = fs.openSync(file, 'a');
     try {
-      fs.ftruncateSync(metricsFd, metricsBytes);
+      fs.ftruncateSync(metricsFd, metrics.bytes);
+      if (metrics.epochLine) fs.writeSync(metricsFd, metrics.epochLine);
+      fs.fsyncSync(metricsFd);
       const reopened: RunRecord = {
         ...record,
         ...patch,
@@ -196,7 +204,7 @@ export class RunWriter {
 
   appendMetrics(lines: MetricsLine[]): void {
     if (lines.length === 0) return;
-    fs.writeSync(this.metricsFd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    fs.writeSync(this.metricsFd, metricsText(lines));
   }
 
   /** Makes appended metrics durable (once per epoch; per step would cost a disk sync each batch). */

@@ -21,7 +21,7 @@ import type { AnyRecommender, Recommender } from './model/types';
 import { TRAINER_KINDS, type FittedKind, type SteppedKind, type TrainableModel } from './modelKinds';
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
-import { RunWriter } from './runStore';
+import { RunWriter, metricsText } from './runStore';
 import { readStopRequest } from './stopRequest';
 import { readTrainingCheckpoint, writeTrainingCheckpoint, type TrainingCheckpoint } from './trainingCheckpoint';
 
@@ -245,7 +245,7 @@ function reopenRun(resuming: Resuming): RunWriter {
     artifacts,
     resumes: [...(record.resumes ?? []), { at: new Date().toISOString(), afterEpoch: loop?.epoch ?? 0 }],
   };
-  return RunWriter.reopen(dir, record, loop?.metricsBytes ?? 0, patch);
+  return RunWriter.reopen(dir, record, loop ? { bytes: loop.metricsBytes, epochLine: loop.epochLine } : { bytes: 0, epochLine: '' }, patch);
 }
 
 async function execute(opts: TrainOptions, resuming?: Resuming): Promise<RunRecord | undefined> {
@@ -533,16 +533,17 @@ async function trainEpochs(
       negElbo: mean(sums.nll) + mean(sums.kl),
       ...(valNdcg !== undefined ? { 'val_ndcg@100': valNdcg, evalSeconds } : {}),
     };
-    run.appendMetrics([epochLine]);
-    run.syncMetrics();
     const lastValidation = valNdcg !== undefined ? { epoch, 'ndcg@100': valNdcg } : run.current.lastValidation;
-    // An epoch whose validation a cancel cut short is not saved: a resume does it again, whole.
+    // Saved before the epoch's line is written, with that line, so that a reader (a sweep) that sees
+    // epoch k can count on a resume going on from k. An epoch whose validation a cancel cut short
+    // is not saved: a resume does it again, whole.
     if (!cancelledInValidation) {
       emit({ type: 'phase', phase: 'checkpoint', message: `saving the training state (epoch ${epoch})` });
       const loop = {
         epoch,
         step,
         metricsBytes: run.metricsLength(),
+        epochLine: metricsText([epochLine]),
         shuffle: rng.state(),
         elapsedSeconds: epochLine.time,
         epochSeconds: [...epochSeconds],
@@ -555,6 +556,8 @@ async function trainEpochs(
       await run.saveCheckpoint(TRAINING_STATE_DIR, (dir) => writeTrainingCheckpoint(dir, { loop, model: state }));
     }
     if (improved) await saveBest(model, run, epoch, emit);
+    run.appendMetrics([epochLine]);
+    run.syncMetrics();
     run.update({
       epochsCompleted: epoch,
       steps: step,

@@ -25,8 +25,10 @@ export interface LoopState {
   epoch: number;
   /** Optimiser steps taken so far: beta's annealing position follows from it. */
   step: number;
-  /** Length of metrics.jsonl after this epoch's line: what a resume truncates it to. */
+  /** Length of metrics.jsonl before this epoch's line: what a resume cuts it back to. */
   metricsBytes: number;
+  /** This epoch's line (with its newline), written after the state: a resume writes it again. */
+  epochLine: string;
   /** The batch-order generator (NumPy's MT19937). */
   shuffle: { words: number[]; index: number };
   /** Seconds since training started, at this epoch's end: the metrics' `time` continues from it. */
@@ -84,6 +86,8 @@ function parseLoop(v: unknown): LoopState | undefined {
     isCount(v.epoch) &&
     isCount(v.step) &&
     isCount(v.metricsBytes) &&
+    typeof v.epochLine === 'string' &&
+    v.epochLine.endsWith('\n') &&
     isNumber(v.elapsedSeconds) &&
     Array.isArray(v.epochSeconds) &&
     v.epochSeconds.every(isNumber) &&

@@ -83,6 +83,7 @@ describe('the training state on disk', () => {
       epoch: 4,
       step: 40,
       metricsBytes: 1234,
+      epochLine: '{"kind":"epoch","epoch":4}\n',
       shuffle: new NumpyRandomState(5).state(),
       elapsedSeconds: 12.5,
       epochSeconds: [3, 3.1, 3.2, 3.3],
