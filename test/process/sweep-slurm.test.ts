@@ -129,7 +129,7 @@ describe('sweeps on a single-node Slurm', { skip: unavailable && !ci ? unavailab
       parameters: { dropout: { values: [0.3] } },
       executor: { type: 'slurm', cpusPerTask: 1 },
     });
-    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], f.dir, cluster.env);
+    const coordinator = cliInBackground(['sweep', 'run', f.file, '--runs-dir', f.runs, '--json'], { cwd: f.dir, env: cluster.env });
     const sweepDir = await waitFor('the sweep directory', () => onlySweepDir(f.sweeps));
     const running = await waitFor('the job training', () => {
       const t = readJson<{ trials: { jobId?: string; runId?: string; epochs: number }[] }>(path.join(sweepDir, 'sweep.json')).trials[0];

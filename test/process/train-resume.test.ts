@@ -18,8 +18,7 @@ import type { RunRecord } from '../../src/shared/runSchema';
 import { readTrainingCheckpoint } from '../../src/trainer/trainingCheckpoint';
 import { makeFixtureDir } from '../fixtures/generate';
 import { removeLater, removeTempDirs, tempDir } from '../fixtures/tempDir';
-import { CLI, cli } from '../helpers/cli';
-import { lastJson, waitFor } from '../helpers/sweep';
+import { CLI, cli, lastJson, waitFor } from '../helpers/cli';
 
 after(removeTempDirs);
 
