@@ -78,9 +78,7 @@ export interface SignificanceEntry {
 
 export type SignificanceView =
   /** Not computable yet (e.g. the best configuration has no tested run). */
-  | { state: 'waiting'; reason: string }
-  | { state: 'computing' }
-  | { state: 'done'; bestRunId: string; entries: SignificanceEntry[]; canTrainBaseline: boolean };
+  { state: 'waiting'; reason: string } | { state: 'computing' } | { state: 'done'; bestRunId: string; entries: SignificanceEntry[]; canTrainBaseline: boolean };
 
 /** Everything but the curves: small, re-sent whole when the record changes. */
 export interface SweepViewData {

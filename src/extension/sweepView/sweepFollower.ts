@@ -83,6 +83,8 @@ export class SweepFollower {
       if (!this.disposed && (change.record || change.curves.length > 0)) this.onChange(change);
     } finally {
       this.running = false;
+      // A tick called from outside (a test) replaces the pending one instead of adding a second.
+      if (this.timer) clearTimeout(this.timer);
       if (!this.disposed) this.timer = setTimeout(() => void this.tick(), this.tickMs);
     }
   }

@@ -59,15 +59,21 @@ function findBaseline(best: RunRecord, dirs: readonly string[]): Side | string {
 export function planSignificance(record: SweepRecord, baselineDirs: readonly string[] = []): SignificancePlan | { waiting: string } {
   const best = record.best ?? bestConfiguration(record);
   if (!best) return { waiting: 'no configuration has completed yet' };
-  const bestTrial = record.trials[best.index];
-  if (!bestTrial || !tested(bestTrial)) return { waiting: 'the best configuration has no tested run yet' };
+  // The best configuration's repeat to compare: one whose seed (so split) the runner-up also has, the best repeat first.
+  const repeats = record.trials
+    .filter((t) => t.configIndex === best.configIndex && tested(t))
+    .sort((a, b) => Number(b.index === best.index) - Number(a.index === best.index));
+  if (repeats.length === 0) return { waiting: 'the best configuration has no tested run yet' };
+  const second = runnerUpConfiguration(record, best.configIndex);
+  const partnerOf = (t: SweepTrial) => second?.find((s) => tested(s) && s.seedIndex === t.seedIndex);
+  const bestTrial = repeats.find((t) => partnerOf(t)) ?? repeats[0];
+  if (!bestTrial.runId) return { waiting: 'the best configuration has no tested run yet' };
   const bestSide = { runId: bestTrial.runId, dir: runDirFor(record.runsDir, bestTrial.runId) };
   const bestEntry = readRun(bestSide.dir);
   if (!bestEntry.ok) return { waiting: `the best run cannot be read: ${bestEntry.reason}` };
 
   let runnerUp: Side | string;
-  const second = runnerUpConfiguration(record, best.configIndex);
-  const partner = second?.find((t) => tested(t) && t.seedIndex === bestTrial.seedIndex);
+  const partner = partnerOf(bestTrial);
   if (!second) runnerUp = 'no other configuration has completed yet';
   else if (!partner?.runId) runnerUp = `the runner-up configuration has no tested run with seed ${bestTrial.seed} (the best run’s split)`;
   else runnerUp = { runId: partner.runId, dir: runDirFor(record.runsDir, partner.runId) };
