@@ -37,6 +37,10 @@ export class CurvesView {
   private order: number[] = [];
   private highlighted: number | null = null;
   private quiet = false;
+  /** From the ResizeObserver: reading clientWidth here would force a layout of the whole page (hundreds of table rows). */
+  private plotWidth = 600;
+  private frame = 0;
+  private pending: 'filter' | 'data' | 'rebuild' | undefined;
 
   constructor(
     private readonly model: SweepModel,
@@ -44,7 +48,12 @@ export class CurvesView {
     private readonly events: CurvesEvents,
   ) {
     this.element = el('div', { class: 'curves' }, this.host);
-    new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT })).observe(this.element);
+    new ResizeObserver((entries) => {
+      const width = Math.max(320, Math.floor(entries[entries.length - 1].contentRect.width));
+      if (width === this.plotWidth) return;
+      this.plotWidth = width;
+      this.plot?.setSize({ width, height: HEIGHT });
+    }).observe(this.element);
   }
 
   setTheme(theme: ChartTheme): void {
@@ -52,24 +61,36 @@ export class CurvesView {
     this.rebuild();
   }
 
-  private width(): number {
-    return Math.max(320, this.element.clientWidth);
-  }
-
-  /** New curves, or new data (colours, stopped trials, rungs). */
+  /** New curves, or new data (colours, stopped trials, rungs): redrawn in the next frame, once however many updates came. */
   update(): void {
     const order = [...this.model.curves.keys()].filter((i) => this.model.trial(i)).sort((a, b) => a - b);
-    if (this.plot && order.join(',') === this.order.join(',')) {
-      this.plot.setData(alignCurves(this.model.curves, order));
-      this.applyFilter();
-      return;
-    }
+    const same = this.plot !== undefined && order.join(',') === this.order.join(',');
     this.order = order;
-    this.rebuild();
+    this.schedule(same ? 'data' : 'rebuild');
   }
 
-  /** The brushes changed: only the trials they keep are shown. */
+  /** The brushes changed: only the trials they keep are shown (in the next frame). */
   applyFilter(): void {
+    this.schedule('filter');
+  }
+
+  private schedule(work: 'filter' | 'data' | 'rebuild'): void {
+    const rank = { filter: 0, data: 1, rebuild: 2 } as const;
+    if (this.pending === undefined || rank[work] > rank[this.pending]) this.pending = work;
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const pending = this.pending;
+      this.pending = undefined;
+      if (pending === 'rebuild' || !this.plot) this.rebuild();
+      else {
+        if (pending === 'data') this.plot.setData(alignCurves(this.model.curves, this.order));
+        this.showKept();
+      }
+    });
+  }
+
+  private showKept(): void {
     const plot = this.plot;
     if (!plot) return;
     this.quiet = true;
@@ -109,11 +130,12 @@ export class CurvesView {
     this.host.replaceChildren();
     const axis = { stroke: this.theme.text, grid: { stroke: this.theme.grid }, ticks: { stroke: this.theme.grid }, font: this.theme.font };
     const options: uPlot.Options = {
-      width: this.width(),
+      width: this.plotWidth,
       height: HEIGHT,
       legend: { show: false },
       focus: { alpha: 0.15 },
-      cursor: { focus: { prox: 12 }, drag: { x: false, y: false } },
+      // No hover point per series: uPlot would make a DOM element for each of hundreds of trials.
+      cursor: { focus: { prox: 12 }, drag: { x: false, y: false }, points: { show: false } },
       scales: { x: { time: false } },
       axes: [
         { ...axis, label: 'epoch' },
@@ -130,7 +152,7 @@ export class CurvesView {
       },
     };
     this.plot = new uPlot(options, alignCurves(this.model.curves, this.order), this.host);
-    this.applyFilter();
+    this.showKept();
   }
 
   /** ASHA's rungs (dashed, labelled) and a cross at each shown stopped trial's last point. */

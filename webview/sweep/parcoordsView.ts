@@ -33,6 +33,7 @@ export class ParcoordsView {
   private drag: { axis: number; y0: number; y1: number } | null = null;
   private press: { x: number; y: number } | null = null;
   private frame = 0;
+  private dragFrame = 0;
   private width = 800;
 
   constructor(
@@ -102,8 +103,13 @@ export class ParcoordsView {
   private onMove(e: MouseEvent): void {
     const p = this.offset(e);
     if (this.drag) {
+      // The brush follows the pointer once a frame, however many moves came in between.
       this.drag.y1 = p.y;
-      this.applyDrag();
+      if (this.dragFrame === 0)
+        this.dragFrame = requestAnimationFrame(() => {
+          this.dragFrame = 0;
+          this.applyDrag();
+        });
       return;
     }
     const kept = this.model.lines.filter((l) => this.model.kept.has(l.trial.index));
@@ -114,6 +120,8 @@ export class ParcoordsView {
 
   private onUp(e: MouseEvent): void {
     if (this.drag) {
+      cancelAnimationFrame(this.dragFrame);
+      this.dragFrame = 0;
       this.drag.y1 = this.offset(e).y;
       this.applyDrag();
       this.drag = null;

@@ -1,8 +1,9 @@
 /**
  * The trials table: sortable by header, filtered by the text box and by the plot's brushes, a row
- * per trial with an Open button for its run. Rows are built once per data update and kept by trial,
- * so a brush or the text filter only hides and shows rows (hundreds of trials re-filter without
- * rebuilding the table). Hovering a row highlights its trial in the plots, and the reverse.
+ * per trial with an Open button for its run. The matching trials are listed a page at a time (the
+ * first PAGE_ROWS, then "Show more"): laying out hundreds of rows at every brush stroke is what made
+ * a 500-trial sweep slow. Rows are built when first shown and kept by trial until the data changes.
+ * Hovering a row highlights its trial in the plots, and the reverse.
  */
 import type { SweepViewData } from '../../src/shared/sweepViewMessages';
 import { el } from '../shared/dom';
@@ -12,6 +13,9 @@ export interface TrialTableEvents {
   onHover(index: number | null): void;
   onOpen(index: number): void;
 }
+
+/** Rows laid out at first; "Show more" adds as many again. */
+export const PAGE_ROWS = 100;
 
 export class TrialTable {
   readonly element: HTMLElement;
@@ -26,6 +30,9 @@ export class TrialTable {
   private readonly summary = el('span', { class: 'trial-count', 'aria-live': 'polite' });
   private readonly empty = el('p', { class: 'empty', hidden: true }, 'No trial matches the brushes and the filter.');
   private highlighted: number | null = null;
+  private limit = PAGE_ROWS;
+  private sorted: SweepViewData['trials'] = [];
+  private readonly more = el('button', { type: 'button', class: 'open-run show-more', hidden: true }, 'Show more');
 
   constructor(private readonly events: TrialTableEvents) {
     const filter = el('vscode-textfield', { placeholder: 'Filter trials (words, or column=value)', 'aria-label': 'Filter trials', type: 'search' });
@@ -40,7 +47,12 @@ export class TrialTable {
       el('div', { class: 'toolbar' }, el('h2', { id: 'trials-title' }, 'Trials'), filter, this.summary),
       el('div', { class: 'table-scroll' }, table),
       this.empty,
+      this.more,
     );
+    this.more.addEventListener('click', () => {
+      this.limit += PAGE_ROWS;
+      this.applyFilter();
+    });
     this.tbody.addEventListener('mouseover', (e) => this.onRowEvent(e, (i) => this.events.onHover(i)));
     this.tbody.addEventListener('mouseleave', () => this.events.onHover(null));
     this.tbody.addEventListener('click', (e) => {
@@ -58,7 +70,6 @@ export class TrialTable {
     if (!columns.some((c) => c.key === this.sort.key)) this.sort = { key: 'metric', descending: data.sweep.metric.goal === 'max' };
     if (headChanged || this.headRow.childElementCount === 0) this.renderHead();
     this.rows.clear();
-    for (const t of data.trials) this.rows.set(t.index, this.renderRow(t.index));
     this.order();
   }
 
@@ -115,9 +126,16 @@ export class TrialTable {
     for (const c of this.columns)
       row.append(el('td', { class: c.numeric ? 'num' : undefined, 'data-column': c.key, title: c.key === 'status' ? (t.error ?? '') : '' }, c.text(t)));
     const open = t.runId
-      ? el(
-          'vscode-button',
-          { secondary: true, 'data-open': '', title: `Open run ${t.runId} in the dashboard`, 'aria-label': `Open trial ${t.index} in the dashboard` },
+      ? // A native button: hundreds of rows of web components take a noticeable time to build.
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'open-run',
+            'data-open': '',
+            title: `Open run ${t.runId} in the dashboard`,
+            'aria-label': `Open trial ${t.index} in the dashboard`,
+          },
           'Open',
         )
       : el('span', { class: 'no-run' }, 'no run yet');
@@ -127,24 +145,32 @@ export class TrialTable {
 
   private order(): void {
     if (!this.data) return;
-    const sorted = sortTrials(this.data.trials, this.columns, this.sort);
-    this.tbody.replaceChildren(...sorted.map((t) => this.rows.get(t.index) as HTMLTableRowElement));
-    this.highlight(this.highlighted);
+    this.sorted = sortTrials(this.data.trials, this.columns, this.sort);
     this.applyFilter();
+  }
+
+  private row(index: number): HTMLTableRowElement {
+    let row = this.rows.get(index);
+    if (!row) {
+      row = this.renderRow(index);
+      this.rows.set(index, row);
+    }
+    row.classList.toggle('highlighted', index === this.highlighted);
+    return row;
   }
 
   private applyFilter(): void {
     if (!this.data) return;
-    let shown = 0;
-    for (const t of this.data.trials) {
-      const visible = this.kept.has(t.index) && matchesQuery(t, this.columns, this.query);
-      const row = this.rows.get(t.index);
-      if (row && row.hidden === visible) row.hidden = !visible;
-      if (visible) shown++;
-    }
+    const matching = this.sorted.filter((t) => this.kept.has(t.index) && matchesQuery(t, this.columns, this.query));
+    const listed = matching.slice(0, this.limit);
+    this.tbody.replaceChildren(...listed.map((t) => this.row(t.index)));
     const total = this.data.trials.length;
-    this.summary.textContent = shown === total ? `${total} trials` : `${shown} of ${total} trials`;
+    const shown = matching.length;
+    this.summary.textContent =
+      (shown === total ? `${total} trials` : `${shown} of ${total} trials`) + (listed.length < shown ? ` (first ${listed.length} listed)` : '');
     this.element.dataset.shown = String(shown);
     this.empty.hidden = shown > 0;
+    this.more.hidden = listed.length >= shown;
+    this.more.textContent = `Show ${Math.min(PAGE_ROWS, shown - listed.length)} more`;
   }
 }
