@@ -85,6 +85,8 @@ export interface SweepViewData {
   sweep: SweepViewHeader;
   /** Parameters whose values differ between trials, in the sweep file's order. */
   parameters: string[];
+  /** The scale the sweep file drew a range parameter on; value lists have none (the axis chooses). */
+  scales: Record<string, 'linear' | 'log'>;
   trials: SweepViewTrial[];
   importance: ImportanceView | null;
   /** Only when the sweep repeats configurations over seeds. */
@@ -126,7 +128,7 @@ const isArray = Array.isArray;
 /** The page's check of a host message: a known type with its fields of the right kinds (the host is trusted, a stray message is not). */
 export function isSweepViewUpdate(v: unknown): v is SweepViewUpdate {
   if (!isRecord(v)) return false;
-  const isData = (d: unknown) => isRecord(d) && isRecord(d.sweep) && isArray(d.parameters) && isArray(d.trials);
+  const isData = (d: unknown) => isRecord(d) && isRecord(d.sweep) && isArray(d.parameters) && isRecord(d.scales) && isArray(d.trials);
   const isSignificance = (s: unknown) => isRecord(s) && (s.state === 'waiting' || s.state === 'computing' || s.state === 'done');
   switch (v.type) {
     case 'state':

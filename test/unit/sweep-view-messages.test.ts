@@ -23,7 +23,7 @@ test('requests: ready, openRun with a valid run id, trainBaseline; anything else
 });
 
 test('updates: the page accepts only known types with their fields of the right kinds', () => {
-  const data = { sweep: {}, parameters: [], trials: [] };
+  const data = { sweep: {}, parameters: [], scales: {}, trials: [] };
   assert.ok(isSweepViewUpdate({ type: 'state', data, curves: [], significance: { state: 'computing' } }));
   assert.ok(isSweepViewUpdate({ type: 'data', data }));
   assert.ok(isSweepViewUpdate({ type: 'curves', curves: [{ index: 0, points: [[1, 0.2]] }] }));

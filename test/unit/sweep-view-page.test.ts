@@ -40,6 +40,7 @@ function data(trials: SweepViewTrial[], parameters: string[], repeats = 1): Swee
       best: null,
     },
     parameters,
+    scales: { lr: 'log' },
     trials,
     importance: null,
     seeds: null,

@@ -27,6 +27,8 @@ test('view data: varying parameters only, trials with where they stopped and tes
   const { sweepDir, record } = writeSyntheticSweep(tempDir('sweep-view-'), { trials: 150, running: 3 });
   const data = buildSweepViewData(read(sweepDir), sweepDir);
   assert.deepEqual(data.parameters, ['learningRate', 'dropout', 'hidden']);
+  // The file's scales: the axes draw dropout linearly although its values span decades.
+  assert.deepEqual(data.scales, { learningRate: 'log', dropout: 'linear' });
   assert.equal(data.trials.length, 150);
   assert.equal(data.sweep.status, 'running');
   assert.deepEqual(data.sweep.rungEpochs, [3, 9]);

@@ -111,9 +111,12 @@ export function seedGroups(record: SweepRecord): SeedGroupView[] | null {
 
 export function buildSweepViewData(record: SweepRecord, sweepDir: string): SweepViewData {
   const parameters = varyingParameters(record);
+  const scales: SweepViewData['scales'] = {};
+  for (const [key, p] of Object.entries(record.spec.parameters)) if ('scale' in p) scales[key] = p.scale;
   return {
     sweep: header(record, sweepDir),
     parameters,
+    scales,
     trials: record.trials.map(trialView),
     importance: importanceOf(record, parameters),
     seeds: seedGroups(record),
