@@ -3,7 +3,8 @@
  * generated fixture, and a popularity run on the same split; "Recommender: Open Sweep View" from the
  * palette picks the sweep; the view shows every trial, importance with its method, the curves and
  * the significance tests; brushing the learning-rate axis filters the table; the best trial's Open
- * button opens its run in the dashboard. Screenshots sweep-view.png and sweep-view-brushed.png
+ * button opens its run in the dashboard. Screenshots sweep-view.png, sweep-view-analysis.png and
+ * sweep-view-brushed.png
  * (docs/screenshots/ with VAEREC_UPDATE_SCREENSHOTS=1). Failure screenshots go to test-results/.
  */
 import { spawnSync } from 'node:child_process';
@@ -134,6 +135,9 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
         if ((await runnerUp.locator('tr[data-metric="ndcg@100"]').count()) === 0 && (await runnerUp.locator('text=Not available').count()) === 0)
           throw new Error('the runner-up comparison shows neither a table nor why it is missing');
         await page.screenshot({ path: screenshotPath('sweep-view.png') });
+        await view.locator('.significance').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: screenshotPath('sweep-view-analysis.png') });
+        await view.locator('.sweep-header').scrollIntoViewIfNeeded();
       }),
   );
 
