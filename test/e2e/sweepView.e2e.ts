@@ -83,7 +83,8 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
         dataset,
         base: { epochs: 9, backend: 'cpu', protocol: { heldoutUsers: HELDOUT } },
         parameters: { learningRate: { values: RATES }, dropout: { values: [0.2, 0.5] } },
-        earlyStopping: { type: 'asha', graceEpochs: 3, reductionFactor: 3, maxEpochs: 9 },
+        repeats: 2,
+        earlyStopping: { type: 'asha', graceEpochs: 3, reductionFactor: 2, maxEpochs: 9 },
         executor: { type: 'local', concurrency: 2 },
       }),
     );
@@ -100,7 +101,7 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
   });
 
   it(
-    'opens from the palette: every trial, only the swept parameters, importance with its method, curves with the rung, significance',
+    'opens from the palette: every trial, only the swept parameters, importance with its method, curves with the rungs, spread across seeds, significance',
     { timeout: 150_000 },
     () =>
       step('open', async () => {
@@ -111,19 +112,23 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
         await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-grid' }).first().waitFor({ timeout: 20_000 });
         await page.keyboard.press('Enter');
         const view = await webviewWith('.parcoords-canvas', 60_000);
-        await view.locator('.trials[data-shown="6"]').waitFor({ timeout: 30_000 });
+        await view.locator(`.trials[data-shown="${sweep.trials.length}"]`).waitFor({ timeout: 30_000 });
         const headers = await view.locator('.trials-table thead button.sort').allInnerTexts();
         const names = headers.map((h) => h.replace(/[▲▼]/g, '').trim());
         for (const h of ['#', 'learningRate', 'dropout', 'Status', 'Epochs', 'val_ndcg@100', 'Test NDCG@100'])
           if (!names.includes(h)) throw new Error(`no ${h} column: ${names.join(', ')}`);
-        // The seed did not vary: no column for it, nor an axis.
-        if (names.includes('seed')) throw new Error('a seed column although every trial has the same seed');
+        // Each configuration ran with two seeds: a seed column (not an axis: it is not a swept parameter), and the spread across seeds.
+        if (!names.includes('seed')) throw new Error(`no seed column although configurations repeat: ${names.join(', ')}`);
+        await view
+          .locator('.seeds-table tbody tr')
+          .nth(RATES.length * 2 - 1)
+          .waitFor();
         const axes = await view.locator('.axis-label').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.axisKey));
         if (JSON.stringify(axes) !== JSON.stringify(['learningRate', 'dropout', 'metric value'])) throw new Error(`axes: ${JSON.stringify(axes)}`);
         // A stopped trial says at which rung.
         const stopped = sweep.trials.filter((t) => t.status === 'stopped').length;
         const statuses = await view.locator('.trials-table td[data-column="status"]').allInnerTexts();
-        if (statuses.filter((s) => /^stopped at rung 0 \(epoch 3\)$/.test(s)).length !== stopped)
+        if (statuses.filter((s) => /^stopped at rung \d \(epoch \d\)$/.test(s)).length !== stopped)
           throw new Error(`statuses ${JSON.stringify(statuses)}, ${stopped} stopped`);
         await view.locator('.importance .method[data-method="fanova-marginal-variance"]', { hasText: 'Method: fANOVA-style' }).waitFor();
         await view.locator('.curves .u-over').waitFor();
@@ -162,7 +167,7 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
       await view.locator('.axis-label.brushed[data-axis-key="learningRate"]').waitFor();
       await page.screenshot({ path: screenshotPath('sweep-view-brushed.png') });
       await view.locator('[data-action="clearBrushes"]').click();
-      await view.locator('.trials[data-shown="6"]').waitFor({ timeout: 10_000 });
+      await view.locator(`.trials[data-shown="${sweep.trials.length}"]`).waitFor({ timeout: 10_000 });
     }),
   );
 
