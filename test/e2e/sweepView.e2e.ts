@@ -30,7 +30,7 @@ let workspace: string;
 let runsDir: string;
 let sweep: {
   sweepId: string;
-  trials: { index: number; runId: string | null; params: Record<string, number>; status: string }[];
+  trials: { index: number; runId: string | null; params: Record<string, number>; seed: number; status: string }[];
   best: { index: number } | null;
 };
 
@@ -89,8 +89,26 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
       }),
     );
     sweep = lastJson(cli(['sweep', 'run', file, '--runs-dir', runsDir, '--json', '--quiet']));
-    // A popularity run on the same split (same data, held-out users and seed) for the significance tests.
-    cli(['train', '--model', 'pop', '--data', dataset, '--heldout', String(HELDOUT), '--name', 'fixture-pop', '--runs-dir', runsDir, '--json', '--quiet']);
+    // Popularity runs on the repeats' splits (same data, held-out users and seed; the seed draws the
+    // split), so whichever repeat of the best configuration is compared has its baseline.
+    for (const seed of new Set(sweep.trials.map((t) => t.seed)))
+      cli([
+        'train',
+        '--model',
+        'pop',
+        '--data',
+        dataset,
+        '--heldout',
+        String(HELDOUT),
+        '--seed',
+        String(seed),
+        '--name',
+        `pop-${seed}`,
+        '--runs-dir',
+        runsDir,
+        '--json',
+        '--quiet',
+      ]);
     wb = await session.open(workspace);
     page = session.page;
   });

@@ -50,7 +50,7 @@ async function until<T>(what: string, probe: () => T | undefined): Promise<T> {
 test('the panel: one per sweep, the state on ready, a damaged record as a problem, requests checked and forwarded, restore after a reload', async () => {
   const { SweepViewPanel } = await import('../../src/extension/sweepView/sweepViewPanel');
   type Services = Parameters<typeof SweepViewPanel.createOrShow>[0];
-  const { sweepDir, runsDir } = writeSyntheticSweep(tempDir('sweep-panel-'), { trials: 12 });
+  const { sweepDir, runsDir } = writeSyntheticSweep(tempDir('sweep-panel-'), { trials: 12, running: 1 });
   const runs = source(runsDir, ['synthetic-t0']);
   const view = SweepViewPanel.createOrShow(services as unknown as Services, runs, sweepDir);
   const panel = panels[0];
@@ -79,6 +79,20 @@ test('the panel: one per sweep, the state on ready, a damaged record as a proble
   assert.ok(calls.warnings.some((w) => w === 'dropped an invalid sweep view message: openRun: expected { runId }'));
   assert.ok(calls.warnings.some((w) => w.startsWith('Run synthetic-t5 is not in the runs directory the dashboard shows')));
   assert.deepEqual(calls.commands, [['vaerec.openDashboard', 'synthetic-t0'], ['vaerec.trainPopularity']]);
+
+  // Live: the record rewritten and a running trial's new epoch in the same second reach the page as `data` and `curves`.
+  panel.posted.splice(0);
+  const record = JSON.parse(fs.readFileSync(path.join(sweepDir, 'sweep.json'), 'utf8')) as { updatedAt: string };
+  fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ ...record, updatedAt: '2026-11-30T12:00:00.000Z' }));
+  const line = { kind: 'epoch', epoch: 28, step: 280, time: 28, seconds: 1, loss: 1, nll: 1, kl: 1, beta: 0.2, negElbo: 1, 'val_ndcg@100': 0.41 };
+  fs.appendFileSync(path.join(runsDir, 'synthetic-t11', 'metrics.jsonl'), JSON.stringify(line) + '\n');
+  const curves = await until('the new curve points', () => panel.posted.find((m) => m.type === 'curves'));
+  assert.ok(curves.type === 'curves');
+  assert.deepEqual(
+    curves.curves.map((c) => [c.index, c.points.at(-1)]),
+    [[11, [28, 0.41]]],
+  );
+  assert.ok(panel.posted.some((m) => m.type === 'data'));
 
   // A damaged record: one line naming the file.
   panel.posted.splice(0);

@@ -102,23 +102,22 @@ export class SweepViewPanel {
   }
 
   private onChange(change: SweepChange): void {
+    if (change.record && 'reason' in change.record) {
+      this.problem = change.record.reason;
+      this.record = undefined;
+      this.host.post({ type: 'problem', sweepDir: this.sweepDir, message: this.problem });
+      return;
+    }
     if (change.record) {
       const wasShown = this.data !== undefined && this.problem === undefined;
-      if ('reason' in change.record) {
-        this.problem = change.record.reason;
-        this.record = undefined;
-        this.host.post({ type: 'problem', sweepDir: this.sweepDir, message: this.problem });
-      } else {
-        this.record = change.record.record;
-        this.problem = undefined;
-        this.data = buildSweepViewData(this.record, this.sweepDir);
-        this.panel.title = `Sweep ${this.record.name}`;
-        // A page that showed a problem (or nothing yet) needs everything; otherwise the data is enough.
-        if (wasShown) this.host.post({ type: 'data', data: this.data });
-        else this.sendState();
-        this.scheduleSignificance();
-        return;
-      }
+      this.record = change.record.record;
+      this.problem = undefined;
+      this.data = buildSweepViewData(this.record, this.sweepDir);
+      this.panel.title = `Sweep ${this.record.name}`;
+      this.scheduleSignificance();
+      // A page that showed a problem (or nothing yet) needs everything, the curves included.
+      if (!wasShown) return this.sendState();
+      this.host.post({ type: 'data', data: this.data });
     }
     if (change.curves.length > 0 && this.data) this.host.post({ type: 'curves', curves: change.curves });
   }
