@@ -88,7 +88,10 @@ export class SweepModel {
     this.data = data;
     this.sweepDir = data.sweep.dir;
     this.lines = data.trials.map((t) => ({ id: String(t.index), trial: t, values: { ...t.params, [METRIC_AXIS]: t.metric ?? undefined } }));
-    const specs: AxisSpec[] = [...data.parameters.map((key) => ({ key, scale: data.scales[key] })), { key: METRIC_AXIS, label: data.sweep.metric.name, scale: 'linear' as const }];
+    const specs: AxisSpec[] = [
+      ...data.parameters.map((key) => ({ key, scale: data.scales[key] })),
+      { key: METRIC_AXIS, label: data.sweep.metric.name, scale: 'linear' as const },
+    ];
     this.axes = buildAxes(this.lines, specs);
     // A brush on a parameter that no longer varies has no axis: drop it.
     const keys = new Set(this.axes.map((a) => a.key));
