@@ -92,7 +92,7 @@ test('the panel: one per sweep, the state on ready, a damaged record as a proble
     curves.curves.map((c) => [c.index, c.points.at(-1)]),
     [[11, [28, 0.41]]],
   );
-  assert.ok(panel.posted.some((m) => m.type === 'data'));
+  assert.ok((panel.posted as SweepViewUpdate[]).some((m) => m.type === 'data'));
 
   // A damaged record: one line naming the file.
   panel.posted.splice(0);

@@ -5,6 +5,7 @@
  * mean difference with a bootstrap interval, paired t, Wilcoxon), run on the host after the view has
  * been drawn, one comparison per turn of the event loop.
  */
+import { MODEL_INFO, MODEL_KINDS } from '../../shared/modelKinds';
 import { listRuns, readRun, runDirFor } from '../../shared/runReader';
 import type { RunRecord } from '../../shared/runSchema';
 import type { SweepRecord, SweepTrial } from '../../shared/sweepSchema';
@@ -26,6 +27,11 @@ export interface SignificancePlan {
   baseline: Side | string;
 }
 
+/** "Train Popularity Baseline": the panel offers it when no baseline shares the split. */
+export const BASELINE_COMMAND = 'vaerec.trainPopularity';
+/** The kinds that command trains: their runs are the baseline. */
+const BASELINE_KINDS: ReadonlySet<string> = new Set(MODEL_KINDS.filter((k) => MODEL_INFO[k].trainCommand === BASELINE_COMMAND));
+
 const tested = (t: SweepTrial): t is SweepTrial & { runId: string } => t.state === 'completed' && t.runId !== undefined && t.test !== undefined;
 
 /** The configuration ranked second, by the same rule as the best (whole configurations first, then the mean of the completed repeats). */
@@ -44,7 +50,7 @@ export function runnerUpConfiguration(record: SweepRecord, bestConfig: number): 
 
 function findBaseline(best: RunRecord, dirs: readonly string[]): Side | string {
   const candidates = [...new Set(dirs)].flatMap((dir) =>
-    listRuns(dir).flatMap((e) => (e.ok && e.record.model === 'pop' && e.record.status === 'completed' && e.record.test ? [e] : [])),
+    listRuns(dir).flatMap((e) => (e.ok && BASELINE_KINDS.has(e.record.model) && e.record.status === 'completed' && e.record.test ? [e] : [])),
   );
   const same = candidates.filter((e) => !splitMismatch(best, e.record));
   same.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));

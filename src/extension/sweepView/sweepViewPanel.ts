@@ -18,7 +18,7 @@ import {
 import { PanelHost, errorMessage, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsSource } from '../runsSource';
 import { SweepFollower, type SweepChange } from './sweepFollower';
-import { computeSignificance, planSignificance } from './sweepSignificance';
+import { BASELINE_COMMAND, computeSignificance, planSignificance } from './sweepSignificance';
 import { buildSweepViewData } from './sweepViewData';
 
 export const SWEEP_VIEW: PanelKind = {
@@ -174,7 +174,7 @@ export class SweepViewPanel {
         return;
       }
       case 'trainBaseline':
-        await vscode.commands.executeCommand('vaerec.trainPopularity');
+        await vscode.commands.executeCommand(BASELINE_COMMAND);
     }
   }
 }
