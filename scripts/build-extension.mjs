@@ -1,12 +1,17 @@
 // Bundles the extension host entry (dist/extension.js), the dashboard's comparison worker
-// (dist/comparisonWorker.js, which alone carries the statistics) and the dashboard, inspector and sweep view webviews
+// (dist/comparisonWorker.js) and the sweep view's statistics (dist/sweepStats.js, loaded on first use),
+// which alone carry the statistics, and the dashboard, inspector and sweep view webviews
 // (dist/webview/*.js + .css) with esbuild. `vscode` is provided by the editor at run time.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 
 await esbuild.build({
-  entryPoints: { extension: 'src/extension/extension.ts', comparisonWorker: 'src/extension/dashboard/comparisonWorker.ts' },
+  entryPoints: {
+    extension: 'src/extension/extension.ts',
+    comparisonWorker: 'src/extension/dashboard/comparisonWorker.ts',
+    sweepStats: 'src/extension/sweepView/sweepStats.ts',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -12,6 +12,10 @@ import type { ImportanceResult, RunComparison, SeedSummary } from './statsContra
 import type { ParameterValue, SweepMetric, SweepStatus, TrialState } from './sweepSchema';
 
 /** The test metrics the table shows for a completed trial. */
+
+/** The command the view offers when no popularity baseline shares the best run's split. */
+export const BASELINE_COMMAND = 'vaerec.trainPopularity';
+
 export const TABLE_TEST_METRICS = ['ndcg@100', 'recall@20', 'recall@50'] as const;
 export type TableTestMetric = (typeof TABLE_TEST_METRICS)[number];
 

@@ -12,6 +12,7 @@ import type { SweepRecord, SweepTrial } from '../../shared/sweepSchema';
 import { better } from '../../shared/sweepSchema';
 import { bestConfiguration } from '../../shared/sweepSummary';
 import type { SignificanceEntry, SignificanceView } from '../../shared/sweepViewMessages';
+import { BASELINE_COMMAND } from '../../shared/sweepViewMessages';
 import { compareRuns, splitMismatch } from '../../trainer/stats/runComparison';
 
 interface Side {
@@ -27,8 +28,6 @@ export interface SignificancePlan {
   baseline: Side | string;
 }
 
-/** "Train Popularity Baseline": the panel offers it when no baseline shares the split. */
-export const BASELINE_COMMAND = 'vaerec.trainPopularity';
 /** The kinds that command trains: their runs are the baseline. */
 const BASELINE_KINDS: ReadonlySet<string> = new Set(MODEL_KINDS.filter((k) => MODEL_INFO[k].trainCommand === BASELINE_COMMAND));
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SweepRecord } from '../../shared/sweepSchema';
 import {
+  BASELINE_COMMAND,
   parseSweepViewRequest,
   restoredSweepDir,
   type SignificanceView,
@@ -18,8 +19,7 @@ import {
 import { PanelHost, errorMessage, type PanelKind, type PanelServices } from '../panelHost/panelHost';
 import type { RunsSource } from '../runsSource';
 import { SweepFollower, type SweepChange } from './sweepFollower';
-import { BASELINE_COMMAND, computeSignificance, planSignificance } from './sweepSignificance';
-import { buildSweepViewData } from './sweepViewData';
+import { sweepStats } from './loadSweepStats';
 
 export const SWEEP_VIEW: PanelKind = {
   viewType: 'vaerec.sweepView',
@@ -112,7 +112,7 @@ export class SweepViewPanel {
       const wasShown = this.data !== undefined && this.problem === undefined;
       this.record = change.record.record;
       this.problem = undefined;
-      this.data = buildSweepViewData(this.record, this.sweepDir);
+      this.data = sweepStats().buildSweepViewData(this.record, this.sweepDir);
       this.panel.title = `Sweep ${this.record.name}`;
       this.scheduleSignificance();
       // A page that showed a problem (or nothing yet) needs everything, the curves included.
@@ -139,7 +139,7 @@ export class SweepViewPanel {
   /** Recomputes the tests when the runs they compare changed (a new best, a baseline trained). */
   private refreshSignificance(): void {
     if (!this.record) return;
-    const plan = planSignificance(this.record, [this.source.runsDir]);
+    const plan = sweepStats().planSignificance(this.record, [this.source.runsDir]);
     if ('waiting' in plan) {
       this.significanceKey = '';
       this.setSignificance({ state: 'waiting', reason: plan.waiting });
@@ -149,10 +149,12 @@ export class SweepViewPanel {
     this.significanceKey = plan.key;
     const run = ++this.significanceRun;
     this.setSignificance({ state: 'computing' });
-    computeSignificance(plan).then(
-      (view) => run === this.significanceRun && this.setSignificance(view),
-      (e: unknown) => run === this.significanceRun && this.setSignificance({ state: 'waiting', reason: `the comparison failed: ${errorMessage(e)}` }),
-    );
+    sweepStats()
+      .computeSignificance(plan)
+      .then(
+        (view) => run === this.significanceRun && this.setSignificance(view),
+        (e: unknown) => run === this.significanceRun && this.setSignificance({ state: 'waiting', reason: `the comparison failed: ${errorMessage(e)}` }),
+      );
   }
 
   private setSignificance(view: SignificanceView): void {
