@@ -1,12 +1,17 @@
 // Bundles the extension host entry (dist/extension.js), the dashboard's comparison worker
-// (dist/comparisonWorker.js, which alone carries the statistics) and the dashboard and inspector webviews
+// (dist/comparisonWorker.js) and the sweep view's statistics (dist/sweepStats.js, loaded on first use),
+// which alone carry the statistics, and the dashboard, inspector and sweep view webviews
 // (dist/webview/*.js + .css) with esbuild. `vscode` is provided by the editor at run time.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 
 await esbuild.build({
-  entryPoints: { extension: 'src/extension/extension.ts', comparisonWorker: 'src/extension/dashboard/comparisonWorker.ts' },
+  entryPoints: {
+    extension: 'src/extension/extension.ts',
+    comparisonWorker: 'src/extension/dashboard/comparisonWorker.ts',
+    sweepStats: 'src/extension/sweepView/sweepStats.ts',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -23,7 +28,7 @@ await esbuild.build({
 // The webviews: dist/webview/<name>.js + .css each (CSS they import, their own and uPlot's, lands
 // in the .css).
 await esbuild.build({
-  entryPoints: { dashboard: 'webview/dashboard/main.ts', inspector: 'webview/inspector/main.ts' },
+  entryPoints: { dashboard: 'webview/dashboard/main.ts', inspector: 'webview/inspector/main.ts', sweep: 'webview/sweep/main.ts' },
   outdir: 'dist/webview',
   bundle: true,
   platform: 'browser',

@@ -11,6 +11,7 @@ import type { PanelServices } from './panelHost/panelHost';
 import { RunCommands, registerResumeRun } from './runCommands';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './runsTree';
 import { RunsStore } from './runsStore';
+import { registerSweepView } from './sweepView/sweepViewCommand';
 import { SECTION, runsDirectory } from './settings';
 import { SweepCommands } from './sweeps/sweepCommands';
 import { SweepSession } from './sweeps/sweepSession';
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): VaerecApi {
     vscode.commands.registerCommand('vaerec.downloadMovieLens1M', async () => (await import('./downloadCommand')).downloadMovieLens1M(context, log)),
     DashboardPanel.registerSerializer(panels, runs),
     ...registerInspector(panels, runs),
+    ...registerSweepView(panels, runs),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) setRunsDir();
     }),

@@ -3,7 +3,7 @@
  * metric) with its test metrics' mean and standard deviation, and the `--json` status.
  */
 import type { TrainConfig } from './runSchema';
-import type { SweepBest, SweepRecord, SweepStatusJson, SweepTrial } from './sweepSchema';
+import type { AshaSpec, SweepBest, SweepRecord, SweepStatusJson, SweepTrial } from './sweepSchema';
 import { better } from './sweepSchema';
 import { trialConfig } from './sweepTrialConfig';
 
@@ -116,4 +116,14 @@ export function statusJson(record: SweepRecord, sweepDir: string, status = recor
     })),
     best: record.best ?? bestConfiguration(record) ?? null,
   };
+}
+
+/** Rung epochs: round(grace x eta^k) for k = 0, 1, ... while below maxEpochs. */
+export function rungEpochs(a: Pick<AshaSpec, 'graceEpochs' | 'reductionFactor' | 'maxEpochs'>): number[] {
+  const out: number[] = [];
+  for (let k = 0; ; k++) {
+    const e = Math.round(a.graceEpochs * a.reductionFactor ** k);
+    if (e >= a.maxEpochs) return out;
+    if (out[out.length - 1] !== e) out.push(e);
+  }
 }

@@ -20,6 +20,7 @@ const COMMANDS = [
   'vaerec.trainSvae',
   'vaerec.stopTraining',
   'vaerec.openDashboard',
+  'vaerec.openSweepView',
   'vaerec.downloadMovieLens1M',
   'vaerec.compareRuns',
   'vaerec.inspectRecommendations',

@@ -56,7 +56,7 @@ describe('what the extension host loads', () => {
     return Object.keys(r.metafile.inputs);
   }
 
-  it('dist/extension.js carries no TensorFlow.js and no statistics; the comparison worker carries the statistics and no TensorFlow.js', async () => {
+  it("dist/extension.js carries no TensorFlow.js and no statistics; the comparison worker and the sweep view's statistics carry them and no TensorFlow.js", async () => {
     const extension = await bundledInputs('src/extension/extension.ts');
     assert.deepEqual(
       extension.filter((f) => /@tensorflow|@stdlib|src\/(trainer|shared)\/stats\//.test(f)),
@@ -68,6 +68,13 @@ describe('what the extension host loads', () => {
       [],
     );
     assert.ok(worker.includes('src/trainer/stats/runComparison.ts') && worker.some((f) => f.includes('@stdlib/')));
+    // The sweep view's statistics: their own bundle, loaded when a sweep view first opens.
+    const sweepStats = await bundledInputs('src/extension/sweepView/sweepStats.ts');
+    assert.deepEqual(
+      sweepStats.filter((f) => /@tensorflow/.test(f)),
+      [],
+    );
+    assert.ok(sweepStats.includes('src/shared/stats/importance.ts') && sweepStats.includes('src/trainer/stats/runComparison.ts'));
   });
 });
 

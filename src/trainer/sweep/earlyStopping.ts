@@ -17,6 +17,7 @@
 import type { RunStop } from '../../shared/runSchema';
 import type { AshaSpec, MedianSpec, RungResult, SweepMetric } from '../../shared/sweepSchema';
 import { better } from '../../shared/sweepSchema';
+import { rungEpochs } from '../../shared/sweepSummary';
 
 export interface CurvePoint {
   epoch: number;
@@ -36,15 +37,8 @@ export function bestUpTo(curve: Curve, epoch: number, goal: SweepMetric['goal'])
   return best;
 }
 
-/** Rung epochs: round(grace x eta^k) for k = 0, 1, ... while below maxEpochs. */
-export function rungEpochs(a: Pick<AshaSpec, 'graceEpochs' | 'reductionFactor' | 'maxEpochs'>): number[] {
-  const out: number[] = [];
-  for (let k = 0; ; k++) {
-    const e = Math.round(a.graceEpochs * a.reductionFactor ** k);
-    if (e >= a.maxEpochs) return out;
-    if (out[out.length - 1] !== e) out.push(e);
-  }
-}
+// Shared with the sweep view, which marks the rungs on the curves.
+export { rungEpochs };
 
 /**
  * ASHA's decision for a trial arriving at a rung with `metric`, given the metrics of the trials
