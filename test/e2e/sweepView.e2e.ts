@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './codeServer';
 import { isTicked } from './dashboardChecks';
 import { writeClusteredDataset, writeWorkspaceSettings } from './fixtures';
@@ -43,26 +43,6 @@ function cli(args: string[]): string {
 }
 
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
-
-/** The webview page whose document holds `selector` (the sweep view and the dashboard are both open at the end). */
-async function webviewWith(selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const count = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < count; i++) {
-      const frame = page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame');
-      if (
-        (await frame
-          .locator(selector)
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
   before(async () => {
@@ -129,7 +109,7 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
         // The quick pick lists the sweep by name.
         await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-grid' }).first().waitFor({ timeout: 20_000 });
         await page.keyboard.press('Enter');
-        const view = await webviewWith('.parcoords-canvas', 60_000);
+        const view = await wb.webviewWith('.parcoords-canvas', 60_000);
         await view.locator(`.trials[data-shown="${sweep.trials.length}"]`).waitFor({ timeout: 30_000 });
         const headers = await view.locator('.trials-table thead button.sort').allInnerTexts();
         const names = headers.map((h) => h.replace(/[▲▼]/g, '').trim());
@@ -167,7 +147,7 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
   it('brushing the learning-rate axis filters the table to the trials inside the brush', { timeout: 60_000 }, () =>
     step('brush', async () => {
       if (session.failures > 0) throw new Error('needs the view opened by the previous test');
-      const view = await webviewWith('.parcoords-canvas');
+      const view = await wb.webviewWith('.parcoords-canvas');
       const label = await view.locator('[data-axis-key="learningRate"]').boundingBox();
       const canvas = await view.locator('.parcoords-canvas').boundingBox();
       if (!label || !canvas) throw new Error('the learning-rate axis is not on screen');
@@ -194,11 +174,11 @@ describe('Sweep view in a real VS Code', { timeout: 8 * 60_000 }, () => {
       if (session.failures > 0) throw new Error('needs the view opened by the first test');
       const best = sweep.best ? sweep.trials[sweep.best.index] : undefined;
       if (!best?.runId) throw new Error('the best trial has no run');
-      const view = await webviewWith('.parcoords-canvas');
+      const view = await wb.webviewWith('.parcoords-canvas');
       const index = await view.locator('.sweep-best').getAttribute('data-best-trial');
       if (index !== String(best.index)) throw new Error(`the view names trial ${index} best, the CLI ${best.index}`);
       await view.locator(`tr[data-trial="${best.index}"] button[data-open]`).click();
-      const dash = await webviewWith('.runs-table', 60_000);
+      const dash = await wb.webviewWith('.runs-table', 60_000);
       await dash.locator(`vscode-checkbox[data-run-id="${best.runId}"]`).waitFor({ timeout: 30_000 });
       if (!(await isTicked(dash, best.runId))) throw new Error(`the best run ${best.runId} is not overlaid in the dashboard`);
     }),

@@ -4,7 +4,7 @@
  * Sweep" writes and opens a Mult-VAE starter sweep file; edited to a tiny grid with a mistake, the
  * CodeLens names the key, the mistake is underlined, and "Run sweep" refuses; corrected, "Run sweep" starts it, and the sweep
  * node and its trials fill in the Runs tree to completion (the best trial marked), while the
- * trials' runs stay off the top level. Then "Rerun Best with N Seeds" on it; and a sweep started
+ * trials' runs stay off the top level; a click on the sweep opens its sweep view. Then "Rerun Best with N Seeds" on it; and a sweep started
  * from the CLI appears and updates live, is stopped from the tree (the CLI's coordinator ends with
  * 130), resumed from the tree in this window, and stopped again from its notification's Cancel.
  */
@@ -159,6 +159,18 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
     await page.mouse.move(1000, 300);
     await page.screenshot({ path: screenshotPath('sweep-tree.png') });
   });
+
+  it('a click on the sweep opens its sweep view, with both trials in the table and on the axes', { timeout: 90_000 }, () =>
+    step('open-view', async () => {
+      if (session.failures > 0) throw new Error('needs the sweep run by the earlier test');
+      await page.locator('.pane-body [role="treeitem"][aria-label^="mvae-sweep, "] .label-name').first().click();
+      const view = await wb.webviewWith('.parcoords-canvas', 60_000);
+      await view.locator('.trials[data-shown="2"]').waitFor({ timeout: 30_000 });
+      const axes = await view.locator('.axis-label').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.axisKey));
+      if (JSON.stringify(axes) !== JSON.stringify(['dropout', 'metric value'])) throw new Error(`axes: ${JSON.stringify(axes)}`);
+      await wb.runFromPalette('View: Close All Editors');
+    }),
+  );
 
   it('Rerun Best with N Seeds writes a sweep of the best configuration over N seeds and runs it', { timeout: 240_000 }, () =>
     step('rerun-best', async () => {

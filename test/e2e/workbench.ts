@@ -122,6 +122,26 @@ export class Workbench {
     return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   }
 
+  /** The webview page whose document holds `selector`, when several webviews are open (a sweep view and a dashboard). */
+  async webviewWith(selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = await this.page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < count; i++) {
+        const frame = this.page.frameLocator(`iframe.webview.ready >> nth=${i}`).frameLocator('#active-frame');
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview shows ${selector}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
   /** "Developer: Reload Window" (the workbench shuts down properly, saving webview state), then waits for it to come back. */
   async reloadWindow(): Promise<void> {
     // The old workbench is torn down before the new one is drawn: wait for the page load itself.
