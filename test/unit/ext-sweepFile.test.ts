@@ -12,6 +12,7 @@ import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { bestConfiguration } from '../../src/shared/sweepSummary';
 import { bestRepeatsSweep, checkSweepText, locateKey, starterSweep, sweepFileText, trialCount } from '../../src/extension/sweeps/sweepFile';
 import { allTrials, expandTrials } from '../../src/trainer/sweep/trials';
+import { sweepTrial } from '../helpers/sweepTrial';
 
 describe('the starter sweep of New Sweep', () => {
   for (const model of MODEL_KINDS) {
@@ -133,20 +134,7 @@ describe("where the validator's key is in the file (the diagnostic's place)", ()
 });
 
 function trial(index: number, over: Partial<SweepTrial>): SweepTrial {
-  return {
-    index,
-    configIndex: index,
-    seedIndex: 0,
-    params: {},
-    seed: 98765,
-    state: 'pending',
-    command: [],
-    attempt: 1,
-    epochs: 0,
-    rungs: [],
-    previousAttempts: [],
-    ...over,
-  };
+  return sweepTrial(index, {}, over);
 }
 
 function record(spec: object, trials: SweepTrial[]): SweepRecord {

@@ -9,24 +9,12 @@ import { describe, it } from 'node:test';
 import type { SweepRecord, SweepTrial } from '../../src/shared/sweepSchema';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { serveFakeModules } from '../helpers/fakeVscode';
+import { sweepTrial } from '../helpers/sweepTrial';
 
 serveFakeModules((request) => (request === 'vscode' ? {} : undefined));
 
 function trial(index: number, over: Partial<SweepTrial>): SweepTrial {
-  return {
-    index,
-    configIndex: index,
-    seedIndex: 0,
-    params: { dropout: [0.2, 0.5, 0.7][index % 3] },
-    seed: 98765,
-    state: 'pending',
-    command: [],
-    attempt: 1,
-    epochs: 0,
-    rungs: [],
-    previousAttempts: [],
-    ...over,
-  };
+  return sweepTrial(index, { dropout: [0.2, 0.5, 0.7][index % 3] }, over);
 }
 
 function record(trials: SweepTrial[], over: Partial<SweepRecord> = {}): SweepRecord {

@@ -24,6 +24,7 @@ import type { SweepRecord, SweepTrial } from '../../src/shared/sweepSchema';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { makeConfig } from '../../src/shared/trainConfig';
 import { FakeEmitter, serveFakeModules } from '../helpers/fakeVscode';
+import { sweepTrial } from '../helpers/sweepTrial';
 
 class TreeItem {
   id?: string;
@@ -67,21 +68,7 @@ const SPEC = parseSweepSpec({
 });
 
 function trial(index: number, over: Partial<SweepTrial>): SweepTrial {
-  const params = { annealCap: index < 2 ? 0.1 : 0.3, dropout: index % 2 ? 0.5 : 0.2 };
-  return {
-    index,
-    configIndex: index,
-    seedIndex: 0,
-    params,
-    seed: 98765,
-    state: 'pending',
-    command: [],
-    attempt: 1,
-    epochs: 0,
-    rungs: [],
-    previousAttempts: [],
-    ...over,
-  };
+  return sweepTrial(index, { annealCap: index < 2 ? 0.1 : 0.3, dropout: index % 2 ? 0.5 : 0.2 }, over);
 }
 
 const STOP: RunStop = {
