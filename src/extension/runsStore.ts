@@ -13,6 +13,7 @@ import { METRICS_FILE, RUN_FILE } from '../shared/runLayout';
 import { listRuns, runDirFor } from '../shared/runReader';
 import type { RunEntry } from '../shared/runSchema';
 import { isValidRunId } from '../shared/runSchema';
+import { watchFolder } from './folderWatcher';
 import { runId } from './runPresentation';
 import type { RunsChange, RunsSource } from './runsSource';
 
@@ -218,15 +219,11 @@ export class RunsStore implements RunsSource, vscode.Disposable {
    */
   private ensureNodeWatcher(): void {
     if (this.nodeWatcher) return;
-    try {
-      this.nodeWatcher = fs.watch(this.dir, { recursive: true }, (_event, name) => this.onFileEvent(name ?? undefined));
-      this.nodeWatcher.on('error', () => {
-        this.nodeWatcher?.close();
-        this.nodeWatcher = undefined;
-      });
-    } catch {
-      this.nodeWatcher = undefined;
-    }
+    this.nodeWatcher = watchFolder(
+      this.dir,
+      (name) => this.onFileEvent(name),
+      () => (this.nodeWatcher = undefined),
+    );
   }
 
   private updatePolling(): void {

@@ -13,6 +13,7 @@ import { isProcessAlive } from '../../shared/runLiveness';
 import { isValidRunId } from '../../shared/runSchema';
 import { readSweep, sweepsDirFor } from '../../shared/sweepReader';
 import { SWEEP_FILE } from '../../shared/sweepSchema';
+import { watchFolder } from '../folderWatcher';
 import { effectiveSweepStatus, type SweepListing } from './sweepTreeModel';
 
 const DEBOUNCE_MS = 150;
@@ -159,18 +160,12 @@ export class SweepsStore implements SweepsSource, vscode.Disposable {
   /** As in RunsStore: Node's watcher works at once and outside the workspace; the folder may not exist yet (retried at each refresh). */
   private ensureNodeWatcher(): void {
     if (this.nodeWatcher) return;
-    try {
-      this.nodeWatcher = fs.watch(this.dir, { recursive: true }, (_event, name) => {
-        // Trial logs and Slurm job files change all the time; only sweep.json (and folders coming or going) matter.
-        if (name === null || path.basename(name) === SWEEP_FILE || !name.includes(path.sep)) this.scheduleRefresh();
-      });
-      this.nodeWatcher.on('error', () => {
-        this.nodeWatcher?.close();
-        this.nodeWatcher = undefined;
-      });
-    } catch {
-      this.nodeWatcher = undefined;
-    }
+    // Trial logs and Slurm job files change all the time; only sweep.json (and folders coming or going) matter.
+    this.nodeWatcher = watchFolder(
+      this.dir,
+      (name) => (name === undefined || path.basename(name) === SWEEP_FILE || !name.includes(path.sep)) && this.scheduleRefresh(),
+      () => (this.nodeWatcher = undefined),
+    );
   }
 
   /**
