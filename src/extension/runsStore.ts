@@ -5,7 +5,6 @@
  * offset), turning appended lines into change events. The trainer's IPC carries no metrics: the
  * file is the one channel, whoever started the run.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MetricsFollower, type MetricsSeries } from '../shared/metricsFollower';
@@ -13,7 +12,7 @@ import { METRICS_FILE, RUN_FILE } from '../shared/runLayout';
 import { listRuns, runDirFor } from '../shared/runReader';
 import type { RunEntry } from '../shared/runSchema';
 import { isValidRunId } from '../shared/runSchema';
-import { watchFolder } from './folderWatcher';
+import { watchFolder, type FolderWatcher } from './folderWatcher';
 import { runId } from './runPresentation';
 import type { RunsChange, RunsSource } from './runsSource';
 
@@ -43,7 +42,7 @@ export class RunsStore implements RunsSource, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsChange>();
   readonly onDidChange = this.emitter.event;
   private watchers: vscode.Disposable[] = [];
-  private nodeWatcher: fs.FSWatcher | undefined;
+  private nodeWatcher: FolderWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private readonly metricsDue = new Set<string>();

@@ -190,55 +190,47 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
     }),
   );
 
-  it(
-    'follows a sweep started from the CLI; Stop and Resume from the tree; Cancel from the notification',
-    {
-      timeout: 300_000,
-      // Runs and reports, but does not fail the suite: after Resume the record stays 'stopped' in some runs (cause not found yet; docs/vscode-tests.md).
-      todo: 'intermittent: the resumed sweep is sometimes not seen running within 60 s',
-    },
-    () =>
-      step('cli-stop-resume', async () => {
-        const starter = JSON.parse(fs.readFileSync(sweepFile, 'utf8')) as Record<string, unknown>;
-        const tiny = tinySweep(starter, [0.2, 0.5]);
-        const long = { ...tiny, name: 'cli-long', base: { ...(tiny.base as object), epochs: 5000 }, earlyStopping: 'none' };
-        const file = path.join(workspace, 'cli-long.sweep.json');
-        fs.writeFileSync(file, JSON.stringify(long, null, 2) + '\n');
-        let exited = false;
-        const cliRun = cliInBackground(['sweep', 'run', file, '--runs-dir', path.join(workspace, '.vaerec', 'runs'), '--json'], { cwd: workspace });
-        void cliRun.exited.then(() => (exited = true));
-        try {
-          await wb.waitForRow((l) => l.startsWith('cli-long, sweep running, '), 'the CLI-started sweep in the tree', 60_000);
-          // Another process's sweep gets the status bar too.
-          await page
-            .locator('.statusbar-item', { hasText: /Sweep cli-long: 0\/2 trials · 2 running/ })
-            .first()
-            .waitFor({ timeout: 60_000 });
-          await wb.contextMenu('cli-long', 'Stop Sweep');
-          const dialog = page.locator('.monaco-dialog-box');
-          await dialog.waitFor({ timeout: 10_000 });
-          await dialog.getByRole('button', { name: 'Stop' }).click();
-          await wb.waitForRow((l) => l.startsWith('cli-long, sweep stopped, stopped · 0/2 trials · 2 cancelled'), 'the sweep to be stopped', 90_000);
-          const code = await cliRun.exited;
-          if (code !== 130) throw new Error(`the CLI's coordinator exited with ${code}, not 130 (stopped): ${cliRun.stderr()}`);
-        } finally {
-          // A failure before the stop: SIGTERM is Ctrl-C to the coordinator, which cancels its trainers.
-          if (!exited) process.kill(cliRun.pid, 'SIGTERM');
-          await cliRun.exited;
-        }
-        await wb.contextMenu('cli-long', 'Resume Sweep');
-        await wb.waitForRow((l) => l.startsWith('cli-long, sweep running, '), 'the resumed sweep', 60_000);
-        const toast = page.locator('.notification-toast', { hasText: 'Sweep cli-long' }).first();
-        await toast.filter({ hasText: '0/2 trials · 2 running' }).waitFor({ timeout: 90_000 });
-        await toast.getByRole('button', { name: 'Cancel' }).click();
+  it('follows a sweep started from the CLI; Stop and Resume from the tree; Cancel from the notification', { timeout: 300_000 }, () =>
+    step('cli-stop-resume', async () => {
+      const starter = JSON.parse(fs.readFileSync(sweepFile, 'utf8')) as Record<string, unknown>;
+      const tiny = tinySweep(starter, [0.2, 0.5]);
+      const long = { ...tiny, name: 'cli-long', base: { ...(tiny.base as object), epochs: 5000 }, earlyStopping: 'none' };
+      const file = path.join(workspace, 'cli-long.sweep.json');
+      fs.writeFileSync(file, JSON.stringify(long, null, 2) + '\n');
+      let exited = false;
+      const cliRun = cliInBackground(['sweep', 'run', file, '--runs-dir', path.join(workspace, '.vaerec', 'runs'), '--json'], { cwd: workspace });
+      void cliRun.exited.then(() => (exited = true));
+      try {
+        await wb.waitForRow((l) => l.startsWith('cli-long, sweep running, '), 'the CLI-started sweep in the tree', 60_000);
+        // Another process's sweep gets the status bar too.
         await page
-          .locator('.notification-toast', {
-            hasText:
-              'Sweep cli-long stopped: 2 running trials were cancelled (their runs are kept, recorded as cancelled) and 0 pending trials were not started',
-          })
+          .locator('.statusbar-item', { hasText: /Sweep cli-long: 0\/2 trials · 2 running/ })
           .first()
-          .waitFor({ timeout: 90_000 });
-        await wb.waitForRow((l) => l.startsWith('cli-long, sweep stopped, '), 'the sweep stopped again', 30_000);
-      }),
+          .waitFor({ timeout: 60_000 });
+        await wb.contextMenu('cli-long', 'Stop Sweep');
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 10_000 });
+        await dialog.getByRole('button', { name: 'Stop' }).click();
+        await wb.waitForRow((l) => l.startsWith('cli-long, sweep stopped, stopped · 0/2 trials · 2 cancelled'), 'the sweep to be stopped', 90_000);
+        const code = await cliRun.exited;
+        if (code !== 130) throw new Error(`the CLI's coordinator exited with ${code}, not 130 (stopped): ${cliRun.stderr()}`);
+      } finally {
+        // A failure before the stop: SIGTERM is Ctrl-C to the coordinator, which cancels its trainers.
+        if (!exited) process.kill(cliRun.pid, 'SIGTERM');
+        await cliRun.exited;
+      }
+      await wb.contextMenu('cli-long', 'Resume Sweep');
+      await wb.waitForRow((l) => l.startsWith('cli-long, sweep running, '), 'the resumed sweep', 60_000);
+      const toast = page.locator('.notification-toast', { hasText: 'Sweep cli-long' }).first();
+      await toast.filter({ hasText: '0/2 trials · 2 running' }).waitFor({ timeout: 90_000 });
+      await toast.getByRole('button', { name: 'Cancel' }).click();
+      await page
+        .locator('.notification-toast', {
+          hasText: 'Sweep cli-long stopped: 2 running trials were cancelled (their runs are kept, recorded as cancelled) and 0 pending trials were not started',
+        })
+        .first()
+        .waitFor({ timeout: 90_000 });
+      await wb.waitForRow((l) => l.startsWith('cli-long, sweep stopped, '), 'the sweep stopped again', 30_000);
+    }),
   );
 });

@@ -13,7 +13,7 @@ import { isProcessAlive } from '../../shared/runLiveness';
 import { isValidRunId } from '../../shared/runSchema';
 import { readSweep, sweepsDirFor } from '../../shared/sweepReader';
 import { SWEEP_FILE } from '../../shared/sweepSchema';
-import { watchFolder } from '../folderWatcher';
+import { watchFolder, type FolderWatcher } from '../folderWatcher';
 import { effectiveSweepStatus, type SweepListing } from './sweepTreeModel';
 
 const DEBOUNCE_MS = 150;
@@ -42,7 +42,7 @@ export class SweepsStore implements SweepsSource, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<SweepsChange>();
   readonly onDidChange = this.emitter.event;
   private watchers: vscode.Disposable[] = [];
-  private nodeWatcher: fs.FSWatcher | undefined;
+  private nodeWatcher: FolderWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
   private dir: string;
