@@ -6,6 +6,10 @@
  * grid's best with at most 35% of its epochs).
  *
  *   npm run build && node --import tsx scripts/sweep-ml1m.ts [--runs-dir DIR] [--only grid|asha] [--epochs 10]
+ *       [--asha-file mvae-ml1m-grid-asha-ray.sweep.json] [--grid SWEEP_ID]
+ *
+ * --asha-file runs another ASHA twin from docs/sweeps/; --grid compares ASHA with a grid sweep
+ * already run into the same runs directory (read with `vaerec sweep status`) instead of running it.
  *
  * Hours of training on two cores: run it on a quiet machine. An interrupted run goes on with
  * `vaerec sweep resume ID --runs-dir DIR` (the sweep record says how far each sweep got).
@@ -13,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readSweep } from '../src/shared/sweepReader';
 import type { SweepStatusJson } from '../src/shared/sweepSchema';
 import { CLI, ROOT, option } from './benchCommon';
 
@@ -20,16 +25,29 @@ const runsDir = path.resolve(option('runs-dir', path.join(ROOT, '.vaerec', 'swee
 const only = option('only', 'both');
 /** --epochs 10: the reduced twins (ASHA grace 1, eta 3) that fit an hour or so on a loaded machine. */
 const suffix = option('epochs', '100') === '100' ? '' : `-${option('epochs')}`;
-const SWEEPS = { grid: `mvae-ml1m-grid${suffix}.sweep.json`, asha: `mvae-ml1m-grid-asha${suffix}.sweep.json` };
+const SWEEPS = { grid: `mvae-ml1m-grid${suffix}.sweep.json`, asha: option('asha-file', `mvae-ml1m-grid-asha${suffix}.sweep.json`) };
+const finishedGrid = option('grid', '');
 
 function runSweep(file: string): Promise<{ status: SweepStatusJson; seconds: number }> {
+  return cli(['sweep', 'run', file, '--runs-dir', runsDir, '--json']);
+}
+
+/** A finished sweep's status; its wall time is the coordinator's own clock. */
+async function finishedSweep(id: string): Promise<{ status: SweepStatusJson; seconds: number }> {
+  const { status } = await cli(['sweep', 'status', id, '--runs-dir', runsDir, '--json']);
+  const read = readSweep(status.sweepDir);
+  if ('reason' in read) throw new Error(`${status.sweepDir}: ${read.reason}`);
+  return { status, seconds: read.record.elapsedSeconds };
+}
+
+function cli(args: string[]): Promise<{ status: SweepStatusJson; seconds: number }> {
   const start = Date.now();
-  const child = spawn(process.execPath, [CLI, 'sweep', 'run', file, '--runs-dir', runsDir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`vaerec sweep run ${file} exited with ${code}`));
+      if (code !== 0) return reject(new Error(`vaerec ${args.join(' ')} exited with ${code}`));
       resolve({ status: JSON.parse(out.trim().split('\n').pop() ?? '{}') as SweepStatusJson, seconds: (Date.now() - start) / 1000 });
     }),
   );
@@ -64,7 +82,7 @@ async function main(): Promise<void> {
   // `vaerec sweep status` still reads.
   for (const name of ['asha', 'grid'] as const) {
     if (only !== 'both' && only !== name) continue;
-    results[name] = await runSweep(path.join(ROOT, 'docs', 'sweeps', SWEEPS[name]));
+    results[name] = name === 'grid' && finishedGrid ? await finishedSweep(finishedGrid) : await runSweep(path.join(ROOT, 'docs', 'sweeps', SWEEPS[name]));
     report(name, results[name]);
   }
   const { grid, asha } = results;
