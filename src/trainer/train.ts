@@ -22,6 +22,7 @@ import { TRAINER_KINDS, type FittedKind, type SteppedKind, type TrainableModel }
 import { NumpyRandomState } from './protocol/mt19937';
 import { gatherRows, type Split } from './protocol/split';
 import { RunWriter, metricsText } from './runStore';
+import { takeResumeLock } from './resumeLock';
 import { readStopRequest } from './stopRequest';
 import { readTrainingCheckpoint, writeTrainingCheckpoint, type TrainingCheckpoint } from './trainingCheckpoint';
 
@@ -184,13 +185,20 @@ export function runTraining(opts: TrainOptions): Promise<RunRecord | undefined> 
  * The run's configuration, validated again (run.json is read from disk), with a backend override;
  * undefined when the run cannot be resumed, after saying why (bad input).
  */
-function openForResume(opts: ResumeOptions): { resuming: Resuming; config: TrainConfig } | undefined {
+function openForResume(opts: ResumeOptions): { resuming: Resuming; config: TrainConfig; release: () => void } | undefined {
   const dir = path.resolve(opts.runDir);
+  let release: (() => void) | undefined;
   try {
-    const entry = readRun(dir);
-    const refusal = resumeRefusal(entry);
-    if (refusal || !entry.ok) throw new InputError(refusal ?? `${dir}: not a run`);
-    const record = entry.record;
+    const check = () => {
+      const entry = readRun(dir);
+      const refusal = resumeRefusal(entry);
+      if (refusal || !entry.ok) throw new InputError(refusal ?? `${dir}: not a run`);
+      return entry.record;
+    };
+    check();
+    release = takeResumeLock(dir);
+    // Read again under the lock: a resume that held it a moment ago may have taken the run.
+    const record = check();
     const overrides: Record<string, unknown> = { ...record.config, ...(opts.backend ? { backend: opts.backend } : {}) };
     const dataOptions: Record<string, unknown> = { ...record.config.data };
     delete overrides.model;
@@ -199,8 +207,9 @@ function openForResume(opts: ResumeOptions): { resuming: Resuming; config: Train
     const checkpoint = MODEL_INFO[record.model].epochs ? readTrainingCheckpoint(dir) : undefined;
     if (!checkpoint && MODEL_INFO[record.model].epochs && record.best)
       throw new InputError(`${dir}: no training state was saved (a run made before resumable checkpoints): it cannot be continued`);
-    return { resuming: { dir, record, ...(checkpoint ? { checkpoint } : {}) }, config };
+    return { resuming: { dir, record, ...(checkpoint ? { checkpoint } : {}) }, config, release };
   } catch (err) {
+    release?.();
     opts.emit({ type: 'error', message: err instanceof ConfigError ? `${dir}/run.json: ${err.message}` : (err as Error).message });
     opts.emit({ type: 'done', status: 'failed', epochs: 0, badInput: true });
     return undefined;
@@ -215,8 +224,12 @@ function openForResume(opts: ResumeOptions): { resuming: Resuming; config: Train
 export async function resumeTraining(opts: ResumeOptions): Promise<RunRecord | undefined> {
   const opened = openForResume(opts);
   if (!opened) return undefined;
-  const { resuming, config } = opened;
-  return execute({ config, runsDir: path.dirname(resuming.dir), cacheDir: opts.cacheDir, emit: opts.emit, signal: opts.signal }, resuming);
+  const { resuming, config, release } = opened;
+  try {
+    return await execute({ config, runsDir: path.dirname(resuming.dir), cacheDir: opts.cacheDir, emit: opts.emit, signal: opts.signal }, resuming);
+  } finally {
+    release();
+  }
 }
 
 /** The data must be the data the run was trained on: the split and every saved state depend on it. */
