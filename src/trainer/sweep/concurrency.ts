@@ -1,9 +1,9 @@
 /**
- * How many trials the local executor runs at once, and on how many threads each. A second training
- * thread speeds a Mult-VAE step up by 1.37x on this project's 2-core machine, while two independent
- * trainers slow each other by about 16% (README figures), so two one-thread trials should give about
- * 1.26x the epochs per hour of one two-thread trial; a measurement of whole trials here was
- * inconclusive under load (docs/SWEEPS.md, "Local concurrency", with the command to repeat it). So
+ * How many trials the local executor runs at once, and on how many threads each. On this
+ * project's 2-core machine two one-thread ML-1M trials make 1.22x the epochs per hour of one
+ * two-thread trial, measured on whole trials at a quiet moment (docs/SWEEPS.md, "Local
+ * concurrency", with the command to repeat it): a second thread speeds a step up less than a second
+ * trainer adds, and one trial's single-threaded loading and testing overlap the other's epochs. So
  * `auto` runs one trial per core on one thread each, fewer when memory is short or there are fewer
  * trials, and gives a lone trial both threads.
  */
