@@ -35,6 +35,7 @@ const COMMANDS = [
   'vaerec.resumeSweep',
   'vaerec.rerunBestSweep',
   'vaerec.showSweep',
+  'vaerec.openSweepFile',
 ];
 
 function item(api: VaerecApi, id: string): vscode.TreeItem {

@@ -10,7 +10,7 @@ import { MODEL_INFO, MODEL_KINDS } from '../../src/shared/modelKinds';
 import type { SweepRecord, SweepTrial } from '../../src/shared/sweepSchema';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { bestConfiguration } from '../../src/shared/sweepSummary';
-import { bestRepeatsSweep, checkSweepText, locateKey, starterSweep, sweepFileText, trialCount } from '../../src/extension/sweeps/sweepFile';
+import { bestRepeatsSweep, checkSweepText, locateKey, starterSweep, sweepFileText, sweepFileToOpen, trialCount } from '../../src/extension/sweeps/sweepFile';
 import { allTrials, expandTrials } from '../../src/trainer/sweep/trials';
 import { sweepTrial } from '../helpers/sweepTrial';
 
@@ -200,5 +200,31 @@ describe('Rerun best with N seeds', () => {
     const derived = bestRepeatsSweep(long, bestConfiguration(long)!, 12);
     assert.equal(String(derived.name).length, 64);
     assert.match(String(derived.name), /-best-x12$/);
+  });
+});
+
+describe('Open Sweep File', () => {
+  const text = sweepFileText(starterSweep('mvae', 'ml-1m'));
+  const check = checkSweepText(text);
+  assert.ok('spec' in check);
+  const record = { specFile: '/work/s/mvae.sweep.json', spec: check.spec };
+
+  it('opens the file the sweep was started from while it describes the same search', () => {
+    assert.deepEqual(
+      sweepFileToOpen(record, () => text),
+      { file: '/work/s/mvae.sweep.json' },
+    );
+  });
+
+  it('shows the spec the sweep ran, and says why, when the file is gone or was edited since', () => {
+    const gone = sweepFileToOpen(record, () => undefined);
+    assert.ok('content' in gone);
+    assert.deepEqual(parseSweepSpec(JSON.parse(gone.content)), check.spec);
+    assert.match(gone.note, /^\/work\/s\/mvae\.sweep\.json is gone: /);
+    const edited = sweepFileToOpen(record, () => text.replace('"name": "mvae', '"name": "edited'));
+    assert.ok('content' in edited);
+    assert.match(edited.note, /has changed since the sweep started/);
+    const broken = sweepFileToOpen(record, () => '{');
+    assert.ok('content' in broken, 'a file that no longer parses is not what ran either');
   });
 });

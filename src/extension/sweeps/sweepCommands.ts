@@ -16,7 +16,7 @@ import { datasetCacheDirectory, datasetSetting } from '../settings';
 import { requireTrust } from '../trust';
 import { SWEEP_FILE_SELECTOR, SweepCodeLensProvider } from './sweepCodeLens';
 import { SweepDiagnostics } from './sweepDiagnostics';
-import { SWEEP_FILE_SUFFIX, bestRepeatsSweep, checkSweepText, starterSweep, sweepFileText } from './sweepFile';
+import { SWEEP_FILE_SUFFIX, bestRepeatsSweep, checkSweepText, starterSweep, sweepFileText, sweepFileToOpen } from './sweepFile';
 import type { SweepSession } from './sweepSession';
 import type { SweepsStore } from './sweepsStore';
 import type { SweepListing } from './sweepTreeModel';
@@ -65,6 +65,7 @@ export class SweepCommands {
       vscode.commands.registerCommand('vaerec.resumeSweep', (sweep?: unknown) => this.resume(sweep)),
       vscode.commands.registerCommand('vaerec.rerunBestSweep', (sweep?: unknown, repeats?: unknown) => this.rerunBest(sweep, repeats)),
       vscode.commands.registerCommand('vaerec.showSweep', (sweep?: unknown) => this.showSweep(sweep)),
+      vscode.commands.registerCommand('vaerec.openSweepFile', (sweep?: unknown) => this.openSweepFile(sweep)),
     ];
   }
 
@@ -248,6 +249,29 @@ export class SweepCommands {
     fs.writeFileSync(file, sweepFileText(derived));
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
     return (await this.start(vscode.Uri.file(file))) ? file : undefined;
+  }
+
+  /** Opens the file a sweep was started from, or, when it is gone or edited since, the spec the sweep ran. */
+  private async openSweepFile(arg: unknown): Promise<void> {
+    const s = this.listing(arg);
+    if (!s) return;
+    if (!s.record) {
+      void vscode.window.showErrorMessage(`Sweep ${s.id} has no readable record: ${s.reason}`);
+      return;
+    }
+    const open = sweepFileToOpen(s.record, (file) => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
+    if ('file' in open) {
+      await vscode.window.showTextDocument(vscode.Uri.file(open.file), { preview: false });
+      return;
+    }
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'json', content: open.content }), { preview: false });
+    void vscode.window.showInformationMessage(open.note);
   }
 
   /** Opens the sweep view when this build has it; otherwise says so and offers the record. */
