@@ -172,6 +172,25 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
     }),
   );
 
+  it('Open Sweep File opens the file the sweep was started from, or the search it ran once that file is edited', { timeout: 90_000 }, () =>
+    step('open-file', async () => {
+      if (session.failures > 0) throw new Error('needs the sweep run by the earlier test');
+      await wb.contextMenu('mvae-sweep', 'Open Sweep File');
+      await page.locator('.tabs-container .tab', { hasText: 'mvae.sweep.json' }).waitFor({ timeout: 20_000 });
+      await wb.runFromPalette('View: Close All Editors');
+      const original = fs.readFileSync(sweepFile, 'utf8');
+      try {
+        fs.writeFileSync(sweepFile, original.replace('"name": "mvae-sweep"', '"name": "mvae-sweep-edited"'));
+        await wb.contextMenu('mvae-sweep', 'Open Sweep File');
+        await page.locator('.notification-toast', { hasText: 'has changed since the sweep started' }).first().waitFor({ timeout: 20_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Untitled' }).waitFor({ timeout: 20_000 });
+      } finally {
+        fs.writeFileSync(sweepFile, original);
+      }
+      await wb.runFromPalette('View: Revert and Close Editor');
+    }),
+  );
+
   it('Rerun Best with N Seeds writes a sweep of the best configuration over N seeds and runs it', { timeout: 240_000 }, () =>
     step('rerun-best', async () => {
       await wb.contextMenu('mvae-sweep', 'Rerun Best with N Seeds');
