@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AshaSpec, SweepMetric } from '../../src/shared/sweepSchema';
-import { replayEarlyStopping, type RecordedTrial } from '../../src/trainer/sweep/replay';
+import { pickConfiguration, replayEarlyStopping, replayRules, shuffledOrder, type RecordedTrial } from '../../src/trainer/sweep/replay';
 
 const MAX: SweepMetric = { name: 'val_ndcg@100', goal: 'max' };
 const ASHA: AshaSpec = { type: 'asha', graceEpochs: 1, reductionFactor: 2, maxEpochs: 4 }; // rungs at 1 and 2
 
 const trial = (index: number, values: number[], seconds = 1): RecordedTrial => ({
   index,
+  configIndex: index,
   points: values.map((value, k) => ({ epoch: k + 1, value })),
   epochSeconds: values.map(() => seconds),
 });
@@ -36,7 +37,7 @@ describe('replayEarlyStopping', () => {
     assert.equal(r.trials[2].stop?.epoch, 1);
     assert.equal(r.epochs, 9);
     assert.equal(r.seconds, 9);
-    assert.equal(r.best?.index, 1);
+    assert.equal(r.best?.configIndex, 1);
     assert.equal(r.best?.metric, 0.5);
   });
 
@@ -61,7 +62,7 @@ describe('replayEarlyStopping', () => {
       ['completed', 'completed', 'completed'],
     );
     assert.equal(r.epochs, 12);
-    assert.equal(r.best?.index, 1);
+    assert.equal(r.best?.configIndex, 1);
   });
 
   it('recorded epoch durations set the arrival order', () => {
@@ -94,10 +95,65 @@ describe('replayEarlyStopping', () => {
   it('without early stopping every trial runs to its end', () => {
     const r = replayEarlyStopping([A, B, C], { type: 'none' }, MAX, 2);
     assert.equal(r.epochs, 12);
-    assert.equal(r.best?.index, 1);
+    assert.equal(r.best?.configIndex, 1);
   });
 
   it('refuses an order that names a trial not recorded', () => {
     assert.throws(() => replayEarlyStopping([A, B], ASHA, MAX, 1, [0, 5]), /trial 5/);
+  });
+});
+
+describe('pickConfiguration', () => {
+  it("picks by the mean of a configuration's repeats, whole configurations first, ties to the earlier", () => {
+    const t = (configIndex: number, state: 'completed' | 'stopped', metric: number) => ({ configIndex, state, metric });
+    // Config 0: repeats 0.30 and 0.40 (mean 0.35); config 1: 0.50 but its other repeat was stopped; config 2: 0.35.
+    const trials = [
+      t(0, 'completed', 0.3),
+      t(0, 'completed', 0.4),
+      t(1, 'completed', 0.5),
+      t(1, 'stopped', 0.1),
+      t(2, 'completed', 0.35),
+      t(2, 'completed', 0.35),
+    ];
+    assert.deepEqual(pickConfiguration(trials, 'max'), { configIndex: 0, metric: 0.35 });
+    // Without a whole configuration, the partial ones compete.
+    assert.deepEqual(pickConfiguration([t(1, 'completed', 0.5), t(1, 'stopped', 0.1), t(3, 'completed', 0.2), t(3, 'stopped', 0)], 'max'), {
+      configIndex: 1,
+      metric: 0.5,
+    });
+    assert.deepEqual(pickConfiguration([t(0, 'completed', 3), t(1, 'completed', 2)], 'min'), { configIndex: 1, metric: 2 });
+    assert.equal(pickConfiguration([t(0, 'stopped', 1)], 'max'), undefined);
+  });
+});
+
+describe('shuffledOrder', () => {
+  it('is a permutation, the same for the same seed, another for another seed', () => {
+    const ids = Array.from({ length: 16 }, (_, i) => i);
+    const a = shuffledOrder(ids, 1);
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      ids,
+    );
+    assert.deepEqual(shuffledOrder(ids, 1), a);
+    assert.notDeepEqual(shuffledOrder(ids, 2), a);
+    assert.notDeepEqual(a, ids);
+  });
+});
+
+describe('replayRules', () => {
+  it('measures each rule against the full replay, and over random orders', () => {
+    const out = replayRules([A, B, C], [ASHA, { type: 'none' }], MAX, 1, { orders: 6, within: 0 });
+    assert.equal(out.full.epochs, 12);
+    assert.equal(out.full.best?.configIndex, 1);
+    const [asha, none] = out.rules;
+    assert.equal(asha.result.epochs, 9);
+    assert.equal(asha.gap, 0, 'the same pick as the full sweep');
+    // B is the best at every rung it reaches, whatever the order: ASHA never cuts it.
+    assert.equal(asha.orders?.samePick, 6);
+    assert.equal(asha.orders?.within, 6);
+    assert.equal(asha.orders?.worstGap, 0);
+    // Cheapest with B first (A and C cut at epoch 1: 4 + 1 + 1), dearest with C first (nobody cut: 12).
+    assert.ok(asha.orders && asha.orders.epochs.min >= 6 && asha.orders.epochs.max <= 12 && asha.orders.epochs.min <= asha.orders.epochs.max);
+    assert.equal(none.result.epochs, 12);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `vaerec sweep run|resume|status|stop`: the command-line face of the sweep coordinator
+ * `vaerec sweep run|resume|status|stop|replay`: the command-line face of the sweep coordinator
  * (src/trainer/sweep/). Bad input is one line on stderr naming the file and the key, exit 2, and
  * nothing is created; `run` exits 0 when the sweep completed (some trials may have failed), 1 when
  * every trial failed, 130 when it was stopped.
@@ -24,6 +24,8 @@ import { LocalExecutor } from '../sweep/localExecutor';
 import { SLURM_PROGRAMS, SlurmExecutor, missingProgram } from '../sweep/slurmExecutor';
 import { statusJson } from '../../shared/sweepSummary';
 import { SweepLookupError, readSweep, resolveSweepDir, sweepsDirFor } from '../../shared/sweepReader';
+import { ReplayInputError, recordedTrials, replayRules } from '../sweep/replay';
+import { formatReplay, replayJson, replayRulesFrom } from '../sweep/replayReport';
 import { createSweepDir, writeSweep } from '../sweep/sweepStore';
 import { trialConfig } from '../../shared/sweepTrialConfig';
 import { allTrials, expandTrials } from '../sweep/trials';
@@ -314,6 +316,8 @@ async function sweepStop(arg: string, o: { runsDir: string }): Promise<number> {
   return 0;
 }
 
+const collect = (v: string, all: string[]) => [...all, v];
+
 export function registerSweepCommand(program: Command, defaults: SweepDefaults): void {
   const sweep = program.command('sweep').description('grid and random search with early stopping, on this machine or a Slurm cluster; resumable');
   // Commander reports errors of nested commands through the top program's exitOverride.
@@ -323,7 +327,7 @@ export function registerSweepCommand(program: Command, defaults: SweepDefaults):
       try {
         process.exitCode = await fn(...args);
       } catch (err) {
-        if (!(err instanceof SweepInputError)) throw err;
+        if (!(err instanceof SweepInputError) && !(err instanceof ReplayInputError)) throw err;
         process.stderr.write(`vaerec: error: ${err.message.split('\n')[0]}\n`);
         process.exitCode = 2;
       }
@@ -381,6 +385,45 @@ export function registerSweepCommand(program: Command, defaults: SweepDefaults):
         printResult(record, dir, o, effectiveStatus(record));
         return 0;
       }),
+    );
+
+  sweep
+    .command('replay <id|dir>')
+    .description('what early stopping would have done with a sweep run in full: epochs, pick and its distance to the best, replayed on the recorded curves')
+    .option('--runs-dir <dir>', 'the runs directory the sweep was started with (to find a sweep by id)', defaults.runsDir())
+    .option('--asha <grace,eta>', 'an ASHA rule to replay (repeatable)', collect, [])
+    .option('--median <after[,minTrials]>', 'a median rule to replay (repeatable)', collect, [])
+    .option('--scan', 'replay ASHA with grace 1..50 and eta 2..5, and the median rule after 1..50 epochs')
+    .option('--concurrency <n>', "trials at a time (default: the sweep's own)")
+    .option('--orders <n>', 'also replay each rule with the trials started in N seeded random orders', '0')
+    .option('--within <gap>', "with --orders: count the orders whose pick is within this of the full sweep's best")
+    .option('--json', 'print one JSON object')
+    .action(
+      guarded(
+        async (
+          arg: string,
+          o: { runsDir: string; asha: string[]; median: string[]; scan?: boolean; concurrency?: string; orders: string; within?: string; json?: boolean },
+        ) => {
+          const { record } = loadSweep(arg, o.runsDir);
+          const recorded = recordedTrials(record);
+          const rules = replayRulesFrom(o, Math.max(...recorded.map((t) => t.epochSeconds.length)));
+          const count = (flag: string, v: string | undefined, fallback: number) => {
+            const n = v === undefined ? fallback : Number(v);
+            if (!Number.isInteger(n) || n < 0) throw new SweepInputError(`${flag} ${v}: expected a whole number`);
+            return n;
+          };
+          const concurrency = Math.max(1, count('--concurrency', o.concurrency, record.executor.concurrency || record.trials.length));
+          const within = o.within === undefined ? undefined : Number(o.within);
+          if (within !== undefined && !(within >= 0)) throw new SweepInputError(`--within ${o.within}: expected a number >= 0`);
+          const replay = replayRules(recorded, rules, record.spec.metric, concurrency, {
+            orders: count('--orders', o.orders, 0),
+            ...(within !== undefined ? { within } : {}),
+          });
+          if (o.json) process.stdout.write(JSON.stringify(replayJson(record, concurrency, replay)) + '\n');
+          else process.stdout.write(formatReplay(record, concurrency, replay, within).join('\n') + '\n');
+          return 0;
+        },
+      ),
     );
 
   sweep

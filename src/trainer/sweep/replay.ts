@@ -8,13 +8,19 @@
  * this exact up to the arrival order: a trial trained again with the same seed and thread count
  * gives the same curve, so only who reaches a rung first depends on timing.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { METRICS_FILE } from '../../shared/runLayout';
 import type { RunStop } from '../../shared/runSchema';
-import type { EarlyStoppingSpec, RungResult, SweepMetric } from '../../shared/sweepSchema';
+import { parseMetricsLines } from '../../shared/runSchema';
+import type { EarlyStoppingSpec, RungResult, SweepMetric, SweepRecord } from '../../shared/sweepSchema';
 import { better } from '../../shared/sweepSchema';
 import { ashaStep, bestUpTo, medianStep, type Curve, type TrialCurveView } from './earlyStopping';
 
 export interface RecordedTrial {
   index: number;
+  /** Repeats of one configuration share it; the pick is by configuration, as the sweep's is. */
+  configIndex: number;
   /** The metric at every epoch that has it, to the end of the run. */
   points: { epoch: number; value: number }[];
   /** Seconds each epoch took (epoch e at [e - 1]); its length is the run's epoch count. */
@@ -23,6 +29,7 @@ export interface RecordedTrial {
 
 export interface ReplayedTrial {
   index: number;
+  configIndex: number;
   state: 'completed' | 'stopped';
   /** Epochs trained before the stop reached it (the epoch the rule decided at). */
   epochs: number;
@@ -37,8 +44,40 @@ export interface ReplayResult {
   epochs: number;
   /** Wall seconds with `concurrency` trials at a time, from the recorded epoch durations. */
   seconds: number;
-  /** The completed trial with the best metric (ties to the lower index), as the sweep would pick. */
-  best?: ReplayedTrial;
+  /** The configuration the sweep would pick (see pickConfiguration). */
+  best?: ConfigurationPick;
+}
+
+export interface ConfigurationPick {
+  configIndex: number;
+  /** Mean of its completed repeats' best metric. */
+  metric: number;
+}
+
+/**
+ * As the sweep picks (bestConfiguration in src/shared/sweepSummary.ts): among configurations with
+ * completed trials, those whose every repeat completed first; the best mean of their repeats' best
+ * metric; ties to the earlier configuration.
+ */
+export function pickConfiguration(
+  trials: readonly Pick<ReplayedTrial, 'configIndex' | 'state' | 'metric'>[],
+  goal: SweepMetric['goal'],
+): ConfigurationPick | undefined {
+  const byConfig = new Map<number, { all: number; done: number[] }>();
+  for (const t of trials) {
+    const c = byConfig.get(t.configIndex) ?? { all: 0, done: [] };
+    c.all++;
+    if (t.state === 'completed' && Number.isFinite(t.metric)) c.done.push(t.metric);
+    byConfig.set(t.configIndex, c);
+  }
+  const candidates = [...byConfig.entries()].filter(([, c]) => c.done.length > 0).sort(([a], [b]) => a - b);
+  const whole = candidates.filter(([, c]) => c.done.length === c.all);
+  let best: ConfigurationPick | undefined;
+  for (const [configIndex, c] of whole.length > 0 ? whole : candidates) {
+    const metric = c.done.reduce((x, y) => x + y, 0) / c.done.length;
+    if (!best || better(goal, metric, best.metric)) best = { configIndex, metric };
+  }
+  return best;
 }
 
 export function replayEarlyStopping(
@@ -117,13 +156,106 @@ export function replayEarlyStopping(
   }
   const trials: ReplayedTrial[] = live.map((l) => ({
     index: l.rec.index,
+    configIndex: l.rec.configIndex,
     state: l.state === 'completed' ? 'completed' : 'stopped',
     epochs: l.epochs,
     metric: bestUpTo(l.view.curve, Infinity, metric.goal)?.value ?? NaN,
     ...(l.stop ? { stop: l.stop } : {}),
     rungs: l.view.rungs,
   }));
-  let best: ReplayedTrial | undefined;
-  for (const t of trials) if (t.state === 'completed' && (!best || better(metric.goal, t.metric, best.metric))) best = t;
+  const best = pickConfiguration(trials, metric.goal);
   return { trials, epochs: trials.reduce((s, t) => s + t.epochs, 0), seconds: now, ...(best ? { best } : {}) };
+}
+
+/** A sweep that cannot be replayed: one line for the CLI, exit 2. */
+export class ReplayInputError extends Error {}
+
+/** A sweep's trials as recorded in their runs; every trial must have run to its end (a sweep without early stopping). */
+export function recordedTrials(record: SweepRecord): RecordedTrial[] {
+  const name = record.spec.metric.name;
+  return record.trials.map((t) => {
+    if (t.state !== 'completed' || !t.runId)
+      throw new ReplayInputError(`trial ${t.index} is ${t.state}: a replay needs every trial trained to its end (a sweep run without early stopping)`);
+    const file = path.join(record.runsDir, t.runId, METRICS_FILE);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ReplayInputError(`trial ${t.index}: cannot read ${file}: ${(err as Error).message}`);
+    }
+    const epochs = parseMetricsLines(text).lines.flatMap((l) => (l.kind === 'epoch' ? [l] : []));
+    return {
+      index: t.index,
+      configIndex: t.configIndex,
+      points: epochs.flatMap((l) => {
+        const value = l[name];
+        return typeof value === 'number' && Number.isFinite(value) ? [{ epoch: l.epoch, value }] : [];
+      }),
+      epochSeconds: epochs.map((l) => l.seconds + (l.evalSeconds ?? 0)),
+    };
+  });
+}
+
+/** A seeded shuffle of the trial indices (mulberry32 and Fisher-Yates): the same seed, the same order, anywhere. */
+export function shuffledOrder(indices: readonly number[], seed: number): number[] {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const p = [...indices];
+  for (let i = p.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+export interface RuleReplay {
+  rule: EarlyStoppingSpec;
+  /** In the sweep's own order (trials started by index). */
+  result: ReplayResult;
+  /** Below (or above, for a minimised metric) the full sweep's best by this much; 0 for the same pick. */
+  gap?: number;
+  /** Replayed again with the trials started in `n` seeded random orders. */
+  orders?: { n: number; samePick: number; within?: number; worstGap: number; epochs: { min: number; median: number; max: number } };
+}
+
+/** Replays each rule on the recorded trials, and, with `orders`, in that many seeded random orders too. */
+export function replayRules(
+  recorded: readonly RecordedTrial[],
+  rules: readonly EarlyStoppingSpec[],
+  metric: SweepMetric,
+  concurrency: number,
+  o: { orders?: number; within?: number } = {},
+): { full: ReplayResult; rules: RuleReplay[] } {
+  const full = replayEarlyStopping(recorded, { type: 'none' }, metric, concurrency);
+  const gapOf = (r: ReplayResult) => (r.best && full.best ? Math.abs(full.best.metric - r.best.metric) : Infinity);
+  const indices = recorded.map((t) => t.index);
+  return {
+    full,
+    rules: rules.map((rule) => {
+      const result = replayEarlyStopping(recorded, rule, metric, concurrency);
+      const out: RuleReplay = { rule, result, ...(result.best ? { gap: gapOf(result) } : {}) };
+      const n = o.orders ?? 0;
+      if (n > 0) {
+        const runs = Array.from({ length: n }, (_, k) => replayEarlyStopping(recorded, rule, metric, concurrency, shuffledOrder(indices, k + 1)));
+        const gaps = runs.map(gapOf);
+        out.orders = {
+          n,
+          samePick: runs.filter((r) => r.best?.configIndex === full.best?.configIndex).length,
+          ...(o.within !== undefined ? { within: gaps.filter((g) => g <= (o.within as number)).length } : {}),
+          worstGap: Math.max(...gaps),
+          epochs: (() => {
+            const e = runs.map((r) => r.epochs).sort((a, b) => a - b);
+            return { min: e[0], median: e.length % 2 ? e[e.length >> 1] : (e[(e.length >> 1) - 1] + e[e.length >> 1]) / 2, max: e[e.length - 1] };
+          })(),
+        };
+      }
+      return out;
+    }),
+  };
 }
