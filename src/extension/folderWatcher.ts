@@ -19,33 +19,35 @@ export interface FolderWatcher {
 
 /** `onName` gets the changed entry relative to `dir` (`<sub>` or `<sub>/<file>`), or undefined when the platform does not say. */
 export function watchFolder(dir: string, onName: (name: string | undefined) => void, onGone: () => void): FolderWatcher | undefined {
-  const subs = new Map<string, fs.FSWatcher>();
+  // By name, with the folder's inode: a folder deleted and made again under the same name between
+  // two events is another folder, and the old watch would report nothing of it.
+  const subs = new Map<string, { watcher: fs.FSWatcher; ino: number }>();
   let closed = false;
   const unwatchSub = (name: string) => {
-    subs.get(name)?.close();
+    subs.get(name)?.watcher.close();
     subs.delete(name);
   };
   const watchSub = (name: string) => {
-    if (closed || subs.has(name)) return;
+    if (closed) return;
     const sub = path.join(dir, name);
     try {
-      if (!fs.statSync(sub).isDirectory()) return;
-      const w = fs.watch(sub, (_event, file) => onName(file ? path.join(name, file.toString()) : name));
+      const stat = fs.statSync(sub);
+      if (subs.get(name)?.ino === stat.ino) return;
+      unwatchSub(name);
+      if (!stat.isDirectory()) return;
+      const watcher = fs.watch(sub, (_event, file) => onName(file ? path.join(name, file.toString()) : name));
       // A subfolder deleted under us: its parent's watcher reports the name too.
-      w.on('error', () => unwatchSub(name));
-      subs.set(name, w);
+      watcher.on('error', () => unwatchSub(name));
+      subs.set(name, { watcher, ino: stat.ino });
     } catch {
       // Gone again, or not readable: nothing of it to report.
+      unwatchSub(name);
     }
   };
   let top: fs.FSWatcher;
   try {
     top = fs.watch(dir, (_event, name) => {
-      if (name) {
-        const n = name.toString();
-        if (fs.existsSync(path.join(dir, n))) watchSub(n);
-        else unwatchSub(n);
-      }
+      if (name) watchSub(name.toString());
       onName(name ? name.toString() : undefined);
     });
   } catch {

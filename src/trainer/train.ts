@@ -66,6 +66,8 @@ interface Resuming {
   dir: string;
   record: RunRecord;
   checkpoint?: TrainingCheckpoint;
+  /** Called once the run's record says running again: the resume lock is no longer needed. */
+  onReopened?: () => void;
 }
 
 export class CancelledError extends Error {
@@ -207,7 +209,7 @@ function openForResume(opts: ResumeOptions): { resuming: Resuming; config: Train
     const checkpoint = MODEL_INFO[record.model].epochs ? readTrainingCheckpoint(dir) : undefined;
     if (!checkpoint && MODEL_INFO[record.model].epochs && record.best)
       throw new InputError(`${dir}: no training state was saved (a run made before resumable checkpoints): it cannot be continued`);
-    return { resuming: { dir, record, ...(checkpoint ? { checkpoint } : {}) }, config, release };
+    return { resuming: { dir, record, ...(checkpoint ? { checkpoint } : {}), onReopened: release }, config, release };
   } catch (err) {
     release?.();
     opts.emit({ type: 'error', message: err instanceof ConfigError ? `${dir}/run.json: ${err.message}` : (err as Error).message });
@@ -278,6 +280,7 @@ async function execute(opts: TrainOptions, resuming?: Resuming): Promise<RunReco
   }
   const { config, auto, split, fingerprint, dataWarnings, stepsPerEpoch, loadSeconds, splitSeconds } = prepared;
   const run = resuming ? reopenRun(resuming) : RunWriter.create(opts.runsDir, config, opts.name, { sweep: opts.sweep });
+  resuming?.onReopened?.();
   const from = resuming?.checkpoint;
   emit({ type: 'started', runId: run.id, runDir: run.dir, pid: process.pid, ...(resuming ? { resumedAfterEpoch: from?.loop.epoch ?? 0 } : {}) });
   if (resuming)

@@ -77,6 +77,20 @@ describe('watchFolder', () => {
     }
   });
 
+  it('follows a subfolder deleted and made again under the same name', async () => {
+    fs.mkdirSync(path.join(dir, 'run-c'));
+    start();
+    const gone = next('run-c');
+    fs.rmSync(path.join(dir, 'run-c'), { recursive: true });
+    await gone;
+    const back = next('run-c');
+    fs.mkdirSync(path.join(dir, 'run-c'));
+    await back;
+    const seen = next(path.join('run-c', 'run.json'));
+    replace(path.join(dir, 'run-c', 'run.json'), '{"status":"running"}');
+    await seen;
+  });
+
   it('is undefined for a folder that does not exist', () => {
     assert.equal(
       watchFolder(

@@ -56,13 +56,27 @@ describe('takeResumeLock', () => {
     takeResumeLock(dir, probe([process.pid]))();
   });
 
-  it('refuses a lock from another host, which it cannot check, and names the file to delete', () => {
+  it('refuses a fresh lock from another host, which it cannot check, naming the file; takes over one older than a data load takes', () => {
     const dir = tempDir();
     writeLock(dir, { pid: 7, host: 'node-17', startedAt: '2026-11-30T10:00:00.000Z' });
+    const at = (iso: string) => () => Date.parse(iso);
     assert.throws(
-      () => takeResumeLock(dir, probe([process.pid])),
+      () => takeResumeLock(dir, probe([process.pid]), at('2026-11-30T10:10:00.000Z')),
       new RegExp(`being resumed on node-17 \\(pid 7, .*delete ${path.join(dir, RESUME_LOCK_FILE)}$`),
     );
+    assert.equal(lockOf(dir).host, 'node-17', 'the holder keeps its lock');
+    const release = takeResumeLock(dir, probe([process.pid]), at('2026-11-30T10:31:00.000Z'));
+    assert.equal(lockOf(dir).pid, process.pid);
+    release();
+  });
+
+  it('leaves no draft or stale file behind', () => {
+    const dir = tempDir();
+    writeLock(dir, { pid: 4242, host: os.hostname(), startedAt: '2026-11-30T10:00:00.000Z' });
+    const release = takeResumeLock(dir, probe([process.pid]));
+    assert.deepEqual(fs.readdirSync(dir), [RESUME_LOCK_FILE]);
+    release();
+    assert.deepEqual(fs.readdirSync(dir), []);
   });
 
   it('a release does not remove a lock another resume has taken over since', () => {

@@ -31,7 +31,11 @@ export interface ReplayedTrial {
   index: number;
   configIndex: number;
   state: 'completed' | 'stopped';
-  /** Epochs trained before the stop reached it (the epoch the rule decided at). */
+  /**
+   * Epochs trained up to the epoch the rule decided at: a lower bound of the real sweep's, whose
+   * trainer obeys a stop at its next batch boundary after the coordinator's next poll, and whose
+   * slot is given to the next trial only once that trainer has exited.
+   */
   epochs: number;
   /** Best metric over those epochs. */
   metric: number;
@@ -173,6 +177,8 @@ export class ReplayInputError extends Error {}
 /** A sweep's trials as recorded in their runs; every trial must have run to its end (a sweep without early stopping). */
 export function recordedTrials(record: SweepRecord): RecordedTrial[] {
   const name = record.spec.metric.name;
+  if ('epochs' in record.spec.parameters)
+    throw new ReplayInputError('the sweep searches epochs: early stopping needs one epoch budget for every trial, so it cannot be replayed on it');
   return record.trials.map((t) => {
     if (t.state !== 'completed' || !t.runId)
       throw new ReplayInputError(`trial ${t.index} is ${t.state}: a replay needs every trial trained to its end (a sweep run without early stopping)`);
@@ -218,10 +224,14 @@ export interface RuleReplay {
   rule: EarlyStoppingSpec;
   /** In the sweep's own order (trials started by index). */
   result: ReplayResult;
-  /** Below (or above, for a minimised metric) the full sweep's best by this much; 0 for the same pick. */
+  /**
+   * How far the picked configuration's full-run value (the mean of its repeats trained to the end)
+   * is from the full sweep's best, in the metric's worse direction; 0 for the same pick. Undefined
+   * when nothing completed.
+   */
   gap?: number;
   /** Replayed again with the trials started in `n` seeded random orders. */
-  orders?: { n: number; samePick: number; within?: number; worstGap: number; epochs: { min: number; median: number; max: number } };
+  orders?: { n: number; samePick: number; within?: number; noPick: number; worstGap: number | null; epochs: { min: number; median: number; max: number } };
 }
 
 /** Replays each rule on the recorded trials, and, with `orders`, in that many seeded random orders too. */
@@ -233,22 +243,38 @@ export function replayRules(
   o: { orders?: number; within?: number } = {},
 ): { full: ReplayResult; rules: RuleReplay[] } {
   const full = replayEarlyStopping(recorded, { type: 'none' }, metric, concurrency);
-  const gapOf = (r: ReplayResult) => (r.best && full.best ? Math.abs(full.best.metric - r.best.metric) : Infinity);
+  // Each configuration's value in the full sweep: what a pick is really worth.
+  const fullValue = new Map<number, number>();
+  for (const c of new Set(full.trials.map((t) => t.configIndex)))
+    fullValue.set(
+      c,
+      pickConfiguration(
+        full.trials.filter((t) => t.configIndex === c),
+        metric.goal,
+      )?.metric ?? NaN,
+    );
+  const gapOf = (r: ReplayResult) => {
+    if (!r.best || !full.best) return undefined;
+    const value = fullValue.get(r.best.configIndex) ?? NaN;
+    return metric.goal === 'max' ? full.best.metric - value : value - full.best.metric;
+  };
   const indices = recorded.map((t) => t.index);
   return {
     full,
     rules: rules.map((rule) => {
       const result = replayEarlyStopping(recorded, rule, metric, concurrency);
-      const out: RuleReplay = { rule, result, ...(result.best ? { gap: gapOf(result) } : {}) };
+      const gap = gapOf(result);
+      const out: RuleReplay = { rule, result, ...(gap !== undefined ? { gap } : {}) };
       const n = o.orders ?? 0;
       if (n > 0) {
         const runs = Array.from({ length: n }, (_, k) => replayEarlyStopping(recorded, rule, metric, concurrency, shuffledOrder(indices, k + 1)));
-        const gaps = runs.map(gapOf);
+        const gaps = runs.map(gapOf).filter((g): g is number => g !== undefined);
         out.orders = {
           n,
           samePick: runs.filter((r) => r.best?.configIndex === full.best?.configIndex).length,
           ...(o.within !== undefined ? { within: gaps.filter((g) => g <= (o.within as number)).length } : {}),
-          worstGap: Math.max(...gaps),
+          noPick: n - gaps.length,
+          worstGap: gaps.length > 0 ? Math.max(...gaps) : null,
           epochs: (() => {
             const e = runs.map((r) => r.epochs).sort((a, b) => a - b);
             return { min: e[0], median: e.length % 2 ? e[e.length >> 1] : (e[(e.length >> 1) - 1] + e[e.length >> 1]) / 2, max: e[e.length - 1] };

@@ -83,7 +83,7 @@ export function formatReplay(record: SweepRecord, concurrency: number, replay: {
           ? [
               `${o.samePick}/${o.n}`,
               ...(within !== undefined ? [`${o.within ?? 0}/${o.n}`] : []),
-              f4(o.worstGap),
+              o.worstGap === null ? '-' : f4(o.worstGap),
               `${o.epochs.median} [${o.epochs.min}-${o.epochs.max}]`,
             ]
           : ['', ...(within !== undefined ? [''] : []), '', '']
@@ -93,6 +93,7 @@ export function formatReplay(record: SweepRecord, concurrency: number, replay: {
   return [
     `sweep ${record.id}: ${record.trials.length} trials, ${full.epochs} epochs in full, ${concurrency} at a time; its pick: ${picked(record, full)}, ${m} ${full.best ? f4(full.best.metric) : '-'}`,
     ...formatTable([header, ...rows]),
+    "gap: the pick's value in the full sweep (its repeats trained to the end) below the full sweep's best",
     ...(withOrders ? [`same pick, within, worst gap and epochs: over ${replay.rules.find((r) => r.orders)?.orders?.n} seeded random start orders`] : []),
   ];
 }
