@@ -207,12 +207,12 @@ describe('Open Sweep File', () => {
   const text = sweepFileText(starterSweep('mvae', 'ml-1m'));
   const check = checkSweepText(text);
   assert.ok('spec' in check);
-  const record = { specFile: '/work/s/mvae.sweep.json', spec: check.spec };
+  const record = { specFile: '/data/sweeps/mvae.sweep.json', spec: check.spec };
 
   it('opens the file the sweep was started from while it describes the same search', () => {
     assert.deepEqual(
       sweepFileToOpen(record, () => text),
-      { file: '/work/s/mvae.sweep.json' },
+      { file: '/data/sweeps/mvae.sweep.json' },
     );
   });
 
@@ -220,7 +220,7 @@ describe('Open Sweep File', () => {
     const gone = sweepFileToOpen(record, () => undefined);
     assert.ok('content' in gone);
     assert.deepEqual(parseSweepSpec(JSON.parse(gone.content)), check.spec);
-    assert.match(gone.note, /^\/work\/s\/mvae\.sweep\.json is gone: /);
+    assert.match(gone.note, /^\/data\/sweeps\/mvae\.sweep\.json is gone: /);
     const edited = sweepFileToOpen(record, () => text.replace('"name": "mvae', '"name": "edited'));
     assert.ok('content' in edited);
     assert.match(edited.note, /has changed since the sweep started/);
