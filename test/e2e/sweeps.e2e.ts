@@ -209,6 +209,23 @@ describe('Sweeps in a real VS Code', { timeout: 8 * 60_000 }, () => {
     }),
   );
 
+  it("Replay Early Stopping on a sweep run in full opens the replay's table", { timeout: 90_000 }, () =>
+    step('replay', async () => {
+      if (session.failures > 0) throw new Error('needs the sweep run by the earlier test');
+      await wb.contextMenu('mvae-sweep-best-x2', 'Replay Early Stopping');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('--asha 1,2 --median 1');
+      await page.keyboard.press('Enter');
+      // The CLI's table in an editor: the full sweep's line, then one row per rule.
+      const table = page.locator('.monaco-editor .view-lines');
+      await table.filter({ hasText: 'epochs in full' }).first().waitFor({ timeout: 30_000 });
+      await table.filter({ hasText: 'asha 1,2' }).first().waitFor({ timeout: 5_000 });
+      await table.filter({ hasText: 'median 1' }).first().waitFor({ timeout: 5_000 });
+      await wb.runFromPalette('View: Revert and Close Editor');
+    }),
+  );
+
   it('follows a sweep started from the CLI; Stop and Resume from the tree; Cancel from the notification', { timeout: 300_000 }, () =>
     step('cli-stop-resume', async () => {
       const starter = JSON.parse(fs.readFileSync(sweepFile, 'utf8')) as Record<string, unknown>;

@@ -36,6 +36,7 @@ const COMMANDS = [
   'vaerec.rerunBestSweep',
   'vaerec.showSweep',
   'vaerec.openSweepFile',
+  'vaerec.replaySweep',
 ];
 
 function item(api: VaerecApi, id: string): vscode.TreeItem {

@@ -10,7 +10,16 @@ import { MODEL_INFO, MODEL_KINDS } from '../../src/shared/modelKinds';
 import type { SweepRecord, SweepTrial } from '../../src/shared/sweepSchema';
 import { parseSweepSpec } from '../../src/shared/sweepSchema';
 import { bestConfiguration } from '../../src/shared/sweepSummary';
-import { bestRepeatsSweep, checkSweepText, locateKey, starterSweep, sweepFileText, sweepFileToOpen, trialCount } from '../../src/extension/sweeps/sweepFile';
+import {
+  bestRepeatsSweep,
+  checkSweepText,
+  locateKey,
+  replayRuleArgs,
+  starterSweep,
+  sweepFileText,
+  sweepFileToOpen,
+  trialCount,
+} from '../../src/extension/sweeps/sweepFile';
 import { allTrials, expandTrials } from '../../src/trainer/sweep/trials';
 import { sweepTrial } from '../helpers/sweepTrial';
 
@@ -226,5 +235,22 @@ describe('Open Sweep File', () => {
     assert.match(edited.note, /has changed since the sweep started/);
     const broken = sweepFileToOpen(record, () => '{');
     assert.ok('content' in broken, 'a file that no longer parses is not what ran either');
+  });
+});
+
+describe('Replay Early Stopping: the rules typed', () => {
+  it('passes --asha and --median pairs through, and nothing else', () => {
+    assert.deepEqual(replayRuleArgs(' --asha 1,4  --median 5 --asha 10,2.5 --median 3,2 '), [
+      '--asha',
+      '1,4',
+      '--median',
+      '5',
+      '--asha',
+      '10,2.5',
+      '--median',
+      '3,2',
+    ]);
+    for (const bad of ['', '--asha', '--asha 1', '--asha 1,4 --json x', '--scan 1', '--median 5;rm', '--asha 1,4 --runs-dir /tmp', 'asha 1,4'])
+      assert.equal(replayRuleArgs(bad), undefined, bad);
   });
 });

@@ -350,13 +350,16 @@ describe("package.json's sweep menus", () => {
         return re ? new RegExp(re[1]).test(viewItem) : /viewItem( |$)/.test(m.when ?? '');
       });
 
-  it("offers Open Sweep View (the sweep view module's command), Open Sweep File, Stop, Resume and Rerun best where they apply", () => {
+  it("offers Open Sweep View (the sweep view module's command), Open Sweep File, Stop, Resume, Rerun best and Replay where they apply", () => {
     assert.ok(manifest.contributes.commands.some((c) => c.command === 'vaerec.openSweepView'));
     assert.ok(offered('vaerec.openSweepView', 'sweep completed best'));
     assert.ok(offered('vaerec.openSweepView', 'sweep running'));
     assert.ok(!offered('vaerec.openSweepView', 'sweep damaged'));
     assert.ok(offered('vaerec.openSweepFile', 'sweep stopped'));
     assert.ok(!offered('vaerec.openSweepFile', 'sweep damaged'));
+    assert.ok(offered('vaerec.replaySweep', 'sweep completed best'));
+    assert.ok(!offered('vaerec.replaySweep', 'sweep running best'));
+    assert.ok(!offered('vaerec.replaySweep', 'sweep stopped'));
     assert.ok(offered('vaerec.stopSweep', 'sweep running best'));
     assert.ok(!offered('vaerec.stopSweep', 'sweep stopped'));
     assert.ok(offered('vaerec.resumeSweep', 'sweep stopped'));

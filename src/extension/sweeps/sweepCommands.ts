@@ -10,13 +10,14 @@ import * as vscode from 'vscode';
 import { MODEL_INFO, MODEL_KINDS, type ModelKind } from '../../shared/modelKinds';
 import { isRecord } from '../../shared/runSchema';
 import { GRID_TRIAL_LIMIT } from '../../shared/sweepSchema';
+import { oneLine } from '../../shared/text';
 import { bestConfiguration } from '../../shared/sweepSummary';
 import type { RunsStore } from '../runsStore';
 import { datasetCacheDirectory, datasetSetting } from '../settings';
 import { requireTrust } from '../trust';
 import { SWEEP_FILE_SELECTOR, SweepCodeLensProvider } from './sweepCodeLens';
 import { SweepDiagnostics } from './sweepDiagnostics';
-import { SWEEP_FILE_SUFFIX, bestRepeatsSweep, checkSweepText, starterSweep, sweepFileText, sweepFileToOpen } from './sweepFile';
+import { SWEEP_FILE_SUFFIX, bestRepeatsSweep, checkSweepText, replayRuleArgs, starterSweep, sweepFileText, sweepFileToOpen } from './sweepFile';
 import type { SweepSession } from './sweepSession';
 import type { SweepsStore } from './sweepsStore';
 import type { SweepListing } from './sweepTreeModel';
@@ -66,6 +67,7 @@ export class SweepCommands {
       vscode.commands.registerCommand('vaerec.rerunBestSweep', (sweep?: unknown, repeats?: unknown) => this.rerunBest(sweep, repeats)),
       vscode.commands.registerCommand('vaerec.showSweep', (sweep?: unknown) => this.showSweep(sweep)),
       vscode.commands.registerCommand('vaerec.openSweepFile', (sweep?: unknown) => this.openSweepFile(sweep)),
+      vscode.commands.registerCommand('vaerec.replaySweep', (sweep?: unknown, rules?: unknown) => this.replay(sweep, rules)),
     ];
   }
 
@@ -249,6 +251,48 @@ export class SweepCommands {
     fs.writeFileSync(file, sweepFileText(derived));
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
     return (await this.start(vscode.Uri.file(file))) ? file : undefined;
+  }
+
+  /**
+   * Replays early-stopping rules on a sweep whose trials all ran to their end (`vaerec sweep replay`,
+   * 100 seeded start orders) and opens the CLI's table in an editor. Resolves with the table, for tests.
+   */
+  async replay(arg: unknown, rulesArg?: unknown): Promise<string | undefined> {
+    const s = this.listing(arg);
+    if (!s) return undefined;
+    if (!s.record) {
+      void vscode.window.showErrorMessage(`Sweep ${s.id} has no readable record: ${s.reason}`);
+      return undefined;
+    }
+    const unfinished = s.record.trials.find((t) => t.state !== 'completed');
+    if (unfinished) {
+      void vscode.window.showInformationMessage(
+        `Sweep ${s.record.name} cannot be replayed: trial ${unfinished.index} is ${unfinished.state}. A replay needs every trial trained to its end (a sweep run without early stopping).`,
+      );
+      return undefined;
+    }
+    const rules =
+      typeof rulesArg === 'string'
+        ? rulesArg
+        : await vscode.window.showInputBox({
+            title: `Replay early stopping on ${s.record.name}`,
+            prompt: 'Rules to replay on its recorded curves: --asha GRACE,ETA and --median AFTER, as many as you like (docs/SWEEPS.md)',
+            value: '--asha 1,4 --asha 10,3 --median 5',
+            validateInput: (v) => (replayRuleArgs(v) ? undefined : 'Use --asha GRACE,ETA and --median AFTER[,MIN_TRIALS], e.g. --asha 1,4 --median 5'),
+          });
+    const args = rules === undefined ? undefined : replayRuleArgs(rules);
+    if (!args) return undefined;
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Replaying early stopping on ${s.record.name}…` }, () =>
+      this.session.replay(s, this.runs.runsDir, [...args, '--orders', '100', '--within', '0.005']),
+    );
+    if (r.code !== 0) {
+      void vscode.window.showErrorMessage(
+        `Cannot replay sweep ${s.record.name}: ${oneLine(r.stderr.replace(/^vaerec: error: /, '')) || `the CLI exited with ${r.code}`}`,
+      );
+      return undefined;
+    }
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'plaintext', content: r.stdout }), { preview: false });
+    return r.stdout;
   }
 
   /** Opens the file a sweep was started from, or, when it is gone or edited since, the spec the sweep ran. */

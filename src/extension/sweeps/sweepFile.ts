@@ -202,3 +202,23 @@ export function sweepFileToOpen(
     note: `${record.specFile} has changed since the sweep started: this is the sweep file the sweep ran, as its record keeps it (defaults filled in).`,
   };
 }
+
+/**
+ * The rules typed for "Replay Early Stopping": `--asha GRACE,ETA` and `--median AFTER[,MIN_TRIALS]`
+ * pairs only (the CLI checks their values), as arguments; undefined for anything else, so no other
+ * flag reaches the CLI.
+ */
+export function replayRuleArgs(text: string): string[] | undefined {
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  if (words.length === 0 || words.length % 2 !== 0) return undefined;
+  for (let i = 0; i < words.length; i += 2) {
+    const [flag, value] = [words[i], words[i + 1]];
+    if (flag === '--asha' && /^\d+,\d+(\.\d+)?$/.test(value)) continue;
+    if (flag === '--median' && /^\d+(,\d+)?$/.test(value)) continue;
+    return undefined;
+  }
+  return words;
+}

@@ -107,6 +107,11 @@ export class SweepSession implements vscode.Disposable {
     return said;
   }
 
+  /** `vaerec sweep replay DIR ...args`: what early stopping would have done with a sweep run in full (the CLI's table). */
+  replay(listing: SweepListing, runsDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return this.cli(['sweep', 'replay', listing.dir, '--runs-dir', listing.record?.runsDir ?? runsDir, ...args]);
+  }
+
   dispose(): void {
     // A window reload leaves the coordinators running (detached): the next window follows their record.
     if (this.finder) clearInterval(this.finder);
