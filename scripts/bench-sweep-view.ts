@@ -26,40 +26,16 @@ import { buildSweepViewData } from '../src/extension/sweepView/sweepViewData';
 import { readSweep } from '../src/shared/sweepReader';
 import type { SweepViewUpdate } from '../src/shared/sweepViewMessages';
 import { writeSyntheticSweep } from '../test/fixtures/syntheticSweep';
+import { THEMES } from '../test/webview/themes';
+import { median, option } from './benchCommon';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const TRIALS = Number(option('--trials', '500'));
-const RUNS = Number(option('--runs', '7'));
-const SCREENSHOT = option('--screenshot', '');
+const TRIALS = Number(option('trials', '500'));
+const RUNS = Number(option('runs', '7'));
+const SCREENSHOT = option('screenshot', '');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '..');
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (xs: number[]) => `${median(xs).toFixed(1)} ms (range ${Math.min(...xs).toFixed(1)} to ${Math.max(...xs).toFixed(1)})`;
-
-const DARK = {
-  '--vscode-font-family': 'system-ui, sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-editor-foreground': '#cccccc',
-  '--vscode-editor-background': '#1f1f1f',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-panel-border': '#2b2b2b',
-  '--vscode-editorWidget-background': '#202020',
-  '--vscode-focusBorder': '#0078d4',
-  '--vscode-badge-background': '#616161',
-  '--vscode-badge-foreground': '#f8f8f8',
-  '--vscode-list-hoverBackground': '#2a2d2e',
-  '--vscode-progressBar-background': '#0078d4',
-  '--vscode-errorForeground': '#f85149',
-};
 
 async function hostSide(sweepDir: string): Promise<{ build: number; curves: number; state: SweepViewUpdate }> {
   const t0 = performance.now();
@@ -108,7 +84,7 @@ async function main(): Promise<void> {
       '/sweep.css': { type: 'text/css', body: readFileSync(path.join(ROOT, 'dist/webview/sweep.css'), 'utf8') },
       '/theme.css': {
         type: 'text/css',
-        body: `:root { ${Object.entries(DARK)
+        body: `:root { ${Object.entries(THEMES.dark.vars)
           .map(([k, v]) => `${k}: ${v};`)
           .join(' ')} }`,
       },

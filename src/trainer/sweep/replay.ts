@@ -15,7 +15,8 @@ import type { RunStop } from '../../shared/runSchema';
 import { parseMetricsLines } from '../../shared/runSchema';
 import type { EarlyStoppingSpec, RungResult, SweepMetric, SweepRecord } from '../../shared/sweepSchema';
 import { better } from '../../shared/sweepSchema';
-import { ashaStep, bestUpTo, medianStep, type Curve, type TrialCurveView } from './earlyStopping';
+import { NumpyRandomState } from '../protocol/mt19937';
+import { ashaStep, bestUpTo, median, medianStep, type Curve, type TrialCurveView } from './earlyStopping';
 
 export interface RecordedTrial {
   index: number;
@@ -202,22 +203,9 @@ export function recordedTrials(record: SweepRecord): RecordedTrial[] {
   });
 }
 
-/** A seeded shuffle of the trial indices (mulberry32 and Fisher-Yates): the same seed, the same order, anywhere. */
+/** The trial indices in a seeded random order (NumPy's legacy `RandomState(seed).permutation`, as the splits use): the same seed, the same order, anywhere. */
 export function shuffledOrder(indices: readonly number[], seed: number): number[] {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const p = [...indices];
-  for (let i = p.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
+  return Array.from(new NumpyRandomState(seed).permutation(indices.length), (k) => indices[k]);
 }
 
 export interface RuleReplay {
@@ -269,16 +257,14 @@ export function replayRules(
       if (n > 0) {
         const runs = Array.from({ length: n }, (_, k) => replayEarlyStopping(recorded, rule, metric, concurrency, shuffledOrder(indices, k + 1)));
         const gaps = runs.map(gapOf).filter((g): g is number => g !== undefined);
+        const epochs = runs.map((r) => r.epochs);
         out.orders = {
           n,
           samePick: runs.filter((r) => r.best?.configIndex === full.best?.configIndex).length,
           ...(o.within !== undefined ? { within: gaps.filter((g) => g <= (o.within as number)).length } : {}),
           noPick: n - gaps.length,
           worstGap: gaps.length > 0 ? Math.max(...gaps) : null,
-          epochs: (() => {
-            const e = runs.map((r) => r.epochs).sort((a, b) => a - b);
-            return { min: e[0], median: e.length % 2 ? e[e.length >> 1] : (e[(e.length >> 1) - 1] + e[e.length >> 1]) / 2, max: e[e.length - 1] };
-          })(),
+          epochs: { min: Math.min(...epochs), median: median(epochs), max: Math.max(...epochs) },
         };
       }
       return out;
